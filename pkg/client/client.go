@@ -1,0 +1,186 @@
+// Package client is a typed HTTP client for the tcd API. It speaks pkg/tc
+// types and returns *tc.Error for every API error, so callers can switch on
+// tc.ErrorCode(err) and read Status() for the HTTP status.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Client talks to one tcd. The zero value is not usable; call New.
+type Client struct {
+	base      *url.URL
+	token     string
+	http      *http.Client
+	userAgent string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithToken sets the credential sent as "Authorization: Bearer <token>"; it
+// may be an API token or a session token.
+func WithToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// WithHTTPClient replaces the default HTTP client (30 s timeout).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// New returns a client for the tcd at baseURL (e.g. http://localhost:8888).
+func New(baseURL string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(baseURL) == "" {
+		return nil, tc.Errorf(tc.EInvalid, "no tcd URL given: pass --url or set TCCTL_URL (e.g. http://localhost:8888)")
+	}
+	if !strings.Contains(baseURL, "://") {
+		baseURL = "http://" + baseURL
+	}
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, tc.Errorf(tc.EInvalid, "invalid tcd URL %q: expected http://host:port or https://host:port", baseURL)
+	}
+	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "tc-client"}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// BaseURL returns the tcd URL the client talks to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Token returns the credential the client sends ("" for none).
+func (c *Client) Token() string { return c.token }
+
+// HTTPStatus returns the HTTP status an API error arrived with, or 0.
+func HTTPStatus(err error) int {
+	var e *tc.Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// Do sends one request. body (if not nil) is encoded as JSON; a 2xx response
+// body is decoded into out (if not nil). Exported so tools can reach routes
+// this package has no method for yet.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	_, err := c.do(ctx, method, path, query, body, out)
+	return err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) (*http.Response, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, tc.Errorf(tc.EUnavailable, "cannot reach tcd at %s: %v", c.base.String(), unwrapNetErr(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return resp, fmt.Errorf("read response: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, decodeError(resp, data)
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, fmt.Errorf("decode response from %s %s: %w", method, path, err)
+		}
+	}
+	return resp, nil
+}
+
+func unwrapNetErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func decodeError(resp *http.Response, data []byte) error {
+	e := &tc.Error{}
+	var raw map[string]any
+	if json.Unmarshal(data, &raw) == nil {
+		if s, ok := raw["code"].(string); ok {
+			e.Code = s
+		}
+		if s, ok := raw["message"].(string); ok {
+			e.Message = s
+		}
+		for k, v := range raw {
+			if k != "code" && k != "message" {
+				e.Details = setDetail(e.Details, k, v)
+			}
+		}
+	}
+	if e.Code == "" {
+		e.Code = tc.CodeForStatus(resp.StatusCode)
+	}
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("tcd answered %s", resp.Status)
+	}
+	e.Status = resp.StatusCode
+	return e
+}
+
+func setDetail(m map[string]any, k string, v any) map[string]any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	m[k] = v
+	return m
+}
+
+func pageQuery(p tc.Page, extra url.Values) url.Values {
+	q := url.Values{}
+	for k, v := range extra {
+		q[k] = v
+	}
+	if p.Limit > 0 {
+		q.Set("limit", fmt.Sprint(p.Limit))
+	}
+	if p.Offset > 0 {
+		q.Set("offset", fmt.Sprint(p.Offset))
+	}
+	return q
+}
+
+func esc(s string) string { return url.PathEscape(s) }
