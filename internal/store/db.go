@@ -94,6 +94,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 					return nil, fmt.Errorf("create database directory %s: %w", dir, err)
 				}
 			}
+			// The file holds password and token hashes: owner-only.
+			f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+			if err != nil {
+				return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+			}
+			f.Close()
 		}
 		// Pragmas go in the DSN so every pooled connection gets them.
 		// synchronous=FULL: a 2xx promises durability, group commit pays for it.

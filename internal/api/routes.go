@@ -1,0 +1,144 @@
+package api
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Endpoint groups that --disable-auth-endpoints can open.
+const (
+	GroupAgents         = "agents"
+	GroupConfigs        = "configs"
+	GroupLabels         = "labels"
+	GroupReportingRules = "reporting-rules"
+	GroupHeartbeat      = "heartbeat"
+)
+
+// Groups lists every group that can be opened.
+var Groups = []string{GroupAgents, GroupConfigs, GroupLabels, GroupReportingRules, GroupHeartbeat}
+
+// GroupPermissions is what an anonymous caller may do in an opened group.
+func GroupPermissions(g string) tc.PermissionSet {
+	res := map[string]string{GroupAgents: tc.ResAgents, GroupConfigs: tc.ResConfigs, GroupLabels: tc.ResLabels,
+		GroupReportingRules: tc.ResReportingRules, GroupHeartbeat: tc.ResHeartbeat}[g]
+	if res == "" {
+		return nil
+	}
+	return tc.NewPermissionSet(tc.Perm(res, tc.ActRead), tc.Perm(res, tc.ActWrite))
+}
+
+// PublicAllowlist is every route reachable without credentials, whatever
+// the configuration. Nothing else is public; a test enforces it.
+var PublicAllowlist = []string{
+	"GET /health/live",
+	"GET /health/ready",
+	"GET /health/leader",
+	"POST /api/auth/setup",
+	"POST /api/auth/login",
+	"POST /api/auth/login/local",
+	"POST /api/auth/invites/accept",
+	"POST /api/auth/password-reset",
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method string
+	Path   string
+	// Public routes are on PublicAllowlist and skip authentication.
+	Public bool
+	// Group is the endpoint group ("" for routes that can never be opened).
+	Group string
+	// Perm is the permission the caller needs; "" means any authenticated
+	// caller (for routes about the caller itself).
+	Perm    tc.Permission
+	Summary string
+	Handler fiber.Handler
+}
+
+const localPrincipal = "tc.principal"
+
+func (s *Server) handle(r Route) {
+	if r.Public && !isAllowlisted(r.Method, r.Path) {
+		panic(fmt.Sprintf("route %s %s is marked public but is not on PublicAllowlist", r.Method, r.Path))
+	}
+	s.routes = append(s.routes, r)
+	s.app.Add(r.Method, r.Path, s.authenticate(r), r.Handler)
+}
+
+func isAllowlisted(method, path string) bool {
+	for _, a := range PublicAllowlist {
+		if a == method+" "+path {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate is the authentication middleware of one route. Credentials
+// that are present are always verified; without credentials only public
+// routes and opened groups pass. The route's permission is then required
+// through the policy (403 naming it).
+func (s *Server) authenticate(r Route) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if r.Public {
+			return c.Next()
+		}
+		var p *auth.Principal
+		if h := c.Get(fiber.HeaderAuthorization); h != "" {
+			var err error
+			if p, err = s.auth.Authenticate(ctx(c), h); err != nil {
+				return err
+			}
+		} else if r.Group != "" && s.openGroups[r.Group] {
+			p = auth.AnonymousPrincipal(s.openPerms)
+		} else {
+			return tc.Errorf(tc.EUnauthorized, "authentication required: send Authorization: Bearer <token> (log in with tcctl login or create an API token)")
+		}
+		if r.Perm != "" {
+			if err := auth.Require(p, r.Perm); err != nil {
+				return err
+			}
+		} else if err := auth.RequireUser(p); err != nil {
+			return err
+		}
+		c.Locals(localPrincipal, p)
+		return c.Next()
+	}
+}
+
+func (s *Server) registerRoutes() {
+	usersRead := tc.Perm(tc.ResUsers, tc.ActRead)
+	usersWrite := tc.Perm(tc.ResUsers, tc.ActWrite)
+	for _, r := range []Route{
+		{Method: "GET", Path: "/health/live", Public: true, Summary: "Liveness probe", Handler: s.live},
+		{Method: "GET", Path: "/health/ready", Public: true, Summary: "Readiness probe (database reachable, migrations done)", Handler: s.ready},
+		{Method: "GET", Path: "/health/leader", Public: true, Summary: "200 on the leader node", Handler: s.leader},
+
+		{Method: "POST", Path: "/api/auth/setup", Public: true, Summary: "Create the owner while none exists", Handler: s.setup},
+		{Method: "POST", Path: "/api/auth/login", Public: true, Summary: "Start a session", Handler: s.login},
+		{Method: "POST", Path: "/api/auth/login/local", Public: true, Summary: "Start a session (Telegraf Controller path)", Handler: s.login},
+		{Method: "POST", Path: "/api/auth/invites/accept", Public: true, Summary: "Accept an invite", Handler: s.acceptInvite},
+		{Method: "POST", Path: "/api/auth/password-reset", Public: true, Summary: "Redeem a password-reset code", Handler: s.resetPassword},
+		{Method: "POST", Path: "/api/auth/logout", Summary: "End the caller's session", Handler: s.logout},
+		{Method: "GET", Path: "/api/auth/me", Summary: "Describe the caller", Handler: s.me},
+		{Method: "PATCH", Path: "/api/auth/me", Summary: "Change the caller's email or password", Handler: s.updateMe},
+
+		{Method: "GET", Path: "/api/users", Perm: usersRead, Summary: "List users", Handler: s.listUsers},
+		{Method: "POST", Path: "/api/users/invites", Perm: usersWrite, Summary: "Invite a user", Handler: s.createInvite},
+		{Method: "GET", Path: "/api/users/invites", Perm: usersRead, Summary: "List pending invites", Handler: s.listInvites},
+		{Method: "DELETE", Path: "/api/users/invites/:id", Perm: usersWrite, Summary: "Withdraw an invite", Handler: s.deleteInvite},
+		{Method: "POST", Path: "/api/users/transfer-ownership", Perm: usersWrite, Summary: "Transfer ownership to an administrator", Handler: s.transferOwnership},
+		{Method: "GET", Path: "/api/users/:id", Perm: usersRead, Summary: "Get a user by ID or username", Handler: s.getUser},
+		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser},
+		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser},
+		{Method: "POST", Path: "/api/users/:id/password-reset", Perm: usersWrite, Summary: "Issue a password-reset code", Handler: s.createPasswordReset},
+	} {
+		s.handle(r)
+	}
+	sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].Path < s.routes[j].Path })
+}

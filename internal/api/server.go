@@ -1,0 +1,96 @@
+// Package api is tcd's HTTP API on fiber: the route table (with the public
+// allowlist and each route's endpoint group and permission), the
+// authentication middleware, strict decoding and the one error→HTTP mapping.
+// Handlers parse, decode, call one service method and respond.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// BodyLimit is the largest request body the API accepts.
+const BodyLimit = 1 << 20
+
+// Deps are what the API needs.
+type Deps struct {
+	Store  *store.Store
+	Auth   *auth.Service
+	Logger *slog.Logger
+	// OpenGroups are the endpoint groups opened by --disable-auth-endpoints.
+	OpenGroups []string
+	// Ready reports whether startup finished (migrations, bootstrap).
+	Ready func() bool
+	// Leader reports whether this node is the leader.
+	Leader func() bool
+}
+
+// Server is the API application.
+type Server struct {
+	app        *fiber.App
+	deps       Deps
+	auth       *auth.Service
+	log        *slog.Logger
+	openPerms  tc.PermissionSet
+	openGroups map[string]bool
+	routes     []Route
+}
+
+// New builds the API app with every route registered.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{deps: d, auth: d.Auth, log: d.Logger, openGroups: map[string]bool{}, openPerms: tc.PermissionSet{}}
+	for _, g := range d.OpenGroups {
+		s.openGroups[g] = true
+		for p := range GroupPermissions(g) {
+			s.openPerms[p] = struct{}{}
+		}
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "tcd",
+		BodyLimit:             BodyLimit,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		UnescapePath:          true,
+		Immutable:             true,
+	})
+	s.app.Use(recover.New())
+	s.app.Use(requestid.New())
+	s.registerRoutes()
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return s
+}
+
+// App returns the fiber app (to serve it, or to enumerate routes in tests).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Routes returns the route table.
+func (s *Server) Routes() []Route { return s.routes }
+
+// principal returns the caller set by the authentication middleware. A
+// route that reaches a handler without one is a programming error, and is
+// refused rather than allowed.
+func principal(c *fiber.Ctx) *auth.Principal {
+	p, _ := c.Locals(localPrincipal).(*auth.Principal)
+	return p
+}
+
+func ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
+
+func meta(c *fiber.Ctx) auth.RequestMeta {
+	return auth.RequestMeta{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}
+}

@@ -1,0 +1,43 @@
+package auth
+
+import (
+	"time"
+
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Principal is the authenticated caller of one request.
+type Principal struct {
+	// UserID, Username and Role describe the user behind the credential; they
+	// are empty for an anonymous caller admitted to an opened endpoint group.
+	UserID   string
+	Username string
+	Role     tc.Role
+	// Credential is tc.CredentialSession, tc.CredentialToken or tc.CredentialNone.
+	Credential string
+	// SessionID or TokenID identifies the credential.
+	SessionID string
+	TokenID   string
+	// ExpiresAt is the credential's expiry (nil = never).
+	ExpiresAt *time.Time
+	// Permissions are the effective permissions: the role's for a session,
+	// token ∩ role for a token, the opened groups' for an anonymous caller.
+	Permissions tc.PermissionSet
+}
+
+// Anonymous reports whether no credential was presented.
+func (p *Principal) Anonymous() bool { return p == nil || p.Credential == tc.CredentialNone || p.UserID == "" }
+
+// Can reports whether the principal holds perm.
+func (p *Principal) Can(perm tc.Permission) bool { return p != nil && p.Permissions.Has(perm) }
+
+// Actor names the principal for logs and audit ("alice", "token:<id>", "anonymous").
+func (p *Principal) Actor() string {
+	switch {
+	case p == nil || p.Anonymous():
+		return "anonymous"
+	case p.Credential == tc.CredentialToken:
+		return p.Username + " (token " + p.TokenID + ")"
+	}
+	return p.Username
+}

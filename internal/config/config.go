@@ -1,0 +1,313 @@
+// Package config loads tcd's configuration: command-line flags win over
+// environment variables, which win over an optional YAML file (--config).
+// Environment names are Telegraf Controller's where it has one, TC_* for the
+// rest. Every value is validated here; an error names the option and where
+// the bad value came from, and tcd refuses to start.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Config is tcd's validated configuration.
+type Config struct {
+	Host          string
+	Port          int
+	HeartbeatPort int
+	Database      string
+
+	LogLevel  slog.Level
+	LogFormat string // text or json
+
+	OwnerUsername      string
+	OwnerEmail         string
+	OwnerPassword      string
+	ResetOwnerPassword bool
+
+	// DisableAuthEndpoints lists the endpoint groups open without credentials.
+	DisableAuthEndpoints []string
+
+	LoginLockoutAttempts int
+	LoginLockoutMinutes  int
+	PasswordComplexity   tc.PasswordComplexity
+	SessionLifetime      time.Duration
+
+	ShutdownTimeout time.Duration
+
+	// Explicit holds the keys set by a flag, the environment or the file (as
+	// opposed to defaults); bootstrap-only settings use it to warn when a
+	// given value is ignored because the database already holds one.
+	Explicit map[string]bool
+}
+
+// Option describes one configuration option.
+type Option struct {
+	Key     string // flag name and YAML key
+	Env     string // environment variable
+	Default string
+	Usage   string
+	Secret  bool
+}
+
+// Options is every option tcd has, in help order.
+var Options = []Option{
+	{Key: "config", Env: "TC_CONFIG", Usage: "YAML configuration file (keys are the flag names)"},
+	{Key: "host", Env: "TC_HOST", Default: "", Usage: "address both listeners bind to (empty = all interfaces)"},
+	{Key: "port", Env: "APP_PORT", Default: "8888", Usage: "API port (0 = any free port)"},
+	{Key: "heartbeat-port", Env: "HEARTBEAT_PORT", Default: "8000", Usage: "heartbeat listener port (0 = any free port)"},
+	{Key: "database", Env: "DATABASE_URL", Usage: "SQLite file path, or a postgres:// URL (default: tcd.db in the data directory)"},
+	{Key: "log-level", Env: "TC_LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error"},
+	{Key: "log-format", Env: "TC_LOG_FORMAT", Default: "text", Usage: "text or json"},
+	{Key: "owner-username", Env: "OWNER_USERNAME", Usage: "create the owner at startup when none exists (with owner-email and owner-password)"},
+	{Key: "owner-email", Env: "OWNER_EMAIL", Usage: "email of the owner created at startup"},
+	{Key: "owner-password", Env: "OWNER_PASSWORD", Usage: "password of the owner created at startup; the new password with reset-owner-password", Secret: true},
+	{Key: "reset-owner-password", Env: "RESET_OWNER_PASSWORD", Default: "false", Usage: "reset the owner's password to owner-password at every start while set"},
+	{Key: "disable-auth-endpoints", Env: "DISABLED_AUTH_ENDPOINTS", Usage: "endpoint groups that accept requests without credentials: comma list of agents, configs, labels, reporting-rules, heartbeat, or *"},
+	{Key: "login-lockout-attempts", Env: "LOGIN_LOCKOUT_ATTEMPTS", Default: "5", Usage: "failed logins before a username is locked (first start only; then a setting)"},
+	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
+	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
+	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
+	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
+}
+
+// SettingKeys maps options that seed database settings to their keys.
+var SettingKeys = map[string]string{
+	"login-lockout-attempts": "login_lockout_attempts",
+	"login-lockout-minutes":  "login_lockout_minutes",
+	"password-complexity":    "password_complexity",
+	"session-lifetime":       "session_lifetime",
+}
+
+// RegisterFlags adds every option as a flag.
+func RegisterFlags(fs *pflag.FlagSet) {
+	for _, o := range Options {
+		usage := o.Usage + " [$" + o.Env + "]"
+		fs.String(o.Key, o.Default, usage)
+	}
+}
+
+// Load reads flags (already parsed), the environment and the YAML file.
+func Load(fs *pflag.FlagSet) (Config, error) {
+	v := viper.New()
+	for _, o := range Options {
+		if f := fs.Lookup(o.Key); f != nil {
+			if err := v.BindPFlag(o.Key, f); err != nil {
+				return Config{}, err
+			}
+		}
+		_ = v.BindEnv(o.Key, o.Env)
+		v.SetDefault(o.Key, o.Default)
+	}
+	file := v.GetString("config")
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %v", file, err)
+		}
+		known := map[string]bool{}
+		for _, o := range Options {
+			known[o.Key] = true
+		}
+		var unknown []string
+		for _, k := range v.AllKeys() {
+			if !known[k] && v.InConfig(k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return Config{}, fmt.Errorf("config file %s: unknown option(s) %s (run tcd --help for the list)", file, strings.Join(unknown, ", "))
+		}
+	}
+	l := loader{v: v, fs: fs, file: file}
+	return l.build()
+}
+
+type loader struct {
+	v    *viper.Viper
+	fs   *pflag.FlagSet
+	file string
+	errs []string
+}
+
+func optionByKey(key string) Option {
+	for _, o := range Options {
+		if o.Key == key {
+			return o
+		}
+	}
+	return Option{Key: key}
+}
+
+// source names where the value of key came from.
+func (l *loader) source(key string) string {
+	o := optionByKey(key)
+	if f := l.fs.Lookup(key); f != nil && f.Changed {
+		return "--" + key
+	}
+	if _, ok := os.LookupEnv(o.Env); ok {
+		return o.Env
+	}
+	if l.file != "" && l.v.InConfig(key) {
+		return key + " in " + l.file
+	}
+	return "default of --" + key
+}
+
+func (l *loader) explicit(key string) bool {
+	return !strings.HasPrefix(l.source(key), "default of")
+}
+
+func (l *loader) str(key string) string {
+	return strings.Trim(strings.TrimSpace(l.v.GetString(key)), `"'`)
+}
+
+func (l *loader) fail(key, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Sprintf("invalid %s (from %s): %s", key, l.source(key), fmt.Sprintf(format, args...)))
+}
+
+func (l *loader) intIn(key string, min, max int) int {
+	s := l.str(key)
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		l.fail(key, "%q is not a whole number from %d to %d", s, min, max)
+	}
+	return n
+}
+
+func (l *loader) boolean(key string) bool {
+	s := strings.ToLower(l.str(key))
+	switch s {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	}
+	l.fail(key, "%q is not true or false", s)
+	return false
+}
+
+func (l *loader) duration(key string, min time.Duration) time.Duration {
+	s := l.str(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < min {
+		l.fail(key, "%q is not a duration of at least %s (e.g. 30s, 15m, 24h)", s, min)
+	}
+	return d
+}
+
+func (l *loader) build() (Config, error) {
+	c := Config{Explicit: map[string]bool{}}
+	c.Host = l.str("host")
+	c.Port = l.intIn("port", 0, 65535)
+	c.HeartbeatPort = l.intIn("heartbeat-port", 0, 65535)
+	if c.Port != 0 && c.Port == c.HeartbeatPort {
+		l.fail("heartbeat-port", "%d is also the API port: the two listeners need different ports", c.Port)
+	}
+	c.Database = l.str("database")
+	if c.Database == "" {
+		def, err := DefaultDatabasePath()
+		if err != nil {
+			l.fail("database", "no default data directory (%v): set DATABASE_URL", err)
+		}
+		c.Database = def
+	}
+	switch lvl := strings.ToLower(l.str("log-level")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		l.fail("log-level", "%q is not one of debug, info, warn, error", lvl)
+	}
+	c.LogFormat = strings.ToLower(l.str("log-format"))
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		l.fail("log-format", "%q is not text or json", c.LogFormat)
+	}
+	c.OwnerUsername = l.str("owner-username")
+	c.OwnerEmail = l.str("owner-email")
+	c.OwnerPassword = l.v.GetString("owner-password") // a password is taken as given
+	c.ResetOwnerPassword = l.boolean("reset-owner-password")
+	c.DisableAuthEndpoints = l.groups("disable-auth-endpoints")
+	c.LoginLockoutAttempts = l.intIn("login-lockout-attempts", 1, 1000)
+	c.LoginLockoutMinutes = l.intIn("login-lockout-minutes", 1, 100000)
+	if pc, err := tc.ParseComplexity(l.str("password-complexity")); err != nil {
+		l.fail("password-complexity", "%q is not low, medium or high", l.str("password-complexity"))
+	} else {
+		c.PasswordComplexity = pc
+	}
+	c.SessionLifetime = l.duration("session-lifetime", time.Minute)
+	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
+	for opt, key := range SettingKeys {
+		if l.explicit(opt) {
+			c.Explicit[key] = true
+		}
+	}
+	if len(l.errs) > 0 {
+		return Config{}, fmt.Errorf("%s", strings.Join(l.errs, "\n"))
+	}
+	return c, nil
+}
+
+// AuthGroups are the endpoint groups --disable-auth-endpoints accepts.
+var AuthGroups = []string{"agents", "configs", "labels", "reporting-rules", "heartbeat"}
+
+func (l *loader) groups(key string) []string {
+	s := l.str(key)
+	if s == "" {
+		return nil
+	}
+	if s == "*" {
+		return append([]string(nil), AuthGroups...)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		g := strings.ToLower(strings.TrimSpace(part))
+		if g == "" || seen[g] {
+			continue
+		}
+		ok := false
+		for _, k := range AuthGroups {
+			ok = ok || k == g
+		}
+		if !ok {
+			l.fail(key, "unknown endpoint group %q: use a comma list of %s, or *", g, strings.Join(AuthGroups, ", "))
+			continue
+		}
+		seen[g] = true
+		out = append(out, g)
+	}
+	return out
+}
+
+// DefaultDatabasePath is tcd.db in the data directory:
+// $XDG_DATA_HOME/tcd, else ~/.local/share/tcd.
+func DefaultDatabasePath() (string, error) {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "tcd", "tcd.db"), nil
+}

@@ -1,0 +1,226 @@
+// Package daemon wires tcd together: Main opens the database, migrates,
+// bootstraps, and serves the API and heartbeat listeners until Close.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/opentc/tc/internal/api"
+	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/config"
+	"github.com/opentc/tc/internal/heartbeat"
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/internal/version"
+)
+
+// Main is one tcd process.
+type Main struct {
+	Config config.Config
+	// Logger receives every log line (default: slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (tests move it); default time.Now.
+	Now func() time.Time
+	// BcryptCost overrides the password hashing cost (tests use the minimum).
+	BcryptCost int
+
+	store *store.Store
+	auth  *auth.Service
+	api   *api.Server
+	hb    *heartbeat.Server
+
+	apiLn, hbLn net.Listener
+	ready       atomic.Bool
+	wg          sync.WaitGroup
+	stop        context.CancelFunc
+	closeOnce   sync.Once
+}
+
+// New returns a Main for cfg.
+func New(cfg config.Config) *Main { return &Main{Config: cfg} }
+
+// Run starts tcd and returns once both listeners accept connections. Serving
+// continues in the background until Close.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.Default()
+	}
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	log := m.Logger
+	c := m.Config
+	ver, _ := version.Info()
+	log.Info("starting tcd", "version", ver)
+
+	st, err := store.Open(ctx, c.Database, store.Options{Now: m.Now})
+	if err != nil {
+		return err
+	}
+	m.store = st
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "engine", st.Dialect(), "applied", applied)
+	}
+	log.Info("database ready", "engine", st.Dialect(), "location", describeDB(c.Database), "schema", store.LatestSchemaVersion())
+
+	m.auth = auth.NewService(st, auth.Options{Now: m.Now, Logger: log, BcryptCost: m.BcryptCost})
+	seed := auth.Settings{
+		LockoutAttempts: c.LoginLockoutAttempts,
+		LockoutDuration: time.Duration(c.LoginLockoutMinutes) * time.Minute,
+		Complexity:      c.PasswordComplexity,
+		SessionLifetime: c.SessionLifetime,
+	}
+	differs, err := m.auth.SeedAndLoadSettings(ctx, seed, c.Explicit)
+	if err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
+	for _, k := range differs {
+		log.Warn("configured value ignored: the database already holds this setting (it is seeded on first start only)", "setting", k)
+	}
+	if err := m.auth.BootstrapOwner(ctx, auth.OwnerBootstrap{
+		Username: c.OwnerUsername, Email: c.OwnerEmail, Password: c.OwnerPassword, ResetPassword: c.ResetOwnerPassword,
+	}); err != nil {
+		return err
+	}
+	if len(c.DisableAuthEndpoints) > 0 {
+		log.Warn("endpoint groups open without credentials", "groups", c.DisableAuthEndpoints)
+	}
+
+	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
+		Ready: m.ready.Load, Leader: func() bool { return true }})
+	m.hb = heartbeat.New(m.ready.Load)
+
+	if m.apiLn, err = net.Listen("tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port))); err != nil {
+		return fmt.Errorf("API listener on port %d: %w", c.Port, err)
+	}
+	if m.hbLn, err = net.Listen("tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.HeartbeatPort))); err != nil {
+		m.apiLn.Close()
+		return fmt.Errorf("heartbeat listener on port %d: %w", c.HeartbeatPort, err)
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	m.stop = cancel
+	m.serve("api", m.api.App(), m.apiLn)
+	m.serve("heartbeat", m.hb.App(), m.hbLn)
+	m.wg.Add(1)
+	go func() { defer m.wg.Done(); m.housekeeping(bg) }()
+	m.ready.Store(true)
+	log.Info("tcd ready", "api", m.apiLn.Addr().String(), "heartbeat", m.hbLn.Addr().String())
+	return nil
+}
+
+func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			m.Logger.Error("listener stopped", "listener", name, "err", err)
+		}
+	}()
+}
+
+// housekeeping prunes expired sessions, codes and lockouts every few minutes.
+func (m *Main) housekeeping(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.store.PruneExpired(ctx, m.auth.Settings().LockoutDuration); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("pruning expired sessions failed", "err", err)
+			}
+		}
+	}
+}
+
+// APIURL returns the base URL of the API listener.
+func (m *Main) APIURL() string { return "http://" + hostPort(m.apiLn) }
+
+// HeartbeatURL returns the base URL of the heartbeat listener.
+func (m *Main) HeartbeatURL() string { return "http://" + hostPort(m.hbLn) }
+
+// API returns the API server (tests enumerate its routes).
+func (m *Main) API() *api.Server { return m.api }
+
+// Store returns the store.
+func (m *Main) Store() *store.Store { return m.store }
+
+// Auth returns the identity service.
+func (m *Main) Auth() *auth.Service { return m.auth }
+
+func hostPort(ln net.Listener) string {
+	a := ln.Addr().(*net.TCPAddr)
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
+
+// Close shuts down gracefully: stop accepting, finish in-flight requests
+// (up to the shutdown timeout), stop background work, close the database.
+func (m *Main) Close() error {
+	var err error
+	m.closeOnce.Do(func() {
+		m.ready.Store(false)
+		timeout := m.Config.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 15 * time.Second
+		}
+		var wg sync.WaitGroup
+		for _, app := range []*fiber.App{m.apiApp(), m.hbApp()} {
+			if app == nil {
+				continue
+			}
+			wg.Add(1)
+			go func(a *fiber.App) { defer wg.Done(); _ = a.ShutdownWithTimeout(timeout) }(app)
+		}
+		wg.Wait()
+		if m.stop != nil {
+			m.stop()
+		}
+		m.wg.Wait()
+		if m.store != nil {
+			err = m.store.Close()
+		}
+		if m.Logger != nil {
+			m.Logger.Info("tcd stopped")
+		}
+	})
+	return err
+}
+
+func (m *Main) apiApp() *fiber.App {
+	if m.api == nil || m.apiLn == nil {
+		return nil
+	}
+	return m.api.App()
+}
+
+func (m *Main) hbApp() *fiber.App {
+	if m.hb == nil || m.hbLn == nil {
+		return nil
+	}
+	return m.hb.App()
+}
+
+func describeDB(dsn string) string {
+	if store.IsPostgresURL(dsn) {
+		return "postgres (" + redactURL(dsn) + ")"
+	}
+	return store.SQLitePath(dsn)
+}
