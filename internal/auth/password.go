@@ -41,4 +41,3 @@ func (h *Hasher) VerifyNobody(pw string) {
 	})
 	_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(pw))
 }
-

@@ -26,7 +26,9 @@ type Principal struct {
 }
 
 // Anonymous reports whether no credential was presented.
-func (p *Principal) Anonymous() bool { return p == nil || p.Credential == tc.CredentialNone || p.UserID == "" }
+func (p *Principal) Anonymous() bool {
+	return p == nil || p.Credential == tc.CredentialNone || p.UserID == ""
+}
 
 // Can reports whether the principal holds perm.
 func (p *Principal) Can(perm tc.Permission) bool { return p != nil && p.Permissions.Has(perm) }

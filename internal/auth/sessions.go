@@ -236,4 +236,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
-

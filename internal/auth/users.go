@@ -394,4 +394,3 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, ref strin
 func clampUserTokens(ctx context.Context, tx *store.Store, userID string, role tc.Role) error {
 	return tx.ClampTokens(ctx, userID, role.Permissions(), !role.CanHoldTokens())
 }
-
