@@ -1,0 +1,138 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/profile"
+	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
+	"github.com/spf13/cobra"
+)
+
+// LoginOptions are the inputs of `tcctl login`.
+type LoginOptions struct {
+	IO          *iostreams.IOStreams
+	Client      func(token string) (*client.Client, error)
+	SaveProfile func(*profile.Profile) error
+	Format      cmdutil.Format
+
+	Username      string
+	PasswordStdin bool
+	WithToken     bool
+}
+
+// NewCmdLogin builds `tcctl login`.
+func NewCmdLogin(f *cmdutil.Factory) *cobra.Command {
+	opts := &LoginOptions{IO: f.IOStreams, Client: f.ClientWithToken, SaveProfile: f.SaveProfile}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Log in to tcd and save the session",
+		Long: `Log in to tcd with a username and password and save the session token,
+the URL and the username in the profile (mode 0600; never the password).
+
+On a terminal the username (if not given) and the password are asked for.
+In scripts pass --username and pipe the password with --password-stdin, or
+pipe an existing API or session token with --with-token; it is checked with
+tcd before it is saved. Tokens and passwords are never accepted as arguments.
+
+TCCTL_TOKEN, when set, takes precedence over the saved session.`,
+		Example: `  tcctl login --url http://tcd.example.com:8888
+  tcctl login --username alice
+
+  # scripts
+  printf '%s\n' "$PASSWORD" | tcctl login --username alice --password-stdin
+  tcctl login --url http://tcd:8888 --with-token < token.txt`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Format = f.Output
+			return loginRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.DisableLoginHint(cmd)
+	cmd.Flags().StringVar(&opts.Username, "username", "", "username to log in as")
+	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	cmd.Flags().BoolVar(&opts.WithToken, "with-token", false, "read an API or session token from standard input instead of logging in with a password")
+	cmd.MarkFlagsMutuallyExclusive("with-token", "password-stdin")
+	cmd.MarkFlagsMutuallyExclusive("with-token", "username")
+	return cmd
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	ios := opts.IO
+	token, err := obtainToken(ctx, opts)
+	if err != nil {
+		return err
+	}
+	c, err := opts.Client(token)
+	if err != nil {
+		return err
+	}
+	me, err := c.Me(ctx)
+	if err != nil {
+		if opts.WithToken && cmdutil.IsUnauthorized(err) {
+			return fmt.Errorf("the token from standard input was refused: %w", err)
+		}
+		return err
+	}
+	if err := opts.SaveProfile(&profile.Profile{URL: c.BaseURL(), Token: token, Username: me.User.Username}); err != nil {
+		return err
+	}
+	if opts.Format.Structured() {
+		return cmdutil.PrintStructured(ios.Out, opts.Format, me)
+	}
+	cmdutil.Successf(ios, "Logged in to %s as %s (%s)", c.BaseURL(), me.User.Username, me.User.Role)
+	return nil
+}
+
+// obtainToken returns the credential to save: the token read with
+// --with-token, or a new session from a password login.
+func obtainToken(ctx context.Context, opts *LoginOptions) (string, error) {
+	ios := opts.IO
+	if opts.WithToken {
+		var raw string
+		var err error
+		if ios.CanPrompt() && ios.ReadPassword != nil {
+			raw, err = ios.ReadPassword(ctx, "Token: ")
+		} else {
+			raw, err = ios.ReadAll()
+		}
+		if err != nil {
+			return "", fmt.Errorf("read token: %w", err)
+		}
+		token := strings.TrimSpace(raw)
+		if token == "" {
+			return "", cmdutil.FlagErrorf("--with-token: standard input holds no token")
+		}
+		return token, nil
+	}
+
+	interactive := ios.CanPrompt() && !opts.PasswordStdin
+	if opts.Username == "" && !interactive {
+		return "", cmdutil.FlagErrorf("--username is required %s", nonInteractiveReason(ios))
+	}
+	if !interactive && !opts.PasswordStdin {
+		return "", cmdutil.FlagErrorf("--password-stdin or --with-token is required when not running on a terminal")
+	}
+	c, err := opts.Client("")
+	if err != nil {
+		return "", err
+	}
+	if opts.Username == "" {
+		if opts.Username, err = cmdutil.PromptLine(ctx, ios, "Username"); err != nil {
+			return "", err
+		}
+	}
+	pw, err := cmdutil.ReadPassword(ctx, ios, cmdutil.PasswordMode{FromStdin: opts.PasswordStdin})
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Login(ctx, tc.LoginRequest{Username: opts.Username, Password: pw})
+	if err != nil {
+		return "", err
+	}
+	return resp.Token, nil
+}

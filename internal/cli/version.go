@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Version and Commit are set at build time:
+//
+//	go build -ldflags "-X github.com/opentc/tc/internal/cli.Version=1.2.3 -X github.com/opentc/tc/internal/cli.Commit=$(git rev-parse HEAD)" ./cmd/tcctl
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+// versionInfo is what `tcctl version -o json` prints.
+type versionInfo struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	GoVersion string `json:"goVersion"`
+	Platform  string `json:"platform"`
+}
+
+func currentVersion() versionInfo {
+	commit := Commit
+	if commit == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					commit = s.Value
+				}
+			}
+		}
+	}
+	return versionInfo{Version: Version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+}
+
+func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of tcctl",
+		Long: `Print the version and commit tcctl was built from. Only the local binary
+is described; no connection to tcd is made.`,
+		Example: "  tcctl version\n  tcctl version -o json",
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := currentVersion()
+			if f.Output.Structured() {
+				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, v)
+			}
+			commit := v.Commit
+			if commit == "" {
+				commit = "unknown"
+			}
+			_, err := fmt.Fprintf(f.IOStreams.Out, "tcctl %s (commit %s, %s %s)\n", v.Version, commit, v.GoVersion, v.Platform)
+			return err
+		},
+	}
+}
