@@ -1,0 +1,42 @@
+# tc — tcd (daemon) and tcctl (CLI)
+#   make run    build and start tcd on the embedded SQLite database
+#   make test   everything CI runs: vet, gofmt check, race tests on SQLite and PostgreSQL
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/opentc/tc/internal/version.Version=$(VERSION)
+export CGO_ENABLED = 1
+
+.PHONY: all build run test test-short vet fmt postgres clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/tcd ./cmd/tcd
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/tcctl ./cmd/tcctl
+
+run: build
+	./bin/tcd $(ARGS)
+
+## test: vet, formatting, then every test with the race detector against SQLite and PostgreSQL.
+test: postgres vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-short: quick run without the race detector.
+test-short:
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## postgres: make sure the PostgreSQL the tests need is installed and running.
+postgres:
+	@./.ci/postgres
+
+clean:
+	rm -rf bin
