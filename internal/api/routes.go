@@ -112,9 +112,21 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 }
 
 func (s *Server) registerRoutes() {
+	for _, r := range s.identityRoutes() {
+		s.handle(r)
+	}
+	for _, f := range s.deps.Features {
+		for _, r := range f.Routes() {
+			s.handle(r)
+		}
+	}
+	sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].Path < s.routes[j].Path })
+}
+
+func (s *Server) identityRoutes() []Route {
 	usersRead := tc.Perm(tc.ResUsers, tc.ActRead)
 	usersWrite := tc.Perm(tc.ResUsers, tc.ActWrite)
-	for _, r := range []Route{
+	return []Route{
 		{Method: "GET", Path: "/health/live", Public: true, Summary: "Liveness probe", Handler: s.live},
 		{Method: "GET", Path: "/health/ready", Public: true, Summary: "Readiness probe (database reachable, migrations done)", Handler: s.ready},
 		{Method: "GET", Path: "/health/leader", Public: true, Summary: "200 on the leader node", Handler: s.leader},
@@ -137,8 +149,5 @@ func (s *Server) registerRoutes() {
 		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser},
 		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser},
 		{Method: "POST", Path: "/api/users/:id/password-reset", Perm: usersWrite, Summary: "Issue a password-reset code", Handler: s.createPasswordReset},
-	} {
-		s.handle(r)
 	}
-	sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].Path < s.routes[j].Path })
 }

@@ -32,6 +32,15 @@ type Deps struct {
 	Ready func() bool
 	// Leader reports whether this node is the leader.
 	Leader func() bool
+	// Features add route sets of their own (configs, agents, …), each
+	// defined in this package in a file of its own.
+	Features []Feature
+}
+
+// Feature is a set of routes backed by a service of its own. Its routes go
+// through the same authentication middleware and policy as every other.
+type Feature interface {
+	Routes() []Route
 }
 
 // Server is the API application.

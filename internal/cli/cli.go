@@ -19,6 +19,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/version"
 	"github.com/spf13/cobra"
 )
 
@@ -44,7 +45,7 @@ func Run(ctx context.Context, args []string, ios *IOStreams) int {
 	if args == nil {
 		args = []string{} // cobra would fall back to os.Args
 	}
-	f := cmdutil.New(ios, Version)
+	f := cmdutil.New(ios, version.Version)
 	root := NewCmdRoot(f)
 	started := trackRuns(root)
 	root.SetArgs(args)
@@ -87,7 +88,7 @@ func reportError(ctx context.Context, f *cmdutil.Factory, cmd *cobra.Command, er
 	case errors.Is(err, cmdutil.ErrCancel):
 		fmt.Fprintln(w, "Cancelled.")
 		return cmdutil.ExitError
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+	case ctx.Err() != nil: // interrupted; whatever failed failed because of it
 		fmt.Fprintln(w, "error: interrupted")
 		return cmdutil.ExitError
 	case errors.As(err, &flagErr) || !started:

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -8,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opentc/tc/internal/cli"
 	"github.com/opentc/tc/internal/cli/clitest"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/cli/profile"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -210,5 +213,20 @@ func TestCompleteUsernames(t *testing.T) {
 	res = env.Run("__complete", "--url", env.Server.URL, "user", "delete", "")
 	if res.Code != 0 || strings.Contains(res.Stdout, "alice") {
 		t.Errorf("completion without login: exit %d\n%s", res.Code, res.Stdout)
+	}
+}
+
+func TestInterrupted(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.Server.AddUser("owner", tc.RoleOwner, "owner-password")
+	env.LoginAs("owner")
+	ios, _, out, errOut := iostreams.Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := cli.Run(ctx, []string{"user", "list"}, ios); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if out.Len() != 0 || errOut.String() != "error: interrupted\n" {
+		t.Errorf("stdout %q, stderr %q", out, errOut)
 	}
 }

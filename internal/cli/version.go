@@ -3,18 +3,10 @@ package cli
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/version"
 	"github.com/spf13/cobra"
-)
-
-// Version and Commit are set at build time:
-//
-//	go build -ldflags "-X github.com/opentc/tc/internal/cli.Version=1.2.3 -X github.com/opentc/tc/internal/cli.Commit=$(git rev-parse HEAD)" ./cmd/tcctl
-var (
-	Version = "dev"
-	Commit  = ""
 )
 
 // versionInfo is what `tcctl version -o json` prints.
@@ -26,17 +18,9 @@ type versionInfo struct {
 }
 
 func currentVersion() versionInfo {
-	commit := Commit
-	if commit == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" {
-					commit = s.Value
-				}
-			}
-		}
-	}
-	return versionInfo{Version: Version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	// Set at build time through internal/version (see the Makefile).
+	ver, commit := version.Info()
+	return versionInfo{Version: ver, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 }
 
 func newCmdVersion(f *cmdutil.Factory) *cobra.Command {

@@ -38,6 +38,8 @@ type Main struct {
 	api   *api.Server
 	hb    *heartbeat.Server
 
+	components []component
+
 	apiLn, hbLn net.Listener
 	ready       atomic.Bool
 	wg          sync.WaitGroup
@@ -99,8 +101,19 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Warn("endpoint groups open without credentials", "groups", c.DisableAuthEndpoints)
 	}
 
+	var features []api.Feature
+	for _, build := range componentBuilders {
+		comp, err := build(ctx, m)
+		if err != nil {
+			return err
+		}
+		m.components = append(m.components, comp)
+		if f, ok := comp.(api.Feature); ok {
+			features = append(features, f)
+		}
+	}
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
-		Ready: m.ready.Load, Leader: func() bool { return true }})
+		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features})
 	m.hb = heartbeat.New(m.ready.Load)
 
 	if m.apiLn, err = net.Listen("tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port))); err != nil {
@@ -194,6 +207,11 @@ func (m *Main) Close() error {
 			m.stop()
 		}
 		m.wg.Wait()
+		for i := len(m.components) - 1; i >= 0; i-- {
+			if cerr := m.components[i].Close(); cerr != nil && m.Logger != nil {
+				m.Logger.Warn("component did not close cleanly", "err", cerr)
+			}
+		}
 		if m.store != nil {
 			err = m.store.Close()
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"gorm.io/gorm"
@@ -15,6 +16,30 @@ type migration struct {
 	version int
 	name    string
 	stmts   []string
+}
+
+// registered holds every migration; each feature registers its own steps
+// from an init function in its own file (migrations_<feature>.go), and
+// Migrate applies them in version order. Versions are never reused.
+var registered = map[int]migration{}
+
+func register(ms ...migration) {
+	for _, m := range ms {
+		if _, dup := registered[m.version]; dup {
+			panic(fmt.Sprintf("migration %d registered twice", m.version))
+		}
+		registered[m.version] = m
+	}
+}
+
+// ordered returns the registered migrations by version.
+func ordered() []migration {
+	out := make([]migration, 0, len(registered))
+	for _, m := range registered {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out
 }
 
 // migrationLockKey is the PostgreSQL advisory lock held while migrating, so
@@ -46,6 +71,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err := tx.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current).Error; err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
+		migrations := ordered()
 		if latest := migrations[len(migrations)-1].version; current > latest {
 			return fmt.Errorf("database schema version %d is newer than this tcd knows (%d): upgrade tcd", current, latest)
 		}
@@ -79,68 +105,4 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // LatestSchemaVersion is the version Migrate brings a database to.
-func LatestSchemaVersion() int { return migrations[len(migrations)-1].version }
-
-var migrations = []migration{
-	{1, "identity", []string{
-		`CREATE TABLE users (
-			id TEXT PRIMARY KEY,
-			username TEXT NOT NULL UNIQUE,
-			email TEXT NOT NULL UNIQUE,
-			role TEXT NOT NULL CHECK (role IN ('owner','administrator','manager','viewer')),
-			password_hash TEXT NOT NULL,
-			disabled {{bool}} NOT NULL DEFAULT FALSE,
-			created_at {{ts}} NOT NULL,
-			updated_at {{ts}} NOT NULL)`,
-		// Exactly one owner: the database refuses a second one whatever the code does.
-		`CREATE UNIQUE INDEX users_single_owner ON users (role) WHERE role = 'owner'`,
-		`CREATE TABLE sessions (
-			id TEXT PRIMARY KEY,
-			token_hash TEXT NOT NULL UNIQUE,
-			user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-			created_at {{ts}} NOT NULL,
-			expires_at {{ts}} NOT NULL,
-			ip TEXT NOT NULL DEFAULT '',
-			user_agent TEXT NOT NULL DEFAULT '')`,
-		`CREATE INDEX sessions_user ON sessions (user_id)`,
-		`CREATE INDEX sessions_expires ON sessions (expires_at)`,
-		`CREATE TABLE invites (
-			id TEXT PRIMARY KEY,
-			code_hash TEXT NOT NULL UNIQUE,
-			username TEXT NOT NULL UNIQUE,
-			email TEXT NOT NULL UNIQUE,
-			role TEXT NOT NULL CHECK (role IN ('administrator','manager','viewer')),
-			invited_by TEXT REFERENCES users(id) ON DELETE SET NULL,
-			created_at {{ts}} NOT NULL,
-			expires_at {{ts}} NOT NULL)`,
-		`CREATE TABLE password_resets (
-			id TEXT PRIMARY KEY,
-			code_hash TEXT NOT NULL UNIQUE,
-			user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-			created_at {{ts}} NOT NULL,
-			expires_at {{ts}} NOT NULL)`,
-		`CREATE INDEX password_resets_user ON password_resets (user_id)`,
-		`CREATE TABLE login_failures (
-			username TEXT PRIMARY KEY,
-			failures INTEGER NOT NULL,
-			locked_until {{ts}},
-			updated_at {{ts}} NOT NULL)`,
-		`CREATE TABLE settings (
-			key TEXT PRIMARY KEY,
-			value TEXT NOT NULL,
-			updated_at {{ts}} NOT NULL)`,
-		`CREATE TABLE api_tokens (
-			id TEXT PRIMARY KEY,
-			description TEXT NOT NULL UNIQUE,
-			token_hash TEXT NOT NULL UNIQUE,
-			user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-			permissions TEXT NOT NULL,
-			source TEXT NOT NULL DEFAULT 'api',
-			hint TEXT NOT NULL,
-			created_at {{ts}} NOT NULL,
-			expires_at {{ts}},
-			last_used_at {{ts}},
-			revoked_at {{ts}})`,
-		`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
-	}},
-}
+func LatestSchemaVersion() int { m := ordered(); return m[len(m)-1].version }

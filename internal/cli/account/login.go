@@ -20,6 +20,10 @@ type LoginOptions struct {
 	SaveProfile func(*profile.Profile) error
 	Format      cmdutil.Format
 
+	// EnvTokenSet tells that TCCTL_TOKEN is set and will override the
+	// session saved here.
+	EnvTokenSet bool
+
 	Username      string
 	PasswordStdin bool
 	WithToken     bool
@@ -49,6 +53,7 @@ TCCTL_TOKEN, when set, takes precedence over the saved session.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
+			opts.EnvTokenSet = strings.TrimSpace(f.Getenv(cmdutil.EnvToken)) != ""
 			return loginRun(cmd.Context(), opts)
 		},
 	}
@@ -80,6 +85,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	if err := opts.SaveProfile(&profile.Profile{URL: c.BaseURL(), Token: token, Username: me.User.Username}); err != nil {
 		return err
+	}
+	if opts.EnvTokenSet {
+		fmt.Fprintf(ios.ErrOut, "warning: %s is set and takes precedence over the saved session; unset it to use this login\n", cmdutil.EnvToken)
 	}
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(ios.Out, opts.Format, me)

@@ -152,3 +152,19 @@ func TestLoginTightensExistingProfile(t *testing.T) {
 		t.Errorf("profile mode = %o, want 600", m)
 	}
 }
+
+func TestLoginWarnsAboutTokenEnv(t *testing.T) {
+	env := clitest.NewEnv(t)
+	env.Server.AddUser("alice", tc.RoleManager, "alice-password")
+	t.Setenv("TCCTL_TOKEN", "tc-apiv1_other")
+	res := env.RunWith(clitest.Opts{Stdin: "alice-password\n"}, "--url", env.Server.URL, "login", "--username", "alice", "--password-stdin")
+	res.Expect(t, 0, nil, []string{"warning: TCCTL_TOKEN is set and takes precedence"})
+	if res.Stdout != "" {
+		t.Errorf("stdout = %q", res.Stdout)
+	}
+	// The login itself must not have sent the stale variable.
+	req, _ := env.Server.LastRequest("POST", "/api/auth/login")
+	if req.Authorization != "" {
+		t.Errorf("login sent Authorization %q", req.Authorization)
+	}
+}

@@ -86,6 +86,9 @@ func TestSetup(t *testing.T) {
 			if len(tt.stdoutHas) == 0 && res.Stdout != "" {
 				t.Errorf("stdout = %q, want nothing", res.Stdout)
 			}
+			if !tt.opts.TTY && strings.Contains(res.Stderr, "✓") {
+				t.Errorf("success line off a terminal: %q", res.Stderr)
+			}
 			if strings.Join(res.Prompts, "|") != strings.Join(tt.prompts, "|") {
 				t.Errorf("prompts = %q, want %q", res.Prompts, tt.prompts)
 			}

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,7 +42,8 @@ func (f *Format) Set(s string) error {
 func (f Format) Structured() bool { return f == FormatJSON || f == FormatYAML }
 
 // PrintStructured writes v as indented JSON or as YAML. YAML is produced
-// from the JSON encoding so that both carry the same camelCase keys.
+// from the JSON encoding (JSON is YAML), so both carry the same camelCase
+// keys in the same order and the same values.
 func PrintStructured(w io.Writer, f Format, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -53,42 +53,33 @@ func PrintStructured(w io.Writer, f Format, v any) error {
 		_, err = fmt.Fprintf(w, "%s\n", data)
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("encode output: %w", err)
 	}
+	blockStyle(&doc)
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
-	if err := enc.Encode(numbers(generic)); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return fmt.Errorf("encode output: %w", err)
 	}
 	return enc.Close()
 }
 
-// numbers turns json.Number values into int64 or float64; yaml.v3 would
-// otherwise quote them as strings.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
+// blockStyle drops the JSON look (flow collections, quoted strings) so the
+// encoder writes ordinary block YAML. Strings keep their quotes where the
+// encoder would quote a Go string too, e.g. "yes", which YAML 1.1 readers
+// would take for a boolean.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		if probe, err := yaml.Marshal(n.Value); err == nil && len(probe) > 0 && probe[0] == '"' {
+			n.Style = yaml.DoubleQuotedStyle
 		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
 	}
-	return v
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
 }
 
 // Items returns list items ready for printing: never nil, so an empty list
