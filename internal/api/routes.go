@@ -115,6 +115,9 @@ func (s *Server) registerRoutes() {
 	for _, r := range s.identityRoutes() {
 		s.handle(r)
 	}
+	for _, r := range s.tokenRoutes() {
+		s.handle(r)
+	}
 	for _, f := range s.deps.Features {
 		for _, r := range f.Routes() {
 			s.handle(r)

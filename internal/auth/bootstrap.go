@@ -120,3 +120,78 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 	}
 	return err
 }
+
+// BootstrapToken provisions OWNER_TOKEN as an all-access token of the owner
+// (source "bootstrap", no expiry), following Telegraf Controller's rules:
+// the same value again is a no-op; a new value is provisioned and the old
+// bootstrap token revoked, so exactly one is active; a value that belongs to
+// a token created through the API is left alone with a warning; a manually
+// revoked bootstrap token stays revoked; a deleted one is provisioned again;
+// a malformed value, or no owner yet, is skipped with a warning. Only the
+// last four characters of the value are ever logged.
+func (s *Service) BootstrapToken(ctx context.Context, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if !WellFormed(raw, TokenPrefix) {
+		s.log.Warn("OWNER_TOKEN ignored: it must be tc-apiv1_ followed by 64 lowercase hex digits", "hint", Hint(raw))
+		return nil
+	}
+	owner, err := s.store.Owner(ctx)
+	if tc.IsCode(err, tc.ENotFound) {
+		s.log.Warn("OWNER_TOKEN not provisioned yet: there is no owner; it will be at the next start after setup", "hint", Hint(raw))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	hash := HashSecret(raw)
+	existing, err := s.store.TokenByHash(ctx, hash)
+	switch {
+	case err == nil && existing.Token.Source != tc.SourceBootstrap:
+		s.log.Warn("OWNER_TOKEN left untouched: the value belongs to a token created through the API", "token_id", existing.Token.ID, "hint", Hint(raw))
+		return nil
+	case err == nil:
+		if existing.Token.RevokedAt != nil {
+			s.log.Info("OWNER_TOKEN's bootstrap token was revoked and stays revoked", "token_id", existing.Token.ID)
+		}
+		return nil
+	case !tc.IsCode(err, tc.ENotFound):
+		return err
+	}
+	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		desc := "bootstrap-token"
+		for i := 1; ; i++ {
+			var n int64
+			if err := tx.Gorm(ctx).Model(&store.Token{}).Where("description = ?", desc).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+			desc = fmt.Sprintf("bootstrap-token-%d", i)
+		}
+		t := &store.Token{Description: desc, TokenHash: hash, UserID: owner.ID,
+			Permissions: strings.Join(tc.RoleOwner.Permissions().Strings(), ","), Source: tc.SourceBootstrap, Hint: Hint(raw)}
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return err
+		}
+		olds, _, err := tx.ListTokens(ctx, store.TokenFilter{Source: tc.SourceBootstrap, Page: tc.Page{Limit: 1000}})
+		if err != nil {
+			return err
+		}
+		for _, o := range olds {
+			if o.Token.ID != t.ID && o.Token.RevokedAt == nil {
+				if err := tx.UpdateToken(ctx, o.Token.ID, map[string]any{"revoked_at": s.clock()}); err != nil {
+					return err
+				}
+				s.log.Info("previous bootstrap token revoked", "token_id", o.Token.ID, "hint", o.Token.Hint)
+			}
+		}
+		s.log.Info("bootstrap token provisioned from OWNER_TOKEN", "token_id", t.ID, "description", desc, "hint", t.Hint)
+		return nil
+	})
+	if err == nil {
+		s.Invalidate()
+	}
+	return err
+}

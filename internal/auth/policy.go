@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"strings"
+
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -123,4 +125,56 @@ func pastTense(verb string) string {
 		return "given a password-reset code"
 	}
 	return "changed"
+}
+
+// seesAllTokens reports whether p manages everybody's tokens (administrators
+// and the owner) rather than only its own (managers).
+func seesAllTokens(p *Principal) bool { return p.Role.Rank() >= tc.RoleAdministrator.Rank() }
+
+// CanSeeToken hides other users' tokens from managers: to them such a token
+// does not exist (404), so its existence is not revealed either.
+func CanSeeToken(p *Principal, t *store.Token) error {
+	if err := Require(p, tc.Perm(tc.ResTokens, tc.ActRead)); err != nil {
+		return err
+	}
+	if t.UserID != p.UserID && !seesAllTokens(p) {
+		return tc.Errorf(tc.ENotFound, "token %q not found", t.ID)
+	}
+	return nil
+}
+
+// CanManageToken checks revoke and delete rights on t.
+func CanManageToken(p *Principal, t *store.Token) error {
+	if err := CanSeeToken(p, t); err != nil {
+		return err
+	}
+	return Require(p, tc.Perm(tc.ResTokens, tc.ActWrite))
+}
+
+// CanReassignTokens: only administrators and the owner move tokens between users.
+func CanReassignTokens(p *Principal) error {
+	if err := Require(p, tc.Perm(tc.ResTokens, tc.ActWrite)); err != nil {
+		return err
+	}
+	if !seesAllTokens(p) {
+		return tc.Errorf(tc.EForbidden, "only administrators and the owner can reassign tokens")
+	}
+	return nil
+}
+
+// CanGrant checks that a new token asks for nothing the creator does not
+// hold (a token never exceeds its owner's role, nor the credential that
+// creates it). The 403 names what may not be granted.
+func CanGrant(p *Principal, requested tc.PermissionSet) error {
+	if err := Require(p, tc.Perm(tc.ResTokens, tc.ActWrite)); err != nil {
+		return err
+	}
+	if !p.Role.CanHoldTokens() {
+		return tc.Errorf(tc.EForbidden, "%s cannot hold API tokens", article(p.Role))
+	}
+	if excess := requested.Minus(p.Permissions); len(excess) > 0 {
+		return tc.Errorf(tc.EForbidden, "you may not grant %s: a token cannot exceed its creator's permissions",
+			strings.Join(excess.Strings(), ", ")).With("notGrantable", excess.Strings())
+	}
+	return nil
 }

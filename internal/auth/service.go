@@ -89,6 +89,9 @@ type Service struct {
 	log      *slog.Logger
 	cache    *credCache
 	settings atomic.Pointer[Settings]
+
+	tokenOpts TokenOptions
+	usageState
 }
 
 // Options configures a Service.
@@ -216,6 +219,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Principal, 
 	} else {
 		p.TokenID = c.id
 		p.Permissions = c.perms.Intersect(c.role.Permissions())
+		s.recordUse(c.id, now)
 	}
 	return p, nil
 }

@@ -36,6 +36,9 @@ type Config struct {
 	OwnerPassword      string
 	ResetOwnerPassword bool
 
+	OwnerToken             string
+	DisablePresharedTokens bool
+
 	// DisableAuthEndpoints lists the endpoint groups open without credentials.
 	DisableAuthEndpoints []string
 
@@ -74,6 +77,8 @@ var Options = []Option{
 	{Key: "owner-email", Env: "OWNER_EMAIL", Usage: "email of the owner created at startup"},
 	{Key: "owner-password", Env: "OWNER_PASSWORD", Usage: "password of the owner created at startup; the new password with reset-owner-password", Secret: true},
 	{Key: "reset-owner-password", Env: "RESET_OWNER_PASSWORD", Default: "false", Usage: "reset the owner's password to owner-password at every start while set"},
+	{Key: "owner-token", Env: "OWNER_TOKEN", Usage: "provision this tc-apiv1_… value as an all-access token of the owner at startup", Secret: true},
+	{Key: "disable-preshared-tokens", Env: "DISABLE_PRESHARED_TOKENS", Default: "false", Usage: "refuse client-supplied token values (rawToken) when creating tokens"},
 	{Key: "disable-auth-endpoints", Env: "DISABLED_AUTH_ENDPOINTS", Usage: "endpoint groups that accept requests without credentials: comma list of agents, configs, labels, reporting-rules, heartbeat, or *"},
 	{Key: "login-lockout-attempts", Env: "LOGIN_LOCKOUT_ATTEMPTS", Default: "5", Usage: "failed logins before a username is locked (first start only; then a setting)"},
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
@@ -245,6 +250,8 @@ func (l *loader) build() (Config, error) {
 	c.OwnerEmail = l.str("owner-email")
 	c.OwnerPassword = l.v.GetString("owner-password") // a password is taken as given
 	c.ResetOwnerPassword = l.boolean("reset-owner-password")
+	c.OwnerToken = strings.TrimSpace(l.v.GetString("owner-token"))
+	c.DisablePresharedTokens = l.boolean("disable-preshared-tokens")
 	c.DisableAuthEndpoints = l.groups("disable-auth-endpoints")
 	c.LoginLockoutAttempts = l.intIn("login-lockout-attempts", 1, 1000)
 	c.LoginLockoutMinutes = l.intIn("login-lockout-minutes", 1, 100000)

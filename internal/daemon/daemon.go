@@ -97,6 +97,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	m.auth.SetTokenOptions(auth.TokenOptions{DisablePreshared: c.DisablePresharedTokens})
+	if err := m.auth.BootstrapToken(ctx, c.OwnerToken); err != nil {
+		return fmt.Errorf("provision OWNER_TOKEN: %w", err)
+	}
 	if len(c.DisableAuthEndpoints) > 0 {
 		log.Warn("endpoint groups open without credentials", "groups", c.DisableAuthEndpoints)
 	}
@@ -144,14 +148,21 @@ func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
 	}()
 }
 
-// housekeeping prunes expired sessions, codes and lockouts every few minutes.
+// housekeeping writes token last-use times every few seconds and prunes
+// expired sessions, codes and lockouts every few minutes.
 func (m *Main) housekeeping(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
+	usage := time.NewTicker(5 * time.Second)
+	defer usage.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-usage.C:
+			if err := m.auth.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("recording token use failed; will retry", "err", err)
+			}
 		case <-t.C:
 			if err := m.store.PruneExpired(ctx, m.auth.Settings().LockoutDuration); err != nil && ctx.Err() == nil {
 				m.Logger.Warn("pruning expired sessions failed", "err", err)
@@ -211,6 +222,13 @@ func (m *Main) Close() error {
 			if cerr := m.components[i].Close(); cerr != nil && m.Logger != nil {
 				m.Logger.Warn("component did not close cleanly", "err", cerr)
 			}
+		}
+		if m.auth != nil {
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if ferr := m.auth.FlushUsage(fctx); ferr != nil && m.Logger != nil {
+				m.Logger.Warn("recording token use at shutdown failed", "err", ferr)
+			}
+			cancel()
 		}
 		if m.store != nil {
 			err = m.store.Close()

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -83,4 +85,146 @@ func (s *Store) ClampTokens(ctx context.Context, userID string, allowed tc.Permi
 		}
 	}
 	return nil
+}
+
+// CreateToken inserts a token. A taken description or value is a conflict
+// whose "reason" detail says which (token_name_conflict, token_value_conflict).
+func (s *Store) CreateToken(ctx context.Context, t *Token) error {
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Model(&Token{}).Where("description = ?", t.Description).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return tc.Errorf(tc.EConflict, "a token with description %q already exists: descriptions are unique", t.Description).
+			With("reason", "token_name_conflict").With("field", "description")
+	}
+	if err := db.Model(&Token{}).Where("token_hash = ?", t.TokenHash).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return tc.Errorf(tc.EConflict, "a token with this value already exists").With("reason", "token_value_conflict").With("field", "rawToken")
+	}
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = s.Now()
+	}
+	return dbErr(db.Create(t).Error, "a token with that description or value")
+}
+
+// TokenFilter narrows ListTokens.
+type TokenFilter struct {
+	UserID string
+	Source string
+	tc.Page
+}
+
+// ListTokens returns one page of tokens (newest first) with their owners'
+// usernames, and the total.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]TokenWithUser, int, error) {
+	q := s.db.WithContext(ctx).Model(&Token{})
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if f.Source != "" {
+		q = q.Where("source = ?", f.Source)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var toks []Token
+	if err := q.Order("created_at DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&toks).Error; err != nil {
+		return nil, 0, err
+	}
+	out, err := s.withUsers(ctx, toks)
+	return out, int(total), err
+}
+
+func (s *Store) withUsers(ctx context.Context, toks []Token) ([]TokenWithUser, error) {
+	ids := map[string]bool{}
+	for _, t := range toks {
+		ids[t.UserID] = true
+	}
+	users := map[string]User{}
+	if len(ids) > 0 {
+		list := make([]string, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		var us []User
+		if err := s.db.WithContext(ctx).Where("id IN ?", list).Find(&us).Error; err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			users[u.ID] = u
+		}
+	}
+	out := make([]TokenWithUser, len(toks))
+	for i, t := range toks {
+		out[i] = TokenWithUser{Token: t, User: users[t.UserID]}
+	}
+	return out, nil
+}
+
+// TokenByID returns a token and its owner.
+func (s *Store) TokenByID(ctx context.Context, id string) (*TokenWithUser, error) {
+	var t Token
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&t).Error; err != nil {
+		if err == gorm.ErrRecordNotFound {
+			return nil, tc.Errorf(tc.ENotFound, "token %q not found", id)
+		}
+		return nil, err
+	}
+	out, err := s.withUsers(ctx, []Token{t})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// UpdateToken writes the given columns of a token.
+func (s *Store) UpdateToken(ctx context.Context, id string, cols map[string]any) error {
+	res := s.db.WithContext(ctx).Model(&Token{}).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return tc.Errorf(tc.ENotFound, "token %q not found", id)
+	}
+	return nil
+}
+
+// DeleteToken removes a token.
+func (s *Store) DeleteToken(ctx context.Context, id string) error {
+	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&Token{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return tc.Errorf(tc.ENotFound, "token %q not found", id)
+	}
+	return nil
+}
+
+// TouchTokens records last-use times in one transaction; a time never moves
+// last_used_at backwards.
+func (s *Store) TouchTokens(ctx context.Context, used map[string]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		for id, at := range used {
+			at = at.UTC().Truncate(time.Microsecond)
+			err := tx.db.WithContext(ctx).Model(&Token{}).
+				Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, at).
+				Update("last_used_at", at).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
