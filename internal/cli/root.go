@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/opentc/tc/internal/cli/account"
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/token"
 	"github.com/opentc/tc/internal/cli/user"
 	"github.com/spf13/cobra"
 )
@@ -62,6 +63,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		account.NewCmdLogout(f),
 		account.NewCmdWhoami(f),
 		user.NewCmdUser(f),
+		token.NewCmdToken(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 	)
