@@ -8,6 +8,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,6 +48,10 @@ type Config struct {
 	PasswordComplexity   tc.PasswordComplexity
 	SessionLifetime      time.Duration
 
+	SchedulerInterval time.Duration
+	TrustedProxies    []*net.IPNet
+	HeartbeatBatch    int
+
 	ShutdownTimeout time.Duration
 
 	// Explicit holds the keys set by a flag, the environment or the file (as
@@ -84,6 +89,9 @@ var Options = []Option{
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
 	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
 	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
+	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often reporting rules are evaluated (not reporting, auto-delete, history pruning)"},
+	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
+	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
 }
 
@@ -261,6 +269,9 @@ func (l *loader) build() (Config, error) {
 		c.PasswordComplexity = pc
 	}
 	c.SessionLifetime = l.duration("session-lifetime", time.Minute)
+	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)
+	c.TrustedProxies = l.cidrs("trusted-proxies")
+	c.HeartbeatBatch = l.intIn("heartbeat-batch", 1, 100000)
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {
@@ -271,6 +282,32 @@ func (l *loader) build() (Config, error) {
 		return Config{}, fmt.Errorf("%s", strings.Join(l.errs, "\n"))
 	}
 	return c, nil
+}
+
+func (l *loader) cidrs(key string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, part := range strings.Split(l.str(key), ",") {
+		p := strings.TrimSpace(part)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil {
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				p = fmt.Sprintf("%s/%d", p, bits)
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			l.fail(key, "%q is not an IP address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/8)", part)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // AuthGroups are the endpoint groups --disable-auth-endpoints accepts.

@@ -1,6 +1,9 @@
 package daemon
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // component is a part of tcd built after the store and the identity service
 // exist (configs, agents, …). If it also implements api.Feature its routes
@@ -18,4 +21,4 @@ func registerComponent(build func(ctx context.Context, m *Main) (component, erro
 	componentBuilders = append(componentBuilders, build)
 }
 
-var _ = registerComponent
+const defaultSchedulerInterval = 60 * time.Second

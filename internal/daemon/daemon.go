@@ -15,9 +15,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/config"
+	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/heartbeat"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
@@ -39,6 +41,9 @@ type Main struct {
 	hb    *heartbeat.Server
 
 	components []component
+	agents     *agents.Service
+	scheduler  *agents.Scheduler
+	configs    *configs.Service
 
 	apiLn, hbLn net.Listener
 	ready       atomic.Bool
@@ -118,7 +123,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
 		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features})
-	m.hb = heartbeat.New(m.ready.Load)
+	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,
+		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies})
 
 	if m.apiLn, err = net.Listen("tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port))); err != nil {
 		return fmt.Errorf("API listener on port %d: %w", c.Port, err)
@@ -253,6 +259,21 @@ func (m *Main) hbApp() *fiber.App {
 	}
 	return m.hb.App()
 }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Agents returns the agents service (tests read its writer's counters).
+func (m *Main) Agents() *agents.Service { return m.agents }
+
+// Scheduler returns the reporting-rules scheduler.
+func (m *Main) Scheduler() *agents.Scheduler { return m.scheduler }
 
 func describeDB(dsn string) string {
 	if store.IsPostgresURL(dsn) {

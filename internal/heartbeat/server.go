@@ -1,34 +1,69 @@
 // Package heartbeat is the listener Telegraf's outputs.heartbeat talks to. It
 // is its own fiber app on its own port so fleet traffic never queues behind
-// API requests.
+// API requests. Authentication goes through the same verification function
+// as the API (auth.Service.Authenticate) and answers with Telegraf
+// Controller's exact texts.
 package heartbeat
 
 import (
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/opentc/tc/internal/agents"
+	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/pkg/tc"
 )
+
+// MsgForbidden is the 403 text of a token without heartbeat:write.
+const MsgForbidden = "Insufficient permissions: heartbeat:write required"
+
+// Deps are what the listener needs.
+type Deps struct {
+	Auth   *auth.Service
+	Agents *agents.Service
+	Logger *slog.Logger
+	// Open: the heartbeat group is opened by --disable-auth-endpoints.
+	Open bool
+	// TrustedProxies may set X-Forwarded-For.
+	TrustedProxies []*net.IPNet
+	Ready          func() bool
+}
 
 // Server is the heartbeat listener.
 type Server struct {
-	app   *fiber.App
-	ready func() bool
+	app  *fiber.App
+	deps Deps
 }
 
-// New builds the heartbeat app. ready reports whether tcd finished starting.
-func New(ready func() bool) *Server {
-	s := &Server{ready: ready}
+// New builds the heartbeat app.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{deps: d}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "tcd-heartbeat",
 		DisableStartupMessage: true,
-		BodyLimit:             1 << 20,
+		BodyLimit:             agents.MaxBodyBytes,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          s.errorHandler,
 	})
 	s.app.Use(recover.New())
 	s.app.Get("/health", s.health)
+	s.app.Post("/agents/heartbeat", s.heartbeat)
+	s.app.Post("/heartbeat", s.heartbeat) // the architecture diagram's path
+	s.app.Use(func(c *fiber.Ctx) error {
+		return tc.Errorf(tc.ENotFound, "no such endpoint: %s %s (heartbeats go to POST /agents/heartbeat)", c.Method(), c.Path())
+	})
 	return s
 }
 
@@ -36,8 +71,87 @@ func New(ready func() bool) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 func (s *Server) health(c *fiber.Ctx) error {
-	if s.ready != nil && !s.ready() {
+	if s.deps.Ready != nil && !s.deps.Ready() {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "starting"})
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) heartbeat(c *fiber.Ctx) error {
+	if h := c.Get(fiber.HeaderAuthorization); h != "" || !s.deps.Open {
+		p, err := s.deps.Auth.Authenticate(c.UserContext(), h)
+		if err != nil {
+			if tc.IsCode(err, tc.EUnauthorized) {
+				s.deps.Logger.Info("heartbeat auth rejected", "reason", tc.ErrorMessage(err), "hint", tokenHint(h), "ip", c.IP())
+			}
+			return err
+		}
+		if !p.Can(tc.Perm(tc.ResHeartbeat, tc.ActWrite)) {
+			s.deps.Logger.Info("heartbeat auth rejected", "reason", MsgForbidden, "token_id", p.TokenID, "hint", tokenHint(h))
+			return tc.Errorf(tc.EForbidden, MsgForbidden)
+		}
+	}
+	hb, err := agents.Decode(c.Body())
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Agents.Ingest(c.UserContext(), hb, s.clientIP(c)); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func tokenHint(h string) string {
+	raw, _ := auth.ParseAuthorization(h)
+	return auth.Hint(raw)
+}
+
+// clientIP is the peer address; X-Forwarded-For counts only when the peer
+// is a trusted proxy (then its left-most address is the client).
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	peer := c.Context().RemoteIP()
+	if xff := c.Get(fiber.HeaderXForwardedFor); xff != "" && trusted(peer, s.deps.TrustedProxies) {
+		first := strings.TrimSpace(strings.Split(xff, ",")[0])
+		if ip := net.ParseIP(first); ip != nil {
+			return ip.String()
+		}
+	}
+	return peer.String()
+}
+
+func trusted(ip net.IP, nets []*net.IPNet) bool {
+	for _, n := range nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorHandler answers with the API's envelope; 401/403 messages are
+// Telegraf Controller's exact texts.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var (
+		te *tc.Error
+		fe *fiber.Error
+	)
+	switch {
+	case errors.As(err, &te):
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
+			te = tc.Errorf(tc.EPayloadTooLarge, "heartbeat body larger than %d bytes", agents.MaxBodyBytes)
+		case fiber.StatusMethodNotAllowed, fiber.StatusNotFound:
+			te = tc.Errorf(tc.ENotFound, "no such endpoint: %s %s", c.Method(), c.Path())
+		default:
+			te = &tc.Error{Code: tc.CodeForStatus(fe.Code), Message: fe.Message}
+		}
+	default:
+		s.deps.Logger.Error("heartbeat failed", "err", err)
+		te = tc.Errorf(tc.EInternal, "internal error")
+	}
+	if te.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.RetryAfter))
+	}
+	return c.Status(tc.StatusForCode(te.Code)).JSON(fiber.Map{"code": te.Code, "message": te.Message})
 }

@@ -1,0 +1,72 @@
+package agents
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+)
+
+// HistoryRetention is how long statistics history is kept (the newest
+// record of each agent is always kept).
+const HistoryRetention = 24 * time.Hour
+
+// Scheduler evaluates reporting rules every interval: not_reporting after a
+// rule's threshold, deletion after its auto-delete threshold, and history
+// pruning, each tick one transaction of set-based statements.
+type Scheduler struct {
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	interval time.Duration
+	leader   func() bool
+
+	ticks        atomic.Int64
+	lastDuration atomic.Int64
+}
+
+// NewScheduler returns a scheduler; leader reports whether this node runs it.
+func NewScheduler(st *store.Store, log *slog.Logger, now func() time.Time, interval time.Duration, leader func() bool) *Scheduler {
+	return &Scheduler{st: st, log: log, now: now, interval: interval, leader: leader}
+}
+
+// Run ticks until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.leader != nil && !s.leader() {
+				continue
+			}
+			if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("scheduler tick failed; retrying next interval", "err", err)
+			}
+		}
+	}
+}
+
+// Tick runs one evaluation now.
+func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
+	start := time.Now()
+	now := s.now()
+	res, err := s.st.SchedulerTick(ctx, now.UnixMilli(), now.Add(-HistoryRetention).UnixMilli())
+	d := time.Since(start)
+	s.lastDuration.Store(int64(d))
+	s.ticks.Add(1)
+	if err == nil && (res.NotReporting > 0 || res.Deleted > 0) {
+		s.log.Info("reporting rules evaluated", "not_reporting", res.NotReporting, "auto_deleted", res.Deleted, "pruned", res.Pruned, "took", d)
+	}
+	return res, err
+}
+
+// Ticks returns how many ticks ran; LastDuration how long the last took.
+func (s *Scheduler) Ticks() int64 { return s.ticks.Load() }
+
+// LastDuration returns the duration of the last tick.
+func (s *Scheduler) LastDuration() time.Duration { return time.Duration(s.lastDuration.Load()) }

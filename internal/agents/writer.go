@@ -1,0 +1,171 @@
+package agents
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Writer writes heartbeats with group commit: while one transaction
+// commits, new heartbeats queue up, and the next transaction takes all of
+// them (up to MaxBatch). Submit returns only after the heartbeat's
+// transaction committed, so a 2xx sent after it is a promise of durability.
+type Writer struct {
+	st       *store.Store
+	log      *slog.Logger
+	maxBatch int
+	queue    chan *job
+
+	mu       sync.RWMutex // guards stopping against Submit's enqueue
+	stopping bool
+	stop     chan struct{}
+	done     chan struct{}
+
+	transactions atomic.Int64
+	written      atomic.Int64
+	failed       atomic.Int64
+	lastBatch    atomic.Int64
+}
+
+type job struct {
+	row  store.HeartbeatRow
+	done chan error
+}
+
+// NewWriter starts a writer. maxBatch bounds one transaction.
+func NewWriter(st *store.Store, log *slog.Logger, maxBatch int) *Writer {
+	if maxBatch <= 0 {
+		maxBatch = 1000
+	}
+	w := &Writer{st: st, log: log, maxBatch: maxBatch, queue: make(chan *job, 4*maxBatch),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+var errStopping = func() error {
+	e := tc.Errorf(tc.EUnavailable, "tcd is shutting down; send the heartbeat again")
+	e.RetryAfter = 5
+	return e
+}()
+
+// Submit queues one heartbeat and waits until it is committed.
+func (w *Writer) Submit(ctx context.Context, row store.HeartbeatRow) error {
+	j := &job{row: row, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.stopping {
+		w.mu.RUnlock()
+		return errStopping
+	}
+	select {
+	case w.queue <- j:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *Writer) loop() {
+	defer close(w.done)
+	batch := make([]*job, 0, w.maxBatch)
+	for {
+		var first *job
+		select {
+		case first = <-w.queue:
+		case <-w.stop:
+			// Submit no longer enqueues: drain what is queued, then stop.
+			for {
+				select {
+				case j := <-w.queue:
+					w.commit([]*job{j})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < w.maxBatch {
+			select {
+			case j := <-w.queue:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit writes a batch in one transaction. If it fails, each heartbeat is
+// retried on its own, so one bad row cannot fail its neighbours.
+func (w *Writer) commit(batch []*job) {
+	rows := make([]store.HeartbeatRow, len(batch))
+	for i, j := range batch {
+		rows[i] = j.row
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := w.st.WriteHeartbeats(ctx, rows)
+	if err == nil {
+		w.transactions.Add(1)
+		w.written.Add(int64(len(batch)))
+		w.lastBatch.Store(int64(len(batch)))
+		for _, j := range batch {
+			j.done <- nil
+		}
+		return
+	}
+	if len(batch) == 1 {
+		w.failed.Add(1)
+		w.log.Error("writing heartbeat failed", "agent", batch[0].row.AgentID, "err", err)
+		e := tc.Errorf(tc.EUnavailable, "the heartbeat could not be stored; send it again")
+		e.RetryAfter = 5
+		batch[0].done <- e
+		return
+	}
+	for _, j := range batch {
+		w.commit([]*job{j})
+	}
+}
+
+// Close stops accepting heartbeats, writes those already queued and returns
+// when the last one is committed.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.stopping {
+		w.mu.Unlock()
+		<-w.done
+		return nil
+	}
+	w.stopping = true
+	w.mu.Unlock()
+	close(w.stop)
+	<-w.done
+	return nil
+}
+
+// WriterStats are the writer's counters.
+type WriterStats struct {
+	Transactions int64 // committed write transactions
+	Heartbeats   int64 // heartbeats committed
+	Failed       int64 // heartbeats refused because their write failed
+	LastBatch    int64
+}
+
+// Stats returns the counters.
+func (w *Writer) Stats() WriterStats {
+	return WriterStats{Transactions: w.transactions.Load(), Heartbeats: w.written.Load(), Failed: w.failed.Load(), LastBatch: w.lastBatch.Load()}
+}
