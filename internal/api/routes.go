@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -89,12 +90,13 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 			return c.Next()
 		}
 		var p *auth.Principal
-		if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		open := r.Group != "" && s.openGroups[r.Group]
+		if h := c.Get(fiber.HeaderAuthorization); h != "" && !(open && !tcdScheme(h)) {
 			var err error
 			if p, err = s.auth.Authenticate(ctx(c), h); err != nil {
 				return err
 			}
-		} else if r.Group != "" && s.openGroups[r.Group] {
+		} else if open {
 			p = auth.AnonymousPrincipal(s.openPerms)
 		} else {
 			return tc.Errorf(tc.EUnauthorized, "authentication required: send Authorization: Bearer <token> (log in with tcctl login or create an API token)")
@@ -109,6 +111,16 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 		c.Locals(localPrincipal, p)
 		return c.Next()
 	}
+}
+
+// tcdScheme reports whether an Authorization header uses a scheme tcd
+// issues credentials for (Bearer or Token). Others — e.g. the Basic header
+// Go derives from user:password in a Telegraf --config URL — carry no tcd
+// credential: in an opened group they are ignored like an absent header;
+// everywhere else they are refused as before.
+func tcdScheme(h string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	return strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")
 }
 
 func (s *Server) registerRoutes() {

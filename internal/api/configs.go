@@ -1,0 +1,544 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/opentc/tc/internal/configs"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// ConfigsFeature serves configurations, versions, rendering, config
+// groups, constants, aliases and labels.
+type ConfigsFeature struct {
+	svc *configs.Service
+}
+
+// NewConfigsFeature returns the routes of svc.
+func NewConfigsFeature(svc *configs.Service) *ConfigsFeature { return &ConfigsFeature{svc: svc} }
+
+// Routes implements Feature. Bulk routes come before /:id routes, which
+// would match them too (IDs and aliases can never be "bulk").
+func (f *ConfigsFeature) Routes() []Route {
+	read := tc.Perm(tc.ResConfigs, tc.ActRead)
+	write := tc.Perm(tc.ResConfigs, tc.ActWrite)
+	lread := tc.Perm(tc.ResLabels, tc.ActRead)
+	lwrite := tc.Perm(tc.ResLabels, tc.ActWrite)
+	cfg := func(method, path string, perm tc.Permission, summary string, h fiber.Handler) Route {
+		return Route{Method: method, Path: path, Group: GroupConfigs, Perm: perm, Summary: summary, Handler: h}
+	}
+	lbl := func(method, path string, perm tc.Permission, summary string, h fiber.Handler) Route {
+		return Route{Method: method, Path: path, Group: GroupLabels, Perm: perm, Summary: summary, Handler: h}
+	}
+	toml := f.serveTOML(f.svc.RenderConfig, "id")
+	groupTOML := f.serveTOML(f.svc.RenderGroup, "id")
+	aliasTOML := f.serveTOML(f.svc.RenderAlias, "alias")
+	return []Route{
+		cfg("PUT", "/api/configs/bulk/labels/assign", write, "Assign labels to many configs", f.bulkLabels(configs.KindConfig, true)),
+		cfg("PUT", "/api/configs/bulk/labels/remove", write, "Remove labels from many configs", f.bulkLabels(configs.KindConfig, false)),
+		cfg("GET", "/api/configs", read, "List configs (search, label, name, sort, order, paging)", f.listConfigs),
+		cfg("POST", "/api/configs", write, "Create a config (version 1)", f.createConfig),
+		cfg("GET", "/api/configs/:id", read, "Get a config by ID or alias", f.getConfig),
+		cfg("PATCH", "/api/configs/:id", write, "Change a config's name, description or TOML (a TOML change is a new version)", f.updateConfig),
+		cfg("DELETE", "/api/configs/:id", write, "Delete a config (409 while reporting agents use it, unless force=true)", f.deleteConfig),
+		cfg("GET", "/api/configs/:id/toml", read, "Rendered TOML of a config", toml),
+		cfg("HEAD", "/api/configs/:id/toml", read, "Headers of the rendered TOML (Last-Modified)", toml),
+		cfg("GET", "/api/configs/:id/versions", read, "List a config's versions, newest first", f.listVersions),
+		cfg("DELETE", "/api/configs/:id/versions", write, "Prune versions before=N (never the current one)", f.pruneVersions),
+		cfg("GET", "/api/configs/:id/versions/:n", read, "Get one version", f.getVersion),
+		cfg("PATCH", "/api/configs/:id/versions/:n", write, "Edit a version's note", f.setVersionNote),
+		cfg("GET", "/api/configs/:id/diff", read, "Unified diff between versions from and to", f.diff),
+		cfg("POST", "/api/configs/:id/rollback", write, "Make an earlier version current (as a new version)", f.rollback),
+		cfg("PUT", "/api/configs/:id/labels/:labelId", write, "Assign a label to a config", f.oneLabel(configs.KindConfig, true)),
+		cfg("POST", "/api/configs/:id/assign/:labelId", write, "Assign a label to a config (Telegraf Controller path)", f.oneLabel(configs.KindConfig, true)),
+		cfg("DELETE", "/api/configs/:id/labels/:labelId", write, "Remove a label from a config", f.oneLabel(configs.KindConfig, false)),
+
+		cfg("PUT", "/api/config-groups/bulk/labels/assign", write, "Assign labels to many config groups", f.bulkLabels(configs.KindGroup, true)),
+		cfg("PUT", "/api/config-groups/bulk/labels/remove", write, "Remove labels from many config groups", f.bulkLabels(configs.KindGroup, false)),
+		cfg("GET", "/api/config-groups", read, "List config groups", f.listGroups),
+		cfg("POST", "/api/config-groups", write, "Create a config group with ordered members", f.createGroup),
+		cfg("GET", "/api/config-groups/:id", read, "Get a config group by ID or alias", f.getGroup),
+		cfg("PATCH", "/api/config-groups/:id", write, "Change a config group's name, description or members", f.updateGroup),
+		cfg("DELETE", "/api/config-groups/:id", write, "Delete a config group (not its members)", f.deleteGroup),
+		cfg("GET", "/api/config-groups/:id/toml", read, "Rendered TOML of a config group", groupTOML),
+		cfg("HEAD", "/api/config-groups/:id/toml", read, "Headers of a config group's rendered TOML", groupTOML),
+		cfg("PUT", "/api/config-groups/:id/labels/:labelId", write, "Assign a label to a config group", f.oneLabel(configs.KindGroup, true)),
+		cfg("POST", "/api/config-groups/:id/assign/:labelId", write, "Assign a label to a config group (Telegraf Controller path)", f.oneLabel(configs.KindGroup, true)),
+		cfg("DELETE", "/api/config-groups/:id/labels/:labelId", write, "Remove a label from a config group", f.oneLabel(configs.KindGroup, false)),
+
+		cfg("GET", "/c/:alias", read, "Rendered TOML of the config or group an alias names", aliasTOML),
+		cfg("HEAD", "/c/:alias", read, "Headers of the rendered TOML behind an alias", aliasTOML),
+		cfg("GET", "/api/aliases", read, "List aliases", f.listAliases),
+		cfg("GET", "/api/aliases/:alias", read, "Get an alias", f.getAlias),
+		cfg("PUT", "/api/aliases/:alias", write, "Point an alias at a config or group (transfer=true moves it)", f.putAlias),
+		cfg("DELETE", "/api/aliases/:alias", write, "Delete an alias", f.deleteAlias),
+
+		cfg("GET", "/api/constants", read, "List constants", f.listConstants),
+		cfg("POST", "/api/constants", write, "Create a constant", f.createConstant),
+		cfg("GET", "/api/constants/:name", read, "Get a constant", f.getConstant),
+		cfg("PUT", "/api/constants/:name", write, "Create or change a constant", f.putConstant),
+		cfg("PATCH", "/api/constants/:name", write, "Change a constant", f.putConstant),
+		cfg("DELETE", "/api/constants/:name", write, "Delete an unreferenced constant", f.deleteConstant),
+
+		lbl("GET", "/api/labels", lread, "List labels", f.listLabels),
+		lbl("POST", "/api/labels", lwrite, "Create a label", f.createLabel),
+		lbl("GET", "/api/labels/:id", lread, "Get a label by ID or name", f.getLabel),
+		lbl("PATCH", "/api/labels/:id", lwrite, "Change a label", f.updateLabel),
+		lbl("DELETE", "/api/labels/:id", lwrite, "Delete a label everywhere", f.deleteLabel),
+	}
+}
+
+func who(c *fiber.Ctx) string {
+	if p := principal(c); p != nil {
+		return p.Username
+	}
+	return ""
+}
+
+func configFilter(c *fiber.Ctx) (configs.ConfigFilter, error) {
+	p, err := page(c)
+	if err != nil {
+		return configs.ConfigFilter{}, err
+	}
+	f := configs.ConfigFilter{Search: c.Query("search"), Label: c.Query("label"), Name: c.Query("name"), Sort: c.Query("sort"), Page: p}
+	switch c.Query("order") {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		return f, tc.Errorf(tc.EInvalid, "order must be asc or desc (got %q)", c.Query("order")).With("field", "order")
+	}
+	return f, nil
+}
+
+func intParam(c *fiber.Ctx, v, field string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, tc.Errorf(tc.EInvalid, "%s must be a version number (1 or more), got %q", field, v).With("field", field)
+	}
+	return n, nil
+}
+
+func (f *ConfigsFeature) listConfigs(c *fiber.Ctx) error {
+	flt, err := configFilter(c)
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.ListConfigs(ctx(c), flt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) createConfig(c *fiber.Ctx) error {
+	var req tc.CreateConfigRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.CreateConfig(ctx(c), who(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (f *ConfigsFeature) getConfig(c *fiber.Ctx) error {
+	out, err := f.svc.GetConfig(ctx(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) updateConfig(c *fiber.Ctx) error {
+	var req tc.UpdateConfigRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.UpdateConfig(ctx(c), who(c), c.Params("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) deleteConfig(c *fiber.Ctx) error {
+	force, err := boolQuery(c, "force")
+	if err != nil {
+		return err
+	}
+	if err := f.svc.DeleteConfig(ctx(c), c.Params("id"), force); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func boolQuery(c *fiber.Ctx, name string) (bool, error) {
+	v := c.Query(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, tc.Errorf(tc.EInvalid, "%s must be true or false (got %q)", name, v).With("field", name)
+	}
+	return b, nil
+}
+
+func (f *ConfigsFeature) listVersions(c *fiber.Ctx) error {
+	out, err := f.svc.Versions(ctx(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(tc.List[tc.ConfigVersion]{Items: out, Total: len(out), Limit: len(out)})
+}
+
+func (f *ConfigsFeature) getVersion(c *fiber.Ctx) error {
+	n, err := intParam(c, c.Params("n"), "version")
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.Version(ctx(c), c.Params("id"), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) setVersionNote(c *fiber.Ctx) error {
+	n, err := intParam(c, c.Params("n"), "version")
+	if err != nil {
+		return err
+	}
+	var req tc.VersionNoteRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.SetVersionNote(ctx(c), c.Params("id"), n, req.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) pruneVersions(c *fiber.Ctx) error {
+	n, err := intParam(c, c.Query("before"), "before")
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.Prune(ctx(c), c.Params("id"), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) diff(c *fiber.Ctx) error {
+	from, err := intParam(c, c.Query("from"), "from")
+	if err != nil {
+		return err
+	}
+	to, err := intParam(c, c.Query("to"), "to")
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.Diff(ctx(c), c.Params("id"), from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) rollback(c *fiber.Ctx) error {
+	var req tc.RollbackRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.Rollback(ctx(c), who(c), c.Params("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) oneLabel(kind string, assign bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		req := tc.BulkLabelsRequest{IDs: []string{c.Params("id")}, LabelIDs: []string{c.Params("labelId")}}
+		if err := f.svc.SetLabels(ctx(c), kind, assign, req); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func (f *ConfigsFeature) bulkLabels(kind string, assign bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var req tc.BulkLabelsRequest
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+		if err := f.svc.SetLabels(ctx(c), kind, assign, req); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+// serveTOML answers GET and HEAD of a TOML URL from the render cache.
+func (f *ConfigsFeature) serveTOML(fn func(context.Context, string, url.Values) (*configs.Rendered, error), param string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+		if err != nil {
+			return tc.Errorf(tc.EInvalid, "malformed query string: %v", err)
+		}
+		r, err := fn(ctx(c), c.Params(param), q)
+		if err != nil {
+			return err
+		}
+		return writeTOML(c, r)
+	}
+}
+
+// writeTOML sends a rendering with Last-Modified and ETag, answering
+// If-None-Match / If-Modified-Since with 304. Accept naming
+// application/octet-stream (and no TOML type) gets a download.
+func writeTOML(c *fiber.Ctx, r *configs.Rendered) error {
+	c.Set(fiber.HeaderLastModified, r.LastModified.Format(http.TimeFormat))
+	c.Set(fiber.HeaderETag, r.ETag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if notModified(c, r) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	accept := strings.ToLower(c.Get(fiber.HeaderAccept))
+	if strings.Contains(accept, "application/octet-stream") && !strings.Contains(accept, "toml") {
+		c.Set(fiber.HeaderContentType, "application/octet-stream")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+downloadName(r.Name)+`.toml"`)
+	} else {
+		c.Set(fiber.HeaderContentType, "text/x-toml; charset=utf-8")
+	}
+	return c.Status(fiber.StatusOK).Send(r.Body)
+}
+
+func notModified(c *fiber.Ctx, r *configs.Rendered) bool {
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == "*" || t == r.ETag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := c.Get(fiber.HeaderIfModifiedSince); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !r.LastModified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// downloadName keeps a config name safe inside a quoted header value.
+func downloadName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, name)
+}
+
+func (f *ConfigsFeature) listGroups(c *fiber.Ctx) error {
+	flt, err := configFilter(c)
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.ListGroups(ctx(c), flt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) createGroup(c *fiber.Ctx) error {
+	var req tc.GroupRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.CreateGroup(ctx(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (f *ConfigsFeature) getGroup(c *fiber.Ctx) error {
+	out, err := f.svc.GetGroup(ctx(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) updateGroup(c *fiber.Ctx) error {
+	var req tc.UpdateGroupRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.UpdateGroup(ctx(c), c.Params("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) deleteGroup(c *fiber.Ctx) error {
+	if err := f.svc.DeleteGroup(ctx(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (f *ConfigsFeature) listAliases(c *fiber.Ctx) error {
+	out, err := f.svc.ListAliases(ctx(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(tc.List[tc.Alias]{Items: out, Total: len(out), Limit: len(out)})
+}
+
+func (f *ConfigsFeature) getAlias(c *fiber.Ctx) error {
+	out, err := f.svc.GetAlias(ctx(c), c.Params("alias"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) putAlias(c *fiber.Ctx) error {
+	var req tc.AliasRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.PutAlias(ctx(c), c.Params("alias"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) deleteAlias(c *fiber.Ctx) error {
+	if err := f.svc.DeleteAlias(ctx(c), c.Params("alias")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (f *ConfigsFeature) listConstants(c *fiber.Ctx) error {
+	out, err := f.svc.ListConstants(ctx(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(tc.List[tc.Constant]{Items: out, Total: len(out), Limit: len(out)})
+}
+
+func (f *ConfigsFeature) getConstant(c *fiber.Ctx) error {
+	out, err := f.svc.GetConstant(ctx(c), c.Params("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) createConstant(c *fiber.Ctx) error {
+	var req tc.ConstantRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, _, err := f.svc.SetConstant(ctx(c), req.Name, req.Value, true)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (f *ConfigsFeature) putConstant(c *fiber.Ctx) error {
+	var req tc.ConstantRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Name != "" && req.Name != c.Params("name") {
+		return tc.Errorf(tc.EInvalid, "constant names cannot change: the body names %q, the path %q", req.Name, c.Params("name")).With("field", "name")
+	}
+	out, created, err := f.svc.SetConstant(ctx(c), c.Params("name"), req.Value, false)
+	if err != nil {
+		return err
+	}
+	if created {
+		c.Status(fiber.StatusCreated)
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) deleteConstant(c *fiber.Ctx) error {
+	if err := f.svc.DeleteConstant(ctx(c), c.Params("name")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (f *ConfigsFeature) listLabels(c *fiber.Ctx) error {
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	out, err := f.svc.ListLabels(ctx(c), c.Query("search"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) createLabel(c *fiber.Ctx) error {
+	var req tc.LabelRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.CreateLabel(ctx(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (f *ConfigsFeature) getLabel(c *fiber.Ctx) error {
+	out, err := f.svc.GetLabel(ctx(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) updateLabel(c *fiber.Ctx) error {
+	var req tc.UpdateLabelRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := f.svc.UpdateLabel(ctx(c), c.Params("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (f *ConfigsFeature) deleteLabel(c *fiber.Ctx) error {
+	if err := f.svc.DeleteLabel(ctx(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,92 @@
+package configs
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// Rendered is what a TOML endpoint serves for one (target, query).
+type Rendered struct {
+	Body         []byte
+	ETag         string
+	LastModified time.Time
+	// Name is the config or group name (the download file name).
+	Name string
+	// Err is a rendering error (missing parameters, undefined constants,
+	// unknown target); it is cached like a body.
+	Err error
+}
+
+func (r *Rendered) size() int { return len(r.Body) + len(r.Name) + 256 }
+
+// renderCache is a bounded LRU of renderings keyed by target and canonical
+// query. Every write to configurations calls invalidate, which drops all
+// entries and starts a new generation; a rendering started in an older
+// generation is not stored, so a slow render can never resurrect data that
+// a concurrent change replaced.
+type renderCache struct {
+	mu         sync.Mutex
+	maxEntries int
+	maxBytes   int
+	bytes      int
+	gen        uint64
+	ll         *list.List
+	items      map[string]*list.Element
+}
+
+type cacheEntry struct {
+	key string
+	r   *Rendered
+}
+
+func newRenderCache(maxEntries, maxBytes int) *renderCache {
+	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.ll.MoveToFront(el)
+		return el.Value.(*cacheEntry).r, c.gen, true
+	}
+	return nil, c.gen, false
+}
+
+func (c *renderCache) put(gen uint64, key string, r *Rendered) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || r.size() > c.maxBytes {
+		return
+	}
+	if el, ok := c.items[key]; ok {
+		c.bytes -= el.Value.(*cacheEntry).r.size()
+		c.ll.Remove(el)
+		delete(c.items, key)
+	}
+	c.items[key] = c.ll.PushFront(&cacheEntry{key: key, r: r})
+	c.bytes += r.size()
+	for c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		el := c.ll.Back()
+		e := el.Value.(*cacheEntry)
+		c.ll.Remove(el)
+		delete(c.items, e.key)
+		c.bytes -= e.r.size()
+	}
+}
+
+func (c *renderCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.items = map[string]*list.Element{}
+	c.ll.Init()
+	c.bytes = 0
+}
+
+func (c *renderCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len()
+}

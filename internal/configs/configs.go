@@ -1,0 +1,444 @@
+package configs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/opentc/tc/internal/render"
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// ConfigFilter narrows ListConfigs (Sort: name, createdAt or updatedAt).
+type ConfigFilter struct {
+	Search, Label, Name, Sort string
+	Desc                      bool
+	tc.Page
+}
+
+var sortColumns = map[string]string{"": "name", "name": "name", "createdAt": "created_at", "updatedAt": "updated_at"}
+
+func storeFilter(f ConfigFilter) (store.ConfigFilter, error) {
+	col, ok := sortColumns[f.Sort]
+	if !ok {
+		return store.ConfigFilter{}, tc.Errorf(tc.EInvalid, "sort must be name, createdAt or updatedAt (got %q)", f.Sort).With("field", "sort")
+	}
+	return store.ConfigFilter{Search: f.Search, Label: f.Label, Name: f.Name, Sort: col, Desc: f.Desc, Page: f.Page}, nil
+}
+
+// checkTOML validates a template; errors are EInvalid with line and column.
+func checkTOML(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return tc.Errorf(tc.EInvalid, "toml is required").With("field", "toml")
+	}
+	if len(s) > tc.MaxTOMLLen {
+		return tc.Errorf(tc.EInvalid, "toml must be at most %d bytes", tc.MaxTOMLLen).With("field", "toml")
+	}
+	var se *render.SyntaxError
+	if err := render.ValidateTOML(s); errors.As(err, &se) {
+		return tc.Errorf(tc.EInvalid, "%s", se.Error()).With("field", "toml").With("line", se.Line).With("column", se.Column)
+	}
+	return nil
+}
+
+// CreateConfig validates and stores a config with version 1.
+// Errors: invalid (field, line/column for TOML), conflict (name, ID).
+func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateConfigRequest) (tc.Config, error) {
+	name, err := tc.CheckName("name", req.Name)
+	if err != nil {
+		return tc.Config{}, err
+	}
+	if _, err := tc.CheckText("description", req.Description, tc.MaxDescriptionLen); err != nil {
+		return tc.Config{}, err
+	}
+	if _, err := tc.CheckText("note", req.Note, tc.MaxNoteLen); err != nil {
+		return tc.Config{}, err
+	}
+	if err := checkTOML(req.TOML); err != nil {
+		return tc.Config{}, err
+	}
+	id := req.ID
+	if id != "" {
+		if err := tc.CheckConfigID(id); err != nil {
+			return tc.Config{}, err
+		}
+	} else {
+		id = store.NewID()
+	}
+	note := req.Note
+	if note == "" {
+		note = "Initial version"
+	}
+	err = s.write(ctx, func(tx *store.Store) error {
+		if taken, err := tx.ConfigNameTaken(ctx, name, ""); err != nil {
+			return err
+		} else if taken {
+			return tc.Errorf(tc.EConflict, "a config named %q already exists", name).With("field", "name")
+		}
+		if _, err := tx.ConfigByID(ctx, id); err == nil {
+			return tc.Errorf(tc.EConflict, "a config with ID %q already exists", id).With("field", "id")
+		}
+		if _, err := tx.AliasByName(ctx, id); err == nil {
+			return tc.Errorf(tc.EConflict, "%q is already an alias; choose another ID", id).With("field", "id")
+		}
+		labelIDs, err := resolveLabels(ctx, tx, req.Labels)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		row := &store.ConfigRow{ID: id, Name: name, Description: req.Description, TOML: req.TOML, Version: 1,
+			LastModified: s.unixNow(), CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertConfig(ctx, row); err != nil {
+			return err
+		}
+		if err := tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: id, Version: 1, TOML: req.TOML, Note: note, Author: author(who), CreatedAt: now}); err != nil {
+			return err
+		}
+		return tx.LinkLabels(ctx, store.LinkConfigs, []string{id}, labelIDs)
+	})
+	if err != nil {
+		return tc.Config{}, err
+	}
+	return s.GetConfig(ctx, id)
+}
+
+func resolveLabels(ctx context.Context, st *store.Store, refs []string) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		l, err := st.LabelByRef(ctx, r)
+		if tc.IsCode(err, tc.ENotFound) {
+			return nil, tc.Errorf(tc.EInvalid, "label %q not found", r).With("field", "labels")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !seen[l.ID] {
+			seen[l.ID] = true
+			ids = append(ids, l.ID)
+		}
+	}
+	return ids, nil
+}
+
+// resolveConfig finds a config by ID, then by alias. Errors: not_found.
+func resolveConfig(ctx context.Context, st *store.Store, ref string) (*store.ConfigRow, error) {
+	c, err := st.ConfigByID(ctx, ref)
+	if err == nil || !tc.IsCode(err, tc.ENotFound) {
+		return c, err
+	}
+	a, err := st.AliasByName(ctx, ref)
+	if err == nil && a.ConfigID != nil {
+		return st.ConfigByID(ctx, *a.ConfigID)
+	}
+	if err == nil {
+		return nil, notFound("config %q not found (%q is the alias of a config group)", ref, ref)
+	}
+	if tc.IsCode(err, tc.ENotFound) {
+		return nil, notFound("config %q not found", ref)
+	}
+	return nil, err
+}
+
+// GetConfig returns a config by ID or alias. Errors: not_found.
+func (s *Service) GetConfig(ctx context.Context, ref string) (tc.Config, error) {
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.Config{}, err
+	}
+	out, err := s.apiConfigs(ctx, []store.ConfigRow{*row})
+	if err != nil {
+		return tc.Config{}, err
+	}
+	return out[0], nil
+}
+
+// ListConfigs returns a page of configs. Errors: invalid (sort).
+func (s *Service) ListConfigs(ctx context.Context, f ConfigFilter) (tc.List[tc.Config], error) {
+	sf, err := storeFilter(f)
+	if err != nil {
+		return tc.List[tc.Config]{}, err
+	}
+	rows, total, err := s.st.ListConfigs(ctx, sf)
+	if err != nil {
+		return tc.List[tc.Config]{}, err
+	}
+	items, err := s.apiConfigs(ctx, rows)
+	return tc.List[tc.Config]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset}, err
+}
+
+func (s *Service) apiConfigs(ctx context.Context, rows []store.ConfigRow) ([]tc.Config, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	labels, err := s.st.LabelsOf(ctx, store.LinkConfigs, ids)
+	if err != nil {
+		return nil, err
+	}
+	aliases, err := s.st.AliasesOf(ctx, store.LinkConfigs, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tc.Config, len(rows))
+	for i, r := range rows {
+		out[i] = tc.Config{ID: r.ID, Name: r.Name, Description: r.Description, TOML: r.TOML, Version: r.Version,
+			Labels: apiLabels(labels[r.ID]), Aliases: nonNil(aliases[r.ID]), LastModified: lmTime(r.LastModified),
+			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+func apiLabels(rows []store.LabelRow) []tc.Label {
+	out := make([]tc.Label, len(rows))
+	for i := range rows {
+		out[i] = rows[i].API()
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// UpdateConfig changes name, description and/or TOML. A TOML change
+// creates a new version (with the note); identical TOML and metadata
+// changes do not. Errors: not_found, invalid, conflict (name).
+func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.UpdateConfigRequest) (tc.Config, error) {
+	cols := map[string]any{}
+	var name string
+	if req.Name != nil {
+		n, err := tc.CheckName("name", *req.Name)
+		if err != nil {
+			return tc.Config{}, err
+		}
+		name = n
+	}
+	if req.Description != nil {
+		if _, err := tc.CheckText("description", *req.Description, tc.MaxDescriptionLen); err != nil {
+			return tc.Config{}, err
+		}
+		cols["description"] = *req.Description
+	}
+	note := ""
+	if req.Note != nil {
+		if _, err := tc.CheckText("note", *req.Note, tc.MaxNoteLen); err != nil {
+			return tc.Config{}, err
+		}
+		note = *req.Note
+	}
+	if req.TOML != nil {
+		if err := checkTOML(*req.TOML); err != nil {
+			return tc.Config{}, err
+		}
+	}
+	var id string
+	err := s.write(ctx, func(tx *store.Store) error {
+		row, err := resolveConfig(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		id = row.ID
+		now := s.unixNow()
+		if req.Name != nil && name != row.Name {
+			if taken, err := tx.ConfigNameTaken(ctx, name, row.ID); err != nil {
+				return err
+			} else if taken {
+				return tc.Errorf(tc.EConflict, "a config named %q already exists", name).With("field", "name")
+			}
+			cols["name"] = name
+			// Group documents name their members in a comment.
+			groups, err := tx.GroupsContaining(ctx, []string{row.ID})
+			if err != nil {
+				return err
+			}
+			if err := tx.BumpGroups(ctx, groups, now); err != nil {
+				return err
+			}
+		}
+		if req.TOML != nil && *req.TOML != row.TOML {
+			if err := newVersion(ctx, tx, row, *req.TOML, note, who); err != nil {
+				return err
+			}
+			cols["toml"] = *req.TOML
+			cols["version"] = row.Version + 1
+			if err := bumpConfigs(ctx, tx, now, row.ID); err != nil {
+				return err
+			}
+		}
+		if len(cols) == 0 {
+			return nil
+		}
+		return tx.UpdateConfig(ctx, row.ID, cols)
+	})
+	if err != nil {
+		return tc.Config{}, err
+	}
+	return s.GetConfig(ctx, id)
+}
+
+func newVersion(ctx context.Context, tx *store.Store, row *store.ConfigRow, toml, note, who string) error {
+	return tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: row.ID, Version: row.Version + 1, TOML: toml,
+		Note: note, Author: author(who), CreatedAt: tx.Now()})
+}
+
+// DeleteConfig deletes a config, its versions and aliases, and removes it
+// from groups. While agents that reported within their threshold use it,
+// it answers conflict unless force. Errors: not_found, conflict.
+func (s *Service) DeleteConfig(ctx context.Context, ref string, force bool) error {
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return err
+	}
+	if !force {
+		n, err := s.usage.ActiveAgentsUsing(ctx, row.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return tc.Errorf(tc.EConflict, "config %q is used by %d reporting agent(s); delete with force=true to delete it anyway", row.Name, n).With("agents", n)
+		}
+	}
+	return s.write(ctx, func(tx *store.Store) error {
+		groups, err := tx.GroupsContaining(ctx, []string{row.ID})
+		if err != nil {
+			return err
+		}
+		if err := tx.BumpGroups(ctx, groups, s.unixNow()); err != nil {
+			return err
+		}
+		return tx.DeleteConfig(ctx, row.ID)
+	})
+}
+
+// Versions lists the versions of a config, newest first. Errors: not_found.
+func (s *Service) Versions(ctx context.Context, ref string) ([]tc.ConfigVersion, error) {
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.st.Versions(ctx, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tc.ConfigVersion, len(rows))
+	for i, v := range rows {
+		out[i] = apiVersion(&v, row.Version)
+	}
+	return out, nil
+}
+
+func apiVersion(v *store.ConfigVersionRow, current int) tc.ConfigVersion {
+	return tc.ConfigVersion{Version: v.Version, Note: v.Note, Author: v.Author, CreatedAt: v.CreatedAt.UTC(), TOML: v.TOML, Current: v.Version == current}
+}
+
+// Version returns version n of a config. Errors: not_found.
+func (s *Service) Version(ctx context.Context, ref string, n int) (tc.ConfigVersion, error) {
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.ConfigVersion{}, err
+	}
+	v, err := s.st.Version(ctx, row.ID, n)
+	if err != nil {
+		return tc.ConfigVersion{}, err
+	}
+	return apiVersion(v, row.Version), nil
+}
+
+// Diff returns the unified diff from version from to version to.
+// Errors: not_found, invalid.
+func (s *Service) Diff(ctx context.Context, ref string, from, to int) (tc.ConfigDiff, error) {
+	if from < 1 || to < 1 {
+		return tc.ConfigDiff{}, tc.Errorf(tc.EInvalid, "from and to must be version numbers (1 or more)")
+	}
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.ConfigDiff{}, err
+	}
+	a, err := s.st.Version(ctx, row.ID, from)
+	if err != nil {
+		return tc.ConfigDiff{}, err
+	}
+	b, err := s.st.Version(ctx, row.ID, to)
+	if err != nil {
+		return tc.ConfigDiff{}, err
+	}
+	d := render.Diff(fmt.Sprintf("%s@v%d", row.Name, from), fmt.Sprintf("%s@v%d", row.Name, to), a.TOML, b.TOML)
+	return tc.ConfigDiff{From: from, To: to, Diff: d}, nil
+}
+
+// Rollback makes the TOML of an earlier version current again, as a new
+// version. Rolling back to content equal to the current TOML creates
+// nothing. Errors: not_found, invalid.
+func (s *Service) Rollback(ctx context.Context, who, ref string, req tc.RollbackRequest) (tc.Config, error) {
+	var id string
+	err := s.write(ctx, func(tx *store.Store) error {
+		row, err := resolveConfig(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		id = row.ID
+		if req.Version == row.Version {
+			return tc.Errorf(tc.EInvalid, "version %d is already the current version", req.Version).With("field", "version")
+		}
+		v, err := tx.Version(ctx, row.ID, req.Version)
+		if err != nil {
+			return err
+		}
+		if v.TOML == row.TOML {
+			return nil
+		}
+		note := fmt.Sprintf("Rollback to version %d", req.Version)
+		if req.Note != nil && *req.Note != "" {
+			if _, err := tc.CheckText("note", *req.Note, tc.MaxNoteLen); err != nil {
+				return err
+			}
+			note = *req.Note
+		}
+		if err := newVersion(ctx, tx, row, v.TOML, note, who); err != nil {
+			return err
+		}
+		if err := tx.UpdateConfig(ctx, row.ID, map[string]any{"toml": v.TOML, "version": row.Version + 1}); err != nil {
+			return err
+		}
+		return bumpConfigs(ctx, tx, s.unixNow(), row.ID)
+	})
+	if err != nil {
+		return tc.Config{}, err
+	}
+	return s.GetConfig(ctx, id)
+}
+
+// SetVersionNote edits the note of version n. Errors: not_found, invalid.
+func (s *Service) SetVersionNote(ctx context.Context, ref string, n int, note string) (tc.ConfigVersion, error) {
+	if _, err := tc.CheckText("note", note, tc.MaxNoteLen); err != nil {
+		return tc.ConfigVersion{}, err
+	}
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.ConfigVersion{}, err
+	}
+	if err := s.st.SetVersionNote(ctx, row.ID, n, note); err != nil {
+		return tc.ConfigVersion{}, err
+	}
+	return s.Version(ctx, row.ID, n)
+}
+
+// Prune deletes the versions numbered below before; the current version is
+// never deleted (so the only version is kept too). Errors: not_found, invalid.
+func (s *Service) Prune(ctx context.Context, ref string, before int) (tc.PruneResult, error) {
+	if before < 1 {
+		return tc.PruneResult{}, tc.Errorf(tc.EInvalid, "before must be a version number (1 or more)").With("field", "before")
+	}
+	row, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.PruneResult{}, err
+	}
+	n, err := s.st.DeleteVersionsBefore(ctx, row.ID, before, row.Version)
+	return tc.PruneResult{Deleted: n}, err
+}

@@ -1,0 +1,126 @@
+// Package configs is the business logic of configurations: validation,
+// versions, labels, constants, aliases, config groups, and the rendering
+// path that every agent polls — served from an in-memory cache that every
+// change invalidates explicitly.
+//
+// Last-Modified: each config and group stores its own last-modified time in
+// unix seconds. Every change of what a TOML endpoint would serve moves it to
+// max(now, previous+1), so two changes within one second still give two
+// different, increasing values (Telegraf compares the header as a string),
+// and nothing but a change moves it (restarts included). A constant change
+// moves exactly the configs that reference it and the groups holding them;
+// a change of a config moves the groups holding it; a membership change
+// moves the group.
+package configs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// AgentUsage tells the delete guard how many agents that reported within
+// their reporting rule's threshold use a config. The agents feature
+// (issue 5) plugs its implementation in through Options.Usage; until then
+// NoAgents reports none.
+type AgentUsage interface {
+	ActiveAgentsUsing(ctx context.Context, configID string) (int, error)
+}
+
+// NoAgents is the AgentUsage of a tcd without agents: nobody uses anything.
+type NoAgents struct{}
+
+// ActiveAgentsUsing implements AgentUsage.
+func (NoAgents) ActiveAgentsUsing(context.Context, string) (int, error) { return 0, nil }
+
+// Options tunes New.
+type Options struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+	Usage  AgentUsage
+	// CacheEntries and CacheBytes bound the render cache (defaults 4096
+	// entries and 64 MiB).
+	CacheEntries int
+	CacheBytes   int
+}
+
+// Service implements configurations on a store.
+type Service struct {
+	st    *store.Store
+	now   func() time.Time
+	log   *slog.Logger
+	usage AgentUsage
+	cache *renderCache
+}
+
+// New returns a Service on st.
+func New(st *store.Store, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Usage == nil {
+		o.Usage = NoAgents{}
+	}
+	if o.CacheEntries <= 0 {
+		o.CacheEntries = 4096
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes)}
+}
+
+// SetUsage replaces the delete guard's view of agents (for the agents feature).
+func (s *Service) SetUsage(u AgentUsage) {
+	if u == nil {
+		u = NoAgents{}
+	}
+	s.usage = u
+}
+
+// Close implements the daemon's component interface.
+func (s *Service) Close() error { return nil }
+
+func (s *Service) unixNow() int64 { return s.now().UTC().Unix() }
+
+// write runs fn in a transaction and, whatever the outcome, drops every
+// cached rendering afterwards (a failed transaction changed nothing, but
+// dropping is always safe).
+func (s *Service) write(ctx context.Context, fn func(tx *store.Store) error) error {
+	err := s.st.Tx(ctx, fn)
+	s.cache.invalidate()
+	return err
+}
+
+// bumpConfigs moves the last-modified of configs and of the groups that
+// hold them.
+func bumpConfigs(ctx context.Context, tx *store.Store, now int64, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.BumpConfigs(ctx, ids, now); err != nil {
+		return err
+	}
+	groups, err := tx.GroupsContaining(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return tx.BumpGroups(ctx, groups, now)
+}
+
+func author(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	return name
+}
+
+func lmTime(unix int64) time.Time { return time.Unix(unix, 0).UTC() }
+
+func notFound(format string, args ...any) error { return tc.Errorf(tc.ENotFound, format, args...) }
