@@ -121,6 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 			features = append(features, f)
 		}
 	}
+	m.connectFeatures()
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
 		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features})
 	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,

@@ -83,7 +83,13 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) (*http.Response, error) {
 	u := *c.base
-	u.Path = c.base.Path + path
+	// path arrives escaped (see esc); keep that encoding on the wire.
+	raw := c.base.EscapedPath() + path
+	unescaped, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, fmt.Errorf("invalid request path %q: %w", path, err)
+	}
+	u.Path, u.RawPath = unescaped, raw
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
