@@ -2,7 +2,9 @@ package cli
 
 import (
 	"github.com/opentc/tc/internal/cli/account"
+	"github.com/opentc/tc/internal/cli/agent"
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/rule"
 	"github.com/opentc/tc/internal/cli/token"
 	"github.com/opentc/tc/internal/cli/user"
 	"github.com/spf13/cobra"
@@ -64,6 +66,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		account.NewCmdWhoami(f),
 		user.NewCmdUser(f),
 		token.NewCmdToken(f),
+		agent.NewCmdAgent(f),
+		rule.NewCmdRule(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 	)

@@ -1,0 +1,76 @@
+package alias
+
+import (
+	"context"
+
+	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
+	"github.com/spf13/cobra"
+)
+
+// AddOptions are the inputs of `tcctl alias add`.
+type AddOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Format cmdutil.Format
+
+	Alias, Config, Group string
+	Transfer             bool
+}
+
+// NewCmdAdd builds `tcctl alias add`.
+func NewCmdAdd(f *cmdutil.Factory) *cobra.Command {
+	opts := &AddOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "add <alias> (--config <config> | --group <group>)",
+		Short: "Point an alias at a configuration or a config group",
+		Long: `Create an alias for a configuration or config group (by ID, alias or
+name). An alias that already names something else is moved only with
+--transfer; agents using it get the new target at their next reload.`,
+		Example: "  tcctl alias add web-prod --config web\n  tcctl alias add web-prod --group fleet --transfer",
+		Args:    cmdutil.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Format, opts.Alias = f.Output, args[0]
+			if (opts.Config == "") == (opts.Group == "") {
+				return cmdutil.FlagErrorf("give exactly one of --config and --group")
+			}
+			return addRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Config, "config", "", "target configuration")
+	cmd.Flags().StringVar(&opts.Group, "group", "", "target config group")
+	cmd.Flags().BoolVar(&opts.Transfer, "transfer", false, "move the alias if it names something else")
+	return cmd
+}
+
+func addRun(ctx context.Context, opts *AddOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	req := tc.AliasRequest{Transfer: opts.Transfer}
+	if opts.Config != "" {
+		cfg, err := c.FindConfig(ctx, opts.Config)
+		if err != nil {
+			return err
+		}
+		req.ConfigID = cfg.ID
+	} else {
+		g, err := c.FindGroup(ctx, opts.Group)
+		if err != nil {
+			return err
+		}
+		req.GroupID = g.ID
+	}
+	a, err := c.PutAlias(ctx, opts.Alias, req)
+	if err != nil {
+		return err
+	}
+	if opts.Format.Structured() {
+		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, a)
+	}
+	cmdutil.Successf(opts.IO, "Alias %s now serves %s at /c/%s", a.Alias, c.BaseURL(), a.Alias)
+	return nil
+}

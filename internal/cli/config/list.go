@@ -1,0 +1,74 @@
+package config
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
+	"github.com/spf13/cobra"
+)
+
+// ListOptions are the inputs of `tcctl config list`.
+type ListOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Format cmdutil.Format
+
+	Filter client.ConfigFilter
+}
+
+// NewCmdList builds `tcctl config list`.
+func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List configurations",
+		Long: `List configurations, optionally searched (name and description), filtered
+by label, sorted (name, createdAt, updatedAt; --desc reverses) and paged.`,
+		Example: "  tcctl config list\n  tcctl config list --label production --sort updatedAt --desc -o json",
+		Aliases: []string{"ls"},
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Format = f.Output
+			if opts.Filter.Limit < 0 || opts.Filter.Limit > tc.MaxLimit || opts.Filter.Offset < 0 {
+				return cmdutil.FlagErrorf("--limit must be between 1 and %d and --offset not negative", tc.MaxLimit)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Filter.Search, "search", "", "only configs whose name or description contains this text")
+	cmd.Flags().StringVar(&opts.Filter.Label, "label", "", "only configs with this label (ID or name)")
+	cmd.Flags().StringVar(&opts.Filter.Sort, "sort", "", "sort by name, createdAt or updatedAt (default name)")
+	cmd.Flags().BoolVar(&opts.Filter.Desc, "desc", false, "sort in descending order")
+	cmd.Flags().IntVar(&opts.Filter.Limit, "limit", 0, "maximum number of configs to return (default 100)")
+	cmd.Flags().IntVar(&opts.Filter.Offset, "offset", 0, "number of configs to skip")
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	list, err := c.ListConfigs(ctx, opts.Filter)
+	if err != nil {
+		return err
+	}
+	if opts.Format.Structured() {
+		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
+	}
+	if len(list.Items) == 0 {
+		fmt.Fprintln(opts.IO.ErrOut, "No configs found")
+		return nil
+	}
+	if err := printConfigTable(opts.IO.Out, list.Items...); err != nil {
+		return err
+	}
+	if shown := list.Offset + len(list.Items); opts.IO.IsStdoutTTY() && list.Total > shown {
+		fmt.Fprintf(opts.IO.ErrOut, "Showing %d–%d of %d configs; use --offset %d for more\n", list.Offset+1, shown, list.Total, shown)
+	}
+	return nil
+}

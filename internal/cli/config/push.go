@@ -1,0 +1,127 @@
+package config
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
+	"github.com/spf13/cobra"
+)
+
+// PushOptions are the inputs of `tcctl config push`.
+type PushOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Format cmdutil.Format
+
+	Name        string
+	File        string
+	Note        string
+	Description string
+	Labels      []string
+}
+
+// PushResult is what push prints with -o json|yaml.
+type PushResult struct {
+	// Result is created, updated or unchanged.
+	Result string    `json:"result"`
+	Config tc.Config `json:"config"`
+}
+
+// NewCmdPush builds `tcctl config push`.
+func NewCmdPush(f *cmdutil.Factory) *cobra.Command {
+	opts := &PushOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "push",
+		Short: "Create or update a configuration by name from a TOML file (for CI)",
+		Long: `Create the configuration named --name from a TOML file, or update its TOML
+if it exists. Prints one line: "created <name> (version 1)", "updated <name>
+to version N", or "unchanged <name> (version N)" when the TOML is identical
+(no version is created). Exits 0 in all three cases.
+
+An invalid TOML file exits 1 with "FILE:LINE:COLUMN: …" on stderr and
+stores nothing. --label labels are assigned (never removed); --note is the
+new version's note (e.g. a commit hash).`,
+		Example: `  tcctl config push --name web -f web.toml --note "$GIT_SHA"
+  TCCTL_URL=http://tcd:8888 TCCTL_TOKEN=$TOKEN tcctl config push --name web -f web.toml -o json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Format = f.Output
+			if opts.Name == "" {
+				return cmdutil.FlagErrorf("--name is required")
+			}
+			return pushRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Name, "name", "", "config name")
+	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "TOML file (- for stdin)")
+	cmd.Flags().StringVar(&opts.Note, "note", "", "note of the new version (at most 1000 characters)")
+	cmd.Flags().StringVar(&opts.Description, "description", "", "description (set on create, changed on update when given)")
+	cmd.Flags().StringArrayVar(&opts.Labels, "label", nil, "label ID or name to assign (repeatable)")
+	return cmd
+}
+
+func pushRun(ctx context.Context, opts *PushOptions) error {
+	toml, err := readTOML(opts.IO, opts.File)
+	if err != nil {
+		return err
+	}
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	list, err := c.ListConfigs(ctx, client.ConfigFilter{Name: opts.Name})
+	if err != nil {
+		return err
+	}
+	var res PushResult
+	if len(list.Items) == 0 {
+		cfg, err := c.CreateConfig(ctx, tc.CreateConfigRequest{Name: opts.Name, TOML: toml, Note: opts.Note, Description: opts.Description, Labels: opts.Labels})
+		if err != nil {
+			return tomlError(opts.File, err)
+		}
+		res = PushResult{Result: "created", Config: cfg}
+	} else {
+		cur := list.Items[0]
+		req := tc.UpdateConfigRequest{TOML: &toml}
+		if opts.Note != "" {
+			req.Note = &opts.Note
+		}
+		if opts.Description != "" && opts.Description != cur.Description {
+			req.Description = &opts.Description
+		}
+		cfg := cur
+		if toml != cur.TOML || req.Description != nil {
+			if cfg, err = c.UpdateConfig(ctx, cur.ID, req); err != nil {
+				return tomlError(opts.File, err)
+			}
+		}
+		if len(opts.Labels) > 0 {
+			if err := c.SetConfigLabels(ctx, true, tc.BulkLabelsRequest{IDs: []string{cfg.ID}, LabelIDs: opts.Labels}); err != nil {
+				return err
+			}
+			if cfg, err = c.GetConfig(ctx, cfg.ID); err != nil {
+				return err
+			}
+		}
+		res = PushResult{Result: "unchanged", Config: cfg}
+		if cfg.Version != cur.Version {
+			res.Result = "updated"
+		}
+	}
+	if opts.Format.Structured() {
+		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, res)
+	}
+	switch res.Result {
+	case "created":
+		fmt.Fprintf(opts.IO.Out, "created %s (version %d)\n", res.Config.Name, res.Config.Version)
+	case "updated":
+		fmt.Fprintf(opts.IO.Out, "updated %s to version %d\n", res.Config.Name, res.Config.Version)
+	default:
+		fmt.Fprintf(opts.IO.Out, "unchanged %s (version %d)\n", res.Config.Name, res.Config.Version)
+	}
+	return nil
+}
