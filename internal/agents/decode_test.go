@@ -13,10 +13,10 @@ import (
 
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]string{
-		"Telegraf 1.39.3 (git: HEAD@eb37a442)":        "1.39.3",
+		"Telegraf 1.39.3 (git: HEAD@eb37a442)":       "1.39.3",
 		"Telegraf 1.37.0-c3db479e (git: b@c3db479e)": "1.37.0",
-		"Telegraf unknown":                            "",
-		"":                                            "",
+		"Telegraf unknown":                           "",
+		"":                                           "",
 	} {
 		if got := ParseVersion(in); got != want {
 			t.Errorf("%q: %q want %q", in, got, want)

@@ -23,6 +23,9 @@ type Scheduler struct {
 	interval time.Duration
 	leader   func() bool
 
+	// OnTick, if set before Run, observes every successful tick (metrics).
+	OnTick func(res store.TickResult, took time.Duration)
+
 	ticks        atomic.Int64
 	lastDuration atomic.Int64
 }
@@ -59,6 +62,9 @@ func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 	d := time.Since(start)
 	s.lastDuration.Store(int64(d))
 	s.ticks.Add(1)
+	if err == nil && s.OnTick != nil {
+		s.OnTick(res, d)
+	}
 	if err == nil && (res.NotReporting > 0 || res.Deleted > 0) {
 		s.log.Info("reporting rules evaluated", "not_reporting", res.NotReporting, "auto_deleted", res.Deleted, "pruned", res.Pruned, "took", d)
 	}

@@ -26,6 +26,10 @@ type Writer struct {
 	stop     chan struct{}
 	done     chan struct{}
 
+	// OnCommit, if set before the first Submit, observes every committed
+	// batch (metrics).
+	OnCommit func(size int, took time.Duration)
+
 	transactions atomic.Int64
 	written      atomic.Int64
 	failed       atomic.Int64
@@ -118,8 +122,12 @@ func (w *Writer) commit(batch []*job) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	err := w.st.WriteHeartbeats(ctx, rows)
 	if err == nil {
+		if w.OnCommit != nil {
+			w.OnCommit(len(batch), time.Since(start))
+		}
 		w.transactions.Add(1)
 		w.written.Add(int64(len(batch)))
 		w.lastBatch.Store(int64(len(batch)))

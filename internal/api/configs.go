@@ -45,6 +45,7 @@ func (f *ConfigsFeature) Routes() []Route {
 		cfg("POST", "/api/configs", write, "Create a config (version 1)", f.createConfig),
 		cfg("GET", "/api/configs/:id", read, "Get a config by ID or alias", f.getConfig),
 		cfg("PATCH", "/api/configs/:id", write, "Change a config's name, description or TOML (a TOML change is a new version)", f.updateConfig),
+		cfg("PUT", "/api/configs/:id", write, "Same as PATCH (Telegraf Controller accepts both)", f.updateConfig),
 		cfg("DELETE", "/api/configs/:id", write, "Delete a config (409 while reporting agents use it, unless force=true)", f.deleteConfig),
 		cfg("GET", "/api/configs/:id/toml", read, "Rendered TOML of a config", toml),
 		cfg("HEAD", "/api/configs/:id/toml", read, "Headers of the rendered TOML (Last-Modified)", toml),

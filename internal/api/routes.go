@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/pkg/tc"
@@ -39,6 +40,7 @@ var PublicAllowlist = []string{
 	"GET /health/live",
 	"GET /health/ready",
 	"GET /health/leader",
+	"GET /metrics",
 	"POST /api/auth/setup",
 	"POST /api/auth/login",
 	"POST /api/auth/login/local",
@@ -129,6 +131,11 @@ func (s *Server) registerRoutes() {
 	}
 	for _, r := range s.tokenRoutes() {
 		s.handle(r)
+	}
+	if s.deps.Metrics != nil {
+		h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
+		s.handle(Route{Method: "GET", Path: "/metrics", Public: !s.deps.MetricsAuth, Perm: tc.Perm(tc.ResAgents, tc.ActRead),
+			Summary: "Prometheus metrics (public unless --metrics-auth)", Handler: h})
 	}
 	for _, f := range s.deps.Features {
 		for _, r := range f.Routes() {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -32,6 +33,10 @@ type Deps struct {
 	Ready func() bool
 	// Leader reports whether this node is the leader.
 	Leader func() bool
+	// Metrics, if set, is served at GET /metrics and times every request.
+	Metrics *metrics.Metrics
+	// MetricsAuth requires a credential with agents:read for /metrics.
+	MetricsAuth bool
 	// Features add route sets of their own (configs, agents, …), each
 	// defined in this package in a file of its own.
 	Features []Feature
@@ -79,6 +84,9 @@ func New(d Deps) *Server {
 	})
 	s.app.Use(recover.New())
 	s.app.Use(requestid.New())
+	if d.Metrics != nil {
+		s.app.Use(d.Metrics.Middleware("api"))
+	}
 	s.registerRoutes()
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return s

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opentc/tc/pkg/tc"
@@ -32,6 +33,8 @@ type credCache struct {
 	// max bounds the map; when full it is simply cleared (entries are cheap
 	// to reload and the working set of a fleet is its tokens).
 	max int
+
+	hits, misses atomic.Int64
 }
 
 func newCredCache(max int) *credCache {
@@ -40,8 +43,14 @@ func newCredCache(max int) *credCache {
 
 func (c *credCache) get(hash string) (*credential, uint64) {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.m[hash], c.gen
+	e, gen := c.m[hash], c.gen
+	c.mu.RUnlock()
+	if e != nil {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
+	return e, gen
 }
 
 func (c *credCache) put(hash string, e *credential, gen uint64) {

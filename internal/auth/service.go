@@ -145,6 +145,11 @@ func (s *Service) Settings() Settings { return *s.settings.Load() }
 // users, sessions or tokens.
 func (s *Service) Invalidate() { s.cache.purge() }
 
+// CacheLookups returns how many credential lookups hit and missed the cache.
+func (s *Service) CacheLookups() (hits, misses int64) {
+	return s.cache.hits.Load(), s.cache.misses.Load()
+}
+
 // CacheLen returns the number of cached credentials.
 func (s *Service) CacheLen() int { return s.cache.Len() }
 

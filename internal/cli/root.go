@@ -3,7 +3,12 @@ package cli
 import (
 	"github.com/opentc/tc/internal/cli/account"
 	"github.com/opentc/tc/internal/cli/agent"
+	"github.com/opentc/tc/internal/cli/alias"
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/config"
+	"github.com/opentc/tc/internal/cli/constant"
+	"github.com/opentc/tc/internal/cli/group"
+	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/rule"
 	"github.com/opentc/tc/internal/cli/token"
 	"github.com/opentc/tc/internal/cli/user"
@@ -65,6 +70,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		account.NewCmdLogout(f),
 		account.NewCmdWhoami(f),
 		user.NewCmdUser(f),
+		config.NewCmdConfig(f),
+		constant.NewCmdConstant(f),
+		group.NewCmdGroup(f),
+		alias.NewCmdAlias(f),
+		label.NewCmdLabel(f),
 		token.NewCmdToken(f),
 		agent.NewCmdAgent(f),
 		rule.NewCmdRule(f),

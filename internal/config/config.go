@@ -48,6 +48,7 @@ type Config struct {
 	PasswordComplexity   tc.PasswordComplexity
 	SessionLifetime      time.Duration
 
+	MetricsAuth       bool
 	SchedulerInterval time.Duration
 	TrustedProxies    []*net.IPNet
 	HeartbeatBatch    int
@@ -89,6 +90,7 @@ var Options = []Option{
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
 	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
 	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
+	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics"},
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often reporting rules are evaluated (not reporting, auto-delete, history pruning)"},
 	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
@@ -269,6 +271,7 @@ func (l *loader) build() (Config, error) {
 		c.PasswordComplexity = pc
 	}
 	c.SessionLifetime = l.duration("session-lifetime", time.Minute)
+	c.MetricsAuth = l.boolean("metrics-auth")
 	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)
 	c.TrustedProxies = l.cidrs("trusted-proxies")
 	c.HeartbeatBatch = l.intIn("heartbeat-batch", 1, 100000)

@@ -54,6 +54,8 @@ type Service struct {
 	log   *slog.Logger
 	usage AgentUsage
 	cache *renderCache
+
+	stopListen func()
 }
 
 // New returns a Service on st.
@@ -84,16 +86,27 @@ func (s *Service) SetUsage(u AgentUsage) {
 	s.usage = u
 }
 
-// Close implements the daemon's component interface.
-func (s *Service) Close() error { return nil }
+// Close stops the change listener (see Listen).
+func (s *Service) Close() error {
+	if s.stopListen != nil {
+		s.stopListen()
+	}
+	return nil
+}
 
 func (s *Service) unixNow() int64 { return s.now().UTC().Unix() }
 
-// write runs fn in a transaction and, whatever the outcome, drops every
-// cached rendering afterwards (a failed transaction changed nothing, but
-// dropping is always safe).
+// write runs fn in a transaction that also notifies the other nodes of a
+// cluster, and, whatever the outcome, drops every cached rendering
+// afterwards (a failed transaction changed nothing, but dropping is always
+// safe).
 func (s *Service) write(ctx context.Context, fn func(tx *store.Store) error) error {
-	err := s.st.Tx(ctx, fn)
+	err := s.st.Tx(ctx, func(tx *store.Store) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return notify(ctx, tx)
+	})
 	s.cache.invalidate()
 	return err
 }

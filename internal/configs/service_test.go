@@ -14,7 +14,7 @@ import (
 
 var bg = context.Background()
 
-func newService(t *testing.T, dsn string, o configs.Options) (*configs.Service, *store.Store) {
+func newService(t testing.TB, dsn string, o configs.Options) (*configs.Service, *store.Store) {
 	t.Helper()
 	st, err := store.Open(bg, dsn, store.Options{})
 	if err != nil {
@@ -98,5 +98,47 @@ func TestDeleteGuard(t *testing.T) {
 	cfg, _ = svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = 1\n"})
 	if err := svc.DeleteConfig(bg, cfg.ID, false); err != nil {
 		t.Fatalf("no agents: %v", err)
+	}
+}
+
+// Two tcd nodes on one PostgreSQL database: a change made through one drops
+// the other's cached renderings at once (LISTEN/NOTIFY), so agents polling
+// either node see it.
+func TestCacheInvalidatedAcrossNodes(t *testing.T) {
+	dsn, ok := testutil.PostgresDSN(t)
+	if !ok {
+		return
+	}
+	a, _ := newService(t, dsn, configs.Options{})
+	b, _ := newService(t, dsn, configs.Options{})
+	b.Listen()
+	t.Cleanup(func() { b.Close() })
+	cfg, err := a.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = \"::{k}\"\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.SetConstant(bg, "k", "one", false); err != nil {
+		t.Fatal(err)
+	}
+	waitEmpty := func() {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for b.CacheLen() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("node B kept its cache after a change on node A")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	r, err := b.RenderConfig(bg, cfg.ID, nil)
+	if err != nil || string(r.Body) != "a = \"one\"\n" {
+		t.Fatalf("B before: %v %q", err, r.Body)
+	}
+	if _, _, err := a.SetConstant(bg, "k", "two", false); err != nil {
+		t.Fatal(err)
+	}
+	waitEmpty()
+	if r, err := b.RenderConfig(bg, cfg.ID, nil); err != nil || string(r.Body) != "a = \"two\"\n" {
+		t.Fatalf("B after: %v %q", err, r.Body)
 	}
 }

@@ -7,13 +7,12 @@ import (
 	"github.com/opentc/tc/internal/api"
 )
 
-// agentsComponent is the fleet: heartbeat writer, scheduler and the
-// agents/reporting-rules API. The heartbeat listener itself is built by Run.
+// agentsComponent is the fleet: heartbeat writer and the agents and
+// reporting-rules API. Run builds the heartbeat listener and starts the
+// scheduler.
 type agentsComponent struct {
 	*api.AgentsAPI
-	svc    *agents.Service
-	cancel context.CancelFunc
-	done   chan struct{}
+	svc *agents.Service
 }
 
 func init() {
@@ -27,16 +26,11 @@ func init() {
 			interval = defaultSchedulerInterval
 		}
 		m.agents = svc
+		// Run starts the scheduler once everything is wired.
 		m.scheduler = agents.NewScheduler(m.store, m.Logger, m.Now, interval, func() bool { return true })
-		runCtx, cancel := context.WithCancel(context.Background())
-		c := &agentsComponent{AgentsAPI: api.NewAgentsAPI(svc), svc: svc, cancel: cancel, done: make(chan struct{})}
-		go func() { defer close(c.done); m.scheduler.Run(runCtx) }()
-		return c, nil
+		return &agentsComponent{AgentsAPI: api.NewAgentsAPI(svc), svc: svc}, nil
 	})
 }
 
-func (c *agentsComponent) Close() error {
-	c.cancel()
-	<-c.done
-	return c.svc.Close()
-}
+// Close flushes queued heartbeats (the listeners are already closed).
+func (c *agentsComponent) Close() error { return c.svc.Close() }

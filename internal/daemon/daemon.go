@@ -21,6 +21,7 @@ import (
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/heartbeat"
+	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
 )
@@ -41,6 +42,7 @@ type Main struct {
 	hb    *heartbeat.Server
 
 	components []component
+	metrics    *metrics.Metrics
 	agents     *agents.Service
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
@@ -66,9 +68,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	log := m.Logger
 	c := m.Config
-	ver, _ := version.Info()
-	log.Info("starting tcd", "version", ver)
+	log.Info("starting tcd", "version", func() string { v, _ := version.Info(); return v }())
 
+	ver, commit := version.Info()
+	m.metrics = metrics.New(ver, commit)
 	st, err := store.Open(ctx, c.Database, store.Options{Now: m.Now})
 	if err != nil {
 		return err
@@ -122,10 +125,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.connectFeatures()
+	m.instrument()
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
-		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features})
+		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth})
 	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,
-		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies})
+		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies, Metrics: m.metrics})
 
 	if m.apiLn, err = net.Listen("tcp", net.JoinHostPort(c.Host, strconv.Itoa(c.Port))); err != nil {
 		return fmt.Errorf("API listener on port %d: %w", c.Port, err)
@@ -140,6 +144,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.serve("heartbeat", m.hb.App(), m.hbLn)
 	m.wg.Add(1)
 	go func() { defer m.wg.Done(); m.housekeeping(bg) }()
+	if m.scheduler != nil {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.scheduler.Run(bg) }()
+	}
 	m.ready.Store(true)
 	log.Info("tcd ready", "api", m.apiLn.Addr().String(), "heartbeat", m.hbLn.Addr().String())
 	return nil
@@ -269,6 +277,9 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Metrics returns the metrics.
+func (m *Main) Metrics() *metrics.Metrics { return m.metrics }
 
 // Agents returns the agents service (tests read its writer's counters).
 func (m *Main) Agents() *agents.Service { return m.agents }

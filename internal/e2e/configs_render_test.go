@@ -305,6 +305,9 @@ func TestGroupRender(t *testing.T) {
 		if !reflect.DeepEqual(g.Members, []string{b.ID, a.ID}) {
 			t.Fatalf("members %v (duplicates must be skipped, order kept)", g.Members)
 		}
+		if l := must[tc.List[tc.ConfigGroup]](t)(c.ListGroups(bg, client.ConfigFilter{Search: "AGENT-BA"})); l.Total != 1 || l.Items[0].ID != g.ID {
+			t.Fatalf("group search by member name: %+v", l)
+		}
 		path := "/api/config-groups/" + g.ID + "/toml"
 		body := render(t, c, "GET", path, "agent_id=a9").Body
 		ib, ia := strings.Index(body, `config "outputs" (`+b.ID+`)`), strings.Index(body, `config "agent-base" (`+a.ID+`)`)

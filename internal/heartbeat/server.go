@@ -18,6 +18,7 @@ import (
 
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -34,6 +35,8 @@ type Deps struct {
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []*net.IPNet
 	Ready          func() bool
+	// Metrics, if set, counts heartbeats and times requests.
+	Metrics *metrics.Metrics
 }
 
 // Server is the heartbeat listener.
@@ -58,6 +61,9 @@ func New(d Deps) *Server {
 		ErrorHandler:          s.errorHandler,
 	})
 	s.app.Use(recover.New())
+	if d.Metrics != nil {
+		s.app.Use(d.Metrics.Middleware("heartbeat"))
+	}
 	s.app.Get("/health", s.health)
 	s.app.Post("/agents/heartbeat", s.heartbeat)
 	s.app.Post("/heartbeat", s.heartbeat) // the architecture diagram's path
@@ -97,6 +103,9 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 	}
 	if err := s.deps.Agents.Ingest(c.UserContext(), hb, s.clientIP(c)); err != nil {
 		return err
+	}
+	if s.deps.Metrics != nil {
+		s.deps.Metrics.HeartbeatsAccepted.Inc()
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
 }
@@ -153,5 +162,24 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if te.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.RetryAfter))
 	}
+	if s.deps.Metrics != nil && c.Method() == fiber.MethodPost && (c.Path() == "/agents/heartbeat" || c.Path() == "/heartbeat") {
+		s.deps.Metrics.HeartbeatsRejected.WithLabelValues(rejectReason(te.Code)).Inc()
+	}
 	return c.Status(tc.StatusForCode(te.Code)).JSON(fiber.Map{"code": te.Code, "message": te.Message})
+}
+
+func rejectReason(code string) string {
+	switch code {
+	case tc.EUnauthorized:
+		return "unauthorized"
+	case tc.EForbidden:
+		return "forbidden"
+	case tc.EInvalid:
+		return "invalid"
+	case tc.EPayloadTooLarge:
+		return "too_large"
+	case tc.EUnavailable:
+		return "unavailable"
+	}
+	return "internal"
 }

@@ -40,6 +40,7 @@ type Param struct {
 type token struct {
 	start, end int
 	constant   bool
+	comment    bool // inside a TOML comment
 	name       string
 	def        string
 	hasDef     bool
@@ -64,6 +65,12 @@ func isNameByte(c byte, first bool) bool {
 //	parameter: &{NAME} | &{NAME:DEFAULT}
 //	           NAME = [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; DEFAULT has no '}' or line break
 func scan(tmpl string) []token {
+	toks := scanTokens(tmpl)
+	markComments(tmpl, toks)
+	return toks
+}
+
+func scanTokens(tmpl string) []token {
 	var out []token
 	for i := 0; i < len(tmpl); {
 		switch {
@@ -163,7 +170,7 @@ func Params(tmpl string) []Param {
 	idx := map[string]int{}
 	var out []Param
 	for _, t := range scan(tmpl) {
-		if t.constant {
+		if t.constant || t.comment {
 			continue
 		}
 		i, ok := idx[t.name]
@@ -216,6 +223,9 @@ func Render(tmpl string, constants map[string]string, query url.Values) (string,
 	var undefined, missing []string
 	seenU, seenM := map[string]bool{}, map[string]bool{}
 	for _, t := range toks {
+		if t.comment {
+			continue // a comment never makes a placeholder required
+		}
 		if t.constant {
 			if _, ok := constants[t.name]; !ok && !seenU[t.name] {
 				seenU[t.name] = true
@@ -246,12 +256,20 @@ func Render(tmpl string, constants map[string]string, query url.Values) (string,
 		b.WriteString(tmpl[last:t.start])
 		last = t.end
 		if t.constant {
-			b.WriteString(constants[t.name])
+			v, ok := constants[t.name]
+			if !ok { // only possible in a comment
+				v = tmpl[t.start:t.end]
+			}
+			b.WriteString(v)
 			continue
 		}
 		vals, ok := query[t.name]
 		if !ok {
-			b.WriteString(t.def)
+			if t.hasDef {
+				b.WriteString(t.def)
+			} else { // only possible in a comment
+				b.WriteString(tmpl[t.start:t.end])
+			}
 			continue
 		}
 		for i, v := range vals {
@@ -312,4 +330,64 @@ func Group(groupName string, sections []Section) string {
 		}
 	}
 	return b.String()
+}
+
+// markComments flags the tokens that sit inside TOML comments. It follows
+// TOML's lexical rules just far enough to know where comments are: a '#'
+// outside basic, literal and multi-line strings starts a comment that ends
+// at the line break.
+func markComments(doc string, toks []token) {
+	if len(toks) == 0 || !strings.Contains(doc, "#") {
+		return
+	}
+	var ranges [][2]int
+	for i := 0; i < len(doc); {
+		switch {
+		case strings.HasPrefix(doc[i:], `"""`):
+			i = skipString(doc, i+3, `"""`, true)
+		case strings.HasPrefix(doc[i:], "'''"):
+			i = skipString(doc, i+3, "'''", false)
+		case doc[i] == '"':
+			i = skipString(doc, i+1, `"`, true)
+		case doc[i] == '\'':
+			i = skipString(doc, i+1, "'", false)
+		case doc[i] == '#':
+			end := strings.IndexByte(doc[i:], '\n')
+			if end < 0 {
+				end = len(doc) - i
+			}
+			ranges = append(ranges, [2]int{i, i + end})
+			i += end
+		default:
+			i++
+		}
+	}
+	r := 0
+	for k := range toks {
+		for r < len(ranges) && ranges[r][1] <= toks[k].start {
+			r++
+		}
+		if r < len(ranges) && ranges[r][0] <= toks[k].start {
+			toks[k].comment = true
+		}
+	}
+}
+
+// skipString returns the index after the string closed by quote that
+// starts at i; single-line strings also end at a line break (a syntax error
+// the validator reports; here it only limits the damage).
+func skipString(doc string, i int, quote string, escapes bool) int {
+	for i < len(doc) {
+		switch {
+		case escapes && doc[i] == '\\':
+			i += 2
+		case strings.HasPrefix(doc[i:], quote):
+			return i + len(quote)
+		case len(quote) == 1 && doc[i] == '\n':
+			return i
+		default:
+			i++
+		}
+	}
+	return len(doc)
 }

@@ -35,6 +35,9 @@ func TestRender(t *testing.T) {
 		{name: "unrelated query ignored", tmpl: `a = 1`, query: "zzz=1", want: `a = 1`},
 		{name: "default with colon and url", tmpl: `a = "&{u:a:b:c}"`, want: `a = "a:b:c"`},
 		{name: "dotted and dashed names", tmpl: `a = "&{my.param-1}"`, query: "my.param-1=v", want: `a = "v"`},
+		{name: "comment never required", tmpl: "# instance_id = \"&{agent_id}\" ::{nope}\nx = \"&{x}\" # &{y}\n", query: "x=1", want: "# instance_id = \"&{agent_id}\" ::{nope}\nx = \"1\" # &{y}\n"},
+		{name: "comment substituted when given", tmpl: "# id &{a} ::{region}\n", query: "a=v", want: "# id v eu-west-1\n"},
+		{name: "hash inside strings is no comment", tmpl: `a = "#&{x}" b = '#' c = """#""" d = "&{y}"`, missing: []string{"x", "y"}},
 		{name: "unicode kept", tmpl: `a = "&{n}"`, query: "n=" + url.QueryEscape("café ✓"), want: `a = "café ✓"`},
 	}
 	for _, tt := range tests {

@@ -438,3 +438,17 @@ func (s *Store) LabelRef(ctx context.Context, ref string) (string, error) {
 	}
 	return ids[0], nil
 }
+
+// AgentStatusCounts counts agents by status.
+func (s *Store) AgentStatusCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT status, COUNT(*) AS n FROM agents GROUP BY status").Scan(&rows).Error
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, err
+}

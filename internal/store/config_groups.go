@@ -60,7 +60,8 @@ func (s *Store) GroupNameTaken(ctx context.Context, name, exceptID string) (bool
 	return n > 0, err
 }
 
-// ListGroups returns one page of groups and the total.
+// ListGroups returns one page of groups and the total; Search also
+// matches the names of member configs.
 func (s *Store) ListGroups(ctx context.Context, f ConfigFilter) ([]GroupRow, int, error) {
 	q := s.db.WithContext(ctx).Model(&GroupRow{})
 	if f.Name != "" {
@@ -68,7 +69,7 @@ func (s *Store) ListGroups(ctx context.Context, f ConfigFilter) ([]GroupRow, int
 	}
 	if f.Search != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
-		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE '\\')", like, like)
+		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE '\\' OR id IN (SELECT m.group_id FROM config_group_members m JOIN configs c ON c.id = m.config_id WHERE LOWER(c.name) LIKE ? ESCAPE '\\'))", like, like, like)
 	}
 	if f.Label != "" {
 		q = q.Where("id IN (SELECT gl.group_id FROM config_group_labels gl JOIN labels l ON l.id = gl.label_id WHERE l.id = ? OR l.name = ?)", f.Label, f.Label)

@@ -16,31 +16,29 @@ type AddOptions struct {
 	Client func() (*client.Client, error)
 	Format cmdutil.Format
 
-	Alias, Config, Group string
-	Transfer             bool
+	Alias, Target string
+	Group         bool
+	Transfer      bool
 }
 
 // NewCmdAdd builds `tcctl alias add`.
 func NewCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	opts := &AddOptions{IO: f.IOStreams, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:   "add <alias> (--config <config> | --group <group>)",
+		Use:   "add <alias> <config|group>",
 		Short: "Point an alias at a configuration or a config group",
-		Long: `Create an alias for a configuration or config group (by ID, alias or
-name). An alias that already names something else is moved only with
---transfer; agents using it get the new target at their next reload.`,
-		Example: "  tcctl alias add web-prod --config web\n  tcctl alias add web-prod --group fleet --transfer",
-		Args:    cmdutil.ExactArgs(1),
+		Long: `Create an alias for a configuration, or with --group for a config group
+(by ID, alias or name). An alias that already names something else is moved
+only with --transfer; agents using it get the new target at their next
+reload.`,
+		Example: "  tcctl alias add web-prod web\n  tcctl alias add web-prod fleet --group --transfer",
+		Args:    cmdutil.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format, opts.Alias = f.Output, args[0]
-			if (opts.Config == "") == (opts.Group == "") {
-				return cmdutil.FlagErrorf("give exactly one of --config and --group")
-			}
+			opts.Format, opts.Alias, opts.Target = f.Output, args[0], args[1]
 			return addRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Config, "config", "", "target configuration")
-	cmd.Flags().StringVar(&opts.Group, "group", "", "target config group")
+	cmd.Flags().BoolVar(&opts.Group, "group", false, "the target is a config group")
 	cmd.Flags().BoolVar(&opts.Transfer, "transfer", false, "move the alias if it names something else")
 	return cmd
 }
@@ -51,14 +49,14 @@ func addRun(ctx context.Context, opts *AddOptions) error {
 		return err
 	}
 	req := tc.AliasRequest{Transfer: opts.Transfer}
-	if opts.Config != "" {
-		cfg, err := c.FindConfig(ctx, opts.Config)
+	if !opts.Group {
+		cfg, err := c.FindConfig(ctx, opts.Target)
 		if err != nil {
 			return err
 		}
 		req.ConfigID = cfg.ID
 	} else {
-		g, err := c.FindGroup(ctx, opts.Group)
+		g, err := c.FindGroup(ctx, opts.Target)
 		if err != nil {
 			return err
 		}

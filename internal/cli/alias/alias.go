@@ -17,7 +17,7 @@ can fetch it at /c/<alias> (and anywhere a config or group ID is accepted).
 Rules: 3–63 characters of a-z, 0-9 and '-', beginning and ending with a
 letter or digit; not bulk, duplicate or many; not shaped like a UUID.
 Configs and groups share one namespace.`,
-		Example: "  tcctl alias add web-prod --config web\n  tcctl alias add web-prod --group fleet --transfer\n  tcctl alias remove web-prod --yes",
+		Example: "  tcctl alias add web-prod web\n  tcctl alias add web-prod fleet --group --transfer\n  tcctl alias remove web-prod --yes",
 		RunE:    cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(NewCmdAdd(f), NewCmdRemove(f))

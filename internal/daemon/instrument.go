@@ -1,0 +1,45 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// instrument connects the features' observation hooks to the metrics.
+func (m *Main) instrument() {
+	mx := m.metrics
+	hits := func(hit bool) func() float64 {
+		return func() float64 {
+			h, miss := m.auth.CacheLookups()
+			if hit {
+				return float64(h)
+			}
+			return float64(miss)
+		}
+	}
+	mx.CounterFunc("tcd_credential_cache_lookups_total", "Credential (token and session) lookups that hit or missed the in-memory cache.", prometheus.Labels{"result": "hit"}, hits(true))
+	mx.CounterFunc("tcd_credential_cache_lookups_total", "Credential (token and session) lookups that hit or missed the in-memory cache.", prometheus.Labels{"result": "miss"}, hits(false))
+	mx.Gauge("tcd_credential_cache_entries", "Credentials held in the in-memory cache.", func() float64 { return float64(m.auth.CacheLen()) })
+	if m.agents != nil {
+		w := m.agents.Writer()
+		w.OnCommit = func(size int, took time.Duration) {
+			mx.BatchSize.Observe(float64(size))
+			mx.CommitSeconds.Observe(took.Seconds())
+		}
+		mx.CounterFunc("tcd_heartbeat_transactions_total", "Group-commit transactions committed.", nil, func() float64 { return float64(w.Stats().Transactions) })
+		mx.RegisterAgentsByStatus(tc.AgentStatuses, func(ctx context.Context) (map[string]int, error) { return m.store.AgentStatusCounts(ctx) })
+	}
+	if m.scheduler != nil {
+		m.scheduler.OnTick = func(res store.TickResult, took time.Duration) {
+			mx.SchedulerSeconds.Observe(took.Seconds())
+			mx.SchedulerChanges.WithLabelValues("not_reporting").Add(float64(res.NotReporting))
+			mx.SchedulerChanges.WithLabelValues("deleted").Add(float64(res.Deleted))
+			mx.SchedulerChanges.WithLabelValues("pruned").Add(float64(res.Pruned))
+		}
+	}
+}

@@ -1,0 +1,132 @@
+// Package metrics holds tcd's Prometheus metrics, registered on a registry
+// of its own and exposed at GET /metrics by the official client.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is every metric tcd exports.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	HeartbeatsAccepted prometheus.Counter
+	HeartbeatsRejected *prometheus.CounterVec // reason
+	BatchSize          prometheus.Histogram
+	CommitSeconds      prometheus.Histogram
+	ConfigRenders      *prometheus.CounterVec // result: rendered, cache_hit, not_modified
+	HTTPSeconds        *prometheus.HistogramVec
+	SchedulerSeconds   prometheus.Histogram
+	SchedulerChanges   *prometheus.CounterVec // change: not_reporting, deleted, pruned
+}
+
+// New creates and registers the metrics.
+func New(version, commit string) *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		HeartbeatsAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "tcd_heartbeats_accepted_total",
+			Help: "Heartbeats committed and answered 2xx."}),
+		HeartbeatsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_heartbeats_rejected_total",
+			Help: "Heartbeats refused, by reason (unauthorized, forbidden, invalid, too_large, unavailable, internal)."}, []string{"reason"}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_heartbeat_batch_size",
+			Help: "Heartbeats per group-commit transaction.", Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000}}),
+		CommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_heartbeat_commit_seconds",
+			Help: "Duration of one group-commit transaction.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		ConfigRenders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_config_requests_total",
+			Help: "Config TOML requests by result: rendered (cache miss), cache_hit, not_modified (304)."}, []string{"result"}),
+		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tcd_http_request_duration_seconds",
+			Help: "HTTP request latency by listener, method, route and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)},
+			[]string{"listener", "method", "route", "status"}),
+		SchedulerSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_scheduler_tick_seconds",
+			Help: "Duration of one reporting-rules evaluation.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		SchedulerChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_scheduler_changes_total",
+			Help: "Agents marked not_reporting, agents auto-deleted and history records pruned."}, []string{"change"}),
+	}
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tcd_build_info", Help: "tcd's version; always 1."},
+		[]string{"version", "commit", "goversion"})
+	build.WithLabelValues(version, commit, runtime.Version()).Set(1)
+	r.MustRegister(m.HeartbeatsAccepted, m.HeartbeatsRejected, m.BatchSize, m.CommitSeconds, m.ConfigRenders,
+		m.HTTPSeconds, m.SchedulerSeconds, m.SchedulerChanges, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, reason := range []string{"unauthorized", "forbidden", "invalid", "too_large", "unavailable", "internal"} {
+		m.HeartbeatsRejected.WithLabelValues(reason)
+	}
+	for _, res := range []string{"rendered", "cache_hit", "not_modified"} {
+		m.ConfigRenders.WithLabelValues(res)
+	}
+	return m
+}
+
+// CounterFunc registers a counter read at scrape time.
+func (m *Metrics) CounterFunc(name, help string, labels prometheus.Labels, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, f))
+}
+
+// Gauge registers a gauge read at scrape time.
+func (m *Metrics) Gauge(name, help string, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
+// RegisterAgentsByStatus adds tcd_agents{status=…}, counted at scrape time.
+func (m *Metrics) RegisterAgentsByStatus(statuses []string, count func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&statusCollector{
+		desc:     prometheus.NewDesc("tcd_agents", "Agents by status.", []string{"status"}, nil),
+		statuses: statuses, count: count,
+	})
+}
+
+type statusCollector struct {
+	desc     *prometheus.Desc
+	statuses []string
+	count    func(ctx context.Context) (map[string]int, error)
+}
+
+func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, s := range c.statuses {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), s)
+	}
+}
+
+// Handler serves the exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// Middleware times every request of a fiber app by its route pattern.
+func (m *Metrics) Middleware(listener string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		if err := c.Next(); err != nil {
+			// Answer the error now so the status observed is the one sent.
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				return herr
+			}
+		}
+		status := c.Response().StatusCode()
+		route := "unmatched"
+		if r := c.Route(); r != nil && r.Path != "/" && r.Path != "" {
+			route = r.Path
+		}
+		m.HTTPSeconds.WithLabelValues(listener, c.Method(), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}

@@ -1,0 +1,71 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+func openB(b *testing.B, dsn string) *store.Store {
+	b.Helper()
+	s, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.EnsureDefaultRule(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func benchRow(i int, at int64, counter uint64) store.HeartbeatRow {
+	cfg := `[{"url":"http://127.0.0.1:8888/api/configs/bench/toml?agent_id=x","managed":false}]`
+	last := at - 10_000
+	return store.HeartbeatRow{AgentID: fmt.Sprintf("bench-%07d", i), Hostname: "host", IP: "127.0.0.1",
+		Version: "Telegraf 1.39.3 (git: HEAD@eb37a442)", VersionNumber: "1.39.3", Status: tc.StatusOK, AtMs: at,
+		HasLast: true, LastSuccessMs: &last, Configurations: &cfg, Stats: &tc.Statistics{Warnings: 1, Metrics: counter}}
+}
+
+// BenchmarkWriteHeartbeats is the group-commit transaction: one op is one
+// heartbeat, written in batches over a fleet of 100,000 agents.
+func BenchmarkWriteHeartbeats(b *testing.B) {
+	fleet := 100_000
+	if v, _ := strconv.Atoi(os.Getenv("TC_BENCH_AGENTS")); v > 0 {
+		fleet = v
+	}
+	for _, e := range testutil.Engines(b) {
+		for _, batch := range []int{64, 512} {
+			b.Run(fmt.Sprintf("%s/batch=%d", e.Name, batch), func(b *testing.B) {
+				s := openB(b, e.DSN)
+				ctx := context.Background()
+				now := time.Now().UnixMilli()
+				rows := make([]store.HeartbeatRow, 0, batch)
+				n := 0
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					rows = append(rows, benchRow(n%fleet, now+int64(n/fleet), uint64(n)))
+					n++
+					if len(rows) == batch || i == b.N-1 {
+						if err := s.WriteHeartbeats(ctx, rows); err != nil {
+							b.Fatal(err)
+						}
+						rows = rows[:0]
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "heartbeats/s")
+			})
+		}
+	}
+}
