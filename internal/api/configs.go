@@ -302,7 +302,13 @@ func (f *ConfigsFeature) serveTOML(fn func(context.Context, string, url.Values) 
 		if err != nil {
 			return err
 		}
-		return writeTOML(c, r)
+		if err := writeTOML(c, r); err != nil {
+			return err
+		}
+		if c.Response().StatusCode() == fiber.StatusNotModified {
+			f.svc.NoteNotModified()
+		}
+		return nil
 	}
 }
 

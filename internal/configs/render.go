@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"sort"
+	"sync/atomic"
 
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
@@ -43,8 +44,10 @@ func (s *Service) rendered(ctx context.Context, kind, ref string, query url.Valu
 	key := kind + "\x00" + ref + "\x00" + render.CanonicalQuery(query)
 	r, gen, ok := s.cache.get(key)
 	if ok {
+		s.stats.hits.Add(1)
 		return r, r.Err
 	}
+	s.stats.misses.Add(1)
 	r, err := s.renderUncached(ctx, kind, ref, query)
 	if err != nil {
 		if tc.ErrorCode(err) == tc.EInternal {
@@ -193,3 +196,17 @@ func newRendered(name, body string, lm int64) *Rendered {
 
 // CacheLen reports the number of cached renderings (for tests and metrics).
 func (s *Service) CacheLen() int { return s.cache.len() }
+
+// renderStats counts the TOML endpoints' work for the metrics.
+type renderStats struct {
+	hits, misses, notModified atomic.Int64
+}
+
+// NoteNotModified counts a 304 answered from a rendering.
+func (s *Service) NoteNotModified() { s.stats.notModified.Add(1) }
+
+// RenderStats returns how many renderings came from the cache, how many
+// were rendered, and how many requests were answered 304.
+func (s *Service) RenderStats() (hits, misses, notModified int64) {
+	return s.stats.hits.Load(), s.stats.misses.Load(), s.stats.notModified.Load()
+}

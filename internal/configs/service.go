@@ -54,6 +54,7 @@ type Service struct {
 	log   *slog.Logger
 	usage AgentUsage
 	cache *renderCache
+	stats renderStats
 
 	stopListen func()
 }

@@ -34,6 +34,17 @@ func (m *Main) instrument() {
 		mx.CounterFunc("tcd_heartbeat_transactions_total", "Group-commit transactions committed.", nil, func() float64 { return float64(w.Stats().Transactions) })
 		mx.RegisterAgentsByStatus(tc.AgentStatuses, func(ctx context.Context) (map[string]int, error) { return m.store.AgentStatusCounts(ctx) })
 	}
+	if m.configs != nil {
+		const help = "Config TOML requests by result: rendered (cache miss), cache_hit, not_modified (304)."
+		for _, res := range []string{"rendered", "cache_hit", "not_modified"} {
+			res := res
+			mx.CounterFunc("tcd_config_requests_total", help, prometheus.Labels{"result": res}, func() float64 {
+				hit, miss, nm := m.configs.RenderStats()
+				return float64(map[string]int64{"rendered": miss, "cache_hit": hit, "not_modified": nm}[res])
+			})
+		}
+		mx.Gauge("tcd_config_cache_entries", "Renderings held in the config cache.", func() float64 { return float64(m.configs.CacheLen()) })
+	}
 	if m.scheduler != nil {
 		m.scheduler.OnTick = func(res store.TickResult, took time.Duration) {
 			mx.SchedulerSeconds.Observe(took.Seconds())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -112,6 +113,22 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := diff("tcd_http_request_duration_seconds", map[string]string{"listener": "heartbeat", "route": "/agents/heartbeat", "status": "200"}); got != ok {
 		t.Errorf("heartbeat 200 latency samples %v, want %d", got, ok)
+	}
+	// Config requests: one rendering, then cache hits and a 304.
+	cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "m", TOML: "[agent]\n  interval = \"10s\"\n"}))
+	r1 := must[client.Rendered](t)(owner.RenderConfig(bg, cfg.ID, nil))
+	must[client.Rendered](t)(owner.RenderConfig(bg, cfg.ID, nil))
+	req, _ := http.NewRequest("HEAD", d.URL+"/api/configs/"+cfg.ID+"/toml", nil)
+	req.Header.Set("Authorization", "Bearer "+owner.Token())
+	req.Header.Set("If-None-Match", r1.ETag)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 304 {
+		t.Fatalf("conditional HEAD: %v %v", resp, err)
+	}
+	final, _ := scrape(t, d, "")
+	for res, want := range map[string]float64{"rendered": 1, "cache_hit": 2, "not_modified": 1} {
+		if got := value(final, "tcd_config_requests_total", map[string]string{"result": res}) - value(before, "tcd_config_requests_total", map[string]string{"result": res}); got != want {
+			t.Errorf("config requests %s moved by %v, want %v", res, got, want)
+		}
 	}
 	if got := value(after, "tcd_http_request_duration_seconds", map[string]string{"listener": "api", "route": "/api/auth/setup", "status": "201"}); got != 1 {
 		t.Errorf("API route latency by route: %v", got)

@@ -23,7 +23,6 @@ type Metrics struct {
 	HeartbeatsRejected *prometheus.CounterVec // reason
 	BatchSize          prometheus.Histogram
 	CommitSeconds      prometheus.Histogram
-	ConfigRenders      *prometheus.CounterVec // result: rendered, cache_hit, not_modified
 	HTTPSeconds        *prometheus.HistogramVec
 	SchedulerSeconds   prometheus.Histogram
 	SchedulerChanges   *prometheus.CounterVec // change: not_reporting, deleted, pruned
@@ -42,8 +41,6 @@ func New(version, commit string) *Metrics {
 			Help: "Heartbeats per group-commit transaction.", Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000}}),
 		CommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_heartbeat_commit_seconds",
 			Help: "Duration of one group-commit transaction.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
-		ConfigRenders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_config_requests_total",
-			Help: "Config TOML requests by result: rendered (cache miss), cache_hit, not_modified (304)."}, []string{"result"}),
 		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tcd_http_request_duration_seconds",
 			Help: "HTTP request latency by listener, method, route and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)},
 			[]string{"listener", "method", "route", "status"}),
@@ -55,14 +52,11 @@ func New(version, commit string) *Metrics {
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tcd_build_info", Help: "tcd's version; always 1."},
 		[]string{"version", "commit", "goversion"})
 	build.WithLabelValues(version, commit, runtime.Version()).Set(1)
-	r.MustRegister(m.HeartbeatsAccepted, m.HeartbeatsRejected, m.BatchSize, m.CommitSeconds, m.ConfigRenders,
+	r.MustRegister(m.HeartbeatsAccepted, m.HeartbeatsRejected, m.BatchSize, m.CommitSeconds,
 		m.HTTPSeconds, m.SchedulerSeconds, m.SchedulerChanges, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, reason := range []string{"unauthorized", "forbidden", "invalid", "too_large", "unavailable", "internal"} {
 		m.HeartbeatsRejected.WithLabelValues(reason)
-	}
-	for _, res := range []string{"rendered", "cache_hit", "not_modified"} {
-		m.ConfigRenders.WithLabelValues(res)
 	}
 	return m
 }
