@@ -6,6 +6,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,10 @@ type Config struct {
 	Port          int
 	HeartbeatPort int
 	Database      string
+
+	// TLSCert and TLSKey are PEM files; both empty means plain HTTP.
+	TLSCert string
+	TLSKey  string
 
 	LogLevel  slog.Level
 	LogFormat string // text or json
@@ -79,6 +84,8 @@ var Options = []Option{
 	{Key: "database", Env: "DATABASE_URL", Usage: "SQLite file path, or a postgres:// URL (default: tcd.db in the data directory)"},
 	{Key: "log-level", Env: "TC_LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error"},
 	{Key: "log-format", Env: "TC_LOG_FORMAT", Default: "text", Usage: "text or json"},
+	{Key: "ssl-cert", Env: "SSL_CERT_PATH", Usage: "PEM certificate (chain): serve both listeners over HTTPS (needs ssl-key)"},
+	{Key: "ssl-key", Env: "SSL_KEY_PATH", Usage: "PEM private key of ssl-cert", Secret: true},
 	{Key: "owner-username", Env: "OWNER_USERNAME", Usage: "create the owner at startup when none exists (with owner-email and owner-password)"},
 	{Key: "owner-email", Env: "OWNER_EMAIL", Usage: "email of the owner created at startup"},
 	{Key: "owner-password", Env: "OWNER_PASSWORD", Usage: "password of the owner created at startup; the new password with reset-owner-password", Secret: true},
@@ -255,6 +262,17 @@ func (l *loader) build() (Config, error) {
 	c.LogFormat = strings.ToLower(l.str("log-format"))
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		l.fail("log-format", "%q is not text or json", c.LogFormat)
+	}
+	c.TLSCert, c.TLSKey = l.str("ssl-cert"), l.str("ssl-key")
+	switch {
+	case c.TLSCert != "" && c.TLSKey == "":
+		l.fail("ssl-key", "missing: ssl-cert is set, so HTTPS needs the key too (refusing to fall back to plain HTTP)")
+	case c.TLSCert == "" && c.TLSKey != "":
+		l.fail("ssl-cert", "missing: ssl-key is set, so HTTPS needs the certificate too (refusing to fall back to plain HTTP)")
+	case c.TLSCert != "":
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			l.fail("ssl-cert", "cannot load the certificate and key: %v", err)
+		}
 	}
 	c.OwnerUsername = l.str("owner-username")
 	c.OwnerEmail = l.str("owner-email")

@@ -97,3 +97,20 @@ func TestErrorsListEveryBadOption(t *testing.T) {
 		t.Fatalf("want both options named: %v", err)
 	}
 }
+
+func TestTLSOptions(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("SSL_CERT_PATH", "/nonexistent/cert.pem")
+	if _, err := load(t); err == nil || !strings.Contains(err.Error(), "invalid ssl-key") || !strings.Contains(err.Error(), "refusing to fall back") {
+		t.Fatalf("cert without key: %v", err)
+	}
+	os.Unsetenv("SSL_CERT_PATH")
+	t.Setenv("SSL_KEY_PATH", "/nonexistent/key.pem")
+	if _, err := load(t); err == nil || !strings.Contains(err.Error(), "invalid ssl-cert") {
+		t.Fatalf("key without cert: %v", err)
+	}
+	t.Setenv("SSL_CERT_PATH", "/nonexistent/cert.pem")
+	if _, err := load(t); err == nil || !strings.Contains(err.Error(), "cannot load the certificate") {
+		t.Fatalf("unreadable pair: %v", err)
+	}
+}

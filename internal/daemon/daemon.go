@@ -4,6 +4,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,7 @@ type Main struct {
 	hb    *heartbeat.Server
 
 	components []component
+	scheme     string // "https" with TLS
 	metrics    *metrics.Metrics
 	agents     *agents.Service
 	scheduler  *agents.Scheduler
@@ -138,6 +140,18 @@ func (m *Main) Run(ctx context.Context) error {
 		m.apiLn.Close()
 		return fmt.Errorf("heartbeat listener on port %d: %w", c.HeartbeatPort, err)
 	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			m.apiLn.Close()
+			m.hbLn.Close()
+			return fmt.Errorf("ssl-cert/ssl-key: %w", err)
+		}
+		tcfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		m.apiLn = tls.NewListener(m.apiLn, tcfg)
+		m.hbLn = tls.NewListener(m.hbLn, tcfg)
+		m.scheme = "https"
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.stop = cancel
 	m.serve("api", m.api.App(), m.apiLn)
@@ -149,7 +163,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { defer m.wg.Done(); m.scheduler.Run(bg) }()
 	}
 	m.ready.Store(true)
-	log.Info("tcd ready", "api", m.apiLn.Addr().String(), "heartbeat", m.hbLn.Addr().String())
+	log.Info("tcd ready", "api", m.APIURL(), "heartbeat", m.HeartbeatURL())
 	return nil
 }
 
@@ -187,10 +201,17 @@ func (m *Main) housekeeping(ctx context.Context) {
 }
 
 // APIURL returns the base URL of the API listener.
-func (m *Main) APIURL() string { return "http://" + hostPort(m.apiLn) }
+func (m *Main) APIURL() string { return m.urlScheme() + "://" + hostPort(m.apiLn) }
 
 // HeartbeatURL returns the base URL of the heartbeat listener.
-func (m *Main) HeartbeatURL() string { return "http://" + hostPort(m.hbLn) }
+func (m *Main) HeartbeatURL() string { return m.urlScheme() + "://" + hostPort(m.hbLn) }
+
+func (m *Main) urlScheme() string {
+	if m.scheme == "" {
+		return "http"
+	}
+	return m.scheme
+}
 
 // API returns the API server (tests enumerate its routes).
 func (m *Main) API() *api.Server { return m.api }

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,69 +80,191 @@ type HeartbeatRow struct {
 	LogsReported   int
 }
 
-// WriteHeartbeats upserts a batch of heartbeats in one transaction: the
+// HistoryResolution is the finest spacing of an agent's statistics history:
+// a heartbeat with statistics is recorded only if the agent's newest record
+// is at least this much older. It bounds the 24 h history at
+// agents × 24 h / HistoryResolution rows however often agents report
+// (Telegraf's default heartbeat interval is a few seconds).
+const HistoryResolution = time.Minute
+
+// writeChunk bounds the rows of one multi-row statement (18 parameters a
+// row stays far below both engines' parameter limits).
+const writeChunk = 256
+
+// WriteHeartbeats writes a batch of heartbeats in one transaction: the
 // agents (created on the default rule when new) and their statistics
-// history. Rows are applied in agent-ID order (so concurrent writers on
-// PostgreSQL lock rows in the same order) and, per agent, in arrival order.
+// history. It is the hot path of tcd, so it speaks database/sql directly
+// with a few multi-row statements per batch instead of two gorm statements
+// per heartbeat. Rows are applied in agent-ID order (so concurrent writers
+// on PostgreSQL lock rows in the same order) and, per agent, in arrival
+// order: the batch is cut into rounds in which each agent appears once.
 func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	sorted := make([]HeartbeatRow, len(rows))
 	copy(sorted, rows)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AgentID < sorted[j].AgentID })
+	var rounds [][]HeartbeatRow
+	for i := 0; i < len(sorted); {
+		seq := 0
+		for j := i; j < len(sorted) && sorted[j].AgentID == sorted[i].AgentID; j++ {
+			if seq == len(rounds) {
+				rounds = append(rounds, nil)
+			}
+			rounds[seq] = append(rounds[seq], sorted[j])
+			seq++
+		}
+		i += seq
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin heartbeat transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, round := range rounds {
+		for len(round) > 0 {
+			n := min(len(round), writeChunk)
+			if err := s.writeHeartbeatChunk(ctx, tx, round[:n]); err != nil {
+				return err
+			}
+			round = round[n:]
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit heartbeats: %w", err)
+	}
+	return nil
+}
+
+// placeholders writes the VALUES list of n rows with the given column types
+// ("text", "bigint", "boolean", "integer"): ? on SQLite, $k::type on
+// PostgreSQL (VALUES columns need their types there).
+func (s *Store) placeholders(b *strings.Builder, n int, types []string) {
+	k := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j, t := range types {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if s.dialect == SQLite {
+				b.WriteByte('?')
+				continue
+			}
+			k++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(k))
+			b.WriteString("::")
+			b.WriteString(t)
+		}
+		b.WriteByte(')')
+	}
+}
+
+var (
+	newAgentTypes  = []string{"text", "bigint"}
+	heartbeatTypes = []string{"text", "text", "text", "text", "text", "text", "bigint", "boolean", "bigint", "boolean", "text",
+		"boolean", "bigint", "bigint", "bigint", "boolean", "text", "integer"}
+	historyTypes = []string{"text", "bigint", "bigint", "bigint", "bigint"}
+)
+
+// writeHeartbeatChunk applies rows of distinct agents: create the new ones,
+// update all, record history.
+func (s *Store) writeHeartbeatChunk(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow) error {
 	greatest := "GREATEST"
 	if s.dialect == SQLite {
 		greatest = "MAX"
 	}
-	upsert := `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
-			last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM reporting_rules WHERE is_default), ?, ?, ?, ?, ?, 1, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			hostname = CASE WHEN excluded.hostname <> '' THEN excluded.hostname ELSE agents.hostname END,
-			ip = excluded.ip,
-			version = excluded.version,
-			version_number = excluded.version_number,
-			status = excluded.status,
-			reported_status = excluded.reported_status,
-			last_seen_ms = ` + greatest + `(agents.last_seen_ms, excluded.last_seen_ms),
-			last_success_ms = CASE WHEN ? THEN excluded.last_success_ms ELSE agents.last_success_ms END,
-			configurations = CASE WHEN ? THEN excluded.configurations ELSE agents.configurations END,
-			has_stats = CASE WHEN excluded.has_stats THEN TRUE ELSE agents.has_stats END,
-			errors = CASE WHEN excluded.has_stats THEN excluded.errors ELSE agents.errors END,
-			warnings = CASE WHEN excluded.has_stats THEN excluded.warnings ELSE agents.warnings END,
-			metrics = CASE WHEN excluded.has_stats THEN excluded.metrics ELSE agents.metrics END,
+	var b strings.Builder
+	b.WriteString(`INSERT INTO agents (id, last_seen_ms, created_ms, status, reported_status, reporting_rule_id)
+		SELECT v.column1, v.column2, v.column2, '', '', r.id FROM (VALUES `)
+	s.placeholders(&b, len(rows), newAgentTypes)
+	b.WriteString(`) AS v, reporting_rules r WHERE r.is_default ON CONFLICT (id) DO NOTHING`)
+	args := make([]any, 0, len(rows)*len(heartbeatTypes))
+	for i := range rows {
+		args = append(args, rows[i].AgentID, rows[i].AtMs)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("create agents: %w", err)
+	}
+
+	b.Reset()
+	b.WriteString(`UPDATE agents SET
+			hostname = CASE WHEN v.column2 <> '' THEN v.column2 ELSE agents.hostname END,
+			ip = v.column3,
+			version = v.column4,
+			version_number = v.column5,
+			status = v.column6,
+			reported_status = v.column6,
+			last_seen_ms = ` + greatest + `(agents.last_seen_ms, v.column7),
+			last_success_ms = CASE WHEN v.column8 THEN v.column9 ELSE agents.last_success_ms END,
+			configurations = CASE WHEN v.column10 THEN v.column11 ELSE agents.configurations END,
+			has_stats = CASE WHEN v.column12 THEN TRUE ELSE agents.has_stats END,
+			errors = CASE WHEN v.column12 THEN v.column13 ELSE agents.errors END,
+			warnings = CASE WHEN v.column12 THEN v.column14 ELSE agents.warnings END,
+			metrics = CASE WHEN v.column12 THEN v.column15 ELSE agents.metrics END,
 			heartbeats = agents.heartbeats + 1,
-			logs = CASE WHEN ? THEN excluded.logs ELSE agents.logs END,
-			logs_ms = CASE WHEN ? THEN excluded.logs_ms ELSE agents.logs_ms END,
-			logs_reported = CASE WHEN ? THEN excluded.logs_reported ELSE agents.logs_reported END`
-	history := `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-	return s.Tx(ctx, func(tx *Store) error {
-		db := tx.db.WithContext(ctx)
-		for _, r := range sorted {
-			configs := "[]"
-			if r.Configurations != nil {
-				configs = *r.Configurations
-			}
-			var e, w, m int64
-			if r.Stats != nil {
-				e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
-			}
-			var logsMs *int64
-			if r.Logs != nil {
-				logsMs = &r.AtMs
-			}
-			err := db.Exec(upsert, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.Status, r.AtMs, r.AtMs,
-				r.LastSuccessMs, configs, r.Stats != nil, e, w, m, r.Logs, logsMs, r.LogsReported,
-				r.HasLast, r.Configurations != nil, r.Logs != nil, r.Logs != nil, r.Logs != nil).Error
-			if err != nil {
-				return fmt.Errorf("upsert agent: %w", err)
-			}
-			if r.Stats != nil {
-				if err := db.Exec(history, r.AgentID, r.AtMs, e, w, m).Error; err != nil {
-					return fmt.Errorf("record heartbeat statistics: %w", err)
-				}
-			}
+			logs = CASE WHEN v.column16 THEN v.column17 ELSE agents.logs END,
+			logs_ms = CASE WHEN v.column16 THEN v.column7 ELSE agents.logs_ms END,
+			logs_reported = CASE WHEN v.column16 THEN v.column18 ELSE agents.logs_reported END
+		FROM (VALUES `)
+	s.placeholders(&b, len(rows), heartbeatTypes)
+	b.WriteString(`) AS v WHERE agents.id = v.column1`)
+	args = args[:0]
+	nHist := 0
+	for i := range rows {
+		r := &rows[i]
+		configs := "[]"
+		if r.Configurations != nil {
+			configs = *r.Configurations
 		}
+		var e, w, m int64
+		if r.Stats != nil {
+			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
+			nHist++
+		}
+		args = append(args, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
+			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
+			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported)
+	}
+	res, err := tx.ExecContext(ctx, b.String(), args...)
+	if err != nil {
+		return fmt.Errorf("update agents: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n != int64(len(rows)) {
+		// Only possible without a default reporting rule: never acknowledge
+		// a heartbeat that was not stored.
+		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", n, len(rows))
+	}
+
+	if nHist == 0 {
 		return nil
-	})
+	}
+	b.Reset()
+	b.WriteString(`INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
+		SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES `)
+	s.placeholders(&b, nHist, historyTypes)
+	b.WriteString(`) AS v WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
+			WHERE h.agent_id = v.column1 AND h.at_ms > v.column2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
+		ON CONFLICT DO NOTHING`)
+	args = args[:0]
+	for i := range rows {
+		if r := &rows[i]; r.Stats != nil {
+			args = append(args, r.AgentID, r.AtMs, int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("record heartbeat statistics: %w", err)
+	}
+	return nil
 }
 
 // AgentFilter narrows ListAgents.

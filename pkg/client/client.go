@@ -6,12 +6,15 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +27,7 @@ type Client struct {
 	token     string
 	http      *http.Client
 	userAgent string
+	caFile    string
 }
 
 // Option configures a Client.
@@ -35,6 +39,17 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 
 // WithHTTPClient replaces the default HTTP client (30 s timeout).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithCACert trusts the PEM certificate(s) in file (in addition to the
+// system pool) for https URLs, e.g. a tcd with a self-signed certificate.
+func WithCACert(file string) Option {
+	return func(c *Client) {
+		if file == "" {
+			return
+		}
+		c.caFile = file
+	}
+}
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
@@ -54,6 +69,24 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "tc-client"}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.caFile != "" {
+		pem, err := os.ReadFile(c.caFile)
+		if err != nil {
+			return nil, tc.Errorf(tc.EInvalid, "read CA certificate %s: %v", c.caFile, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, tc.Errorf(tc.EInvalid, "%s holds no PEM certificate", c.caFile)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		hc := *c.http
+		hc.Transport = tr
+		c.http = &hc
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -39,6 +40,7 @@ type Factory struct {
 	// Values of the global flags, bound by the root command.
 	URLFlag    string
 	ConfigFlag string
+	CACertFlag string
 	Output     Format
 
 	profile *profile.Profile
@@ -85,6 +87,9 @@ func (f *Factory) SaveProfile(p *profile.Profile) error {
 	path, err := f.ProfilePath()
 	if err != nil {
 		return err
+	}
+	if p.CACert == "" {
+		p.CACert = f.CACert() // remember --ca-cert for the next commands
 	}
 	if err := profile.Save(path, p); err != nil {
 		return err
@@ -159,5 +164,27 @@ func (f *Factory) ClientWithToken(token string) (*client.Client, error) {
 // NewClient returns a client for an explicit URL and token, e.g. to end the
 // session saved in the profile on the server it belongs to.
 func (f *Factory) NewClient(baseURL, token string) (*client.Client, error) {
-	return client.New(baseURL, client.WithToken(token), client.WithUserAgent("tcctl/"+f.AppVersion))
+	return client.New(baseURL, client.WithToken(token), client.WithUserAgent("tcctl/"+f.AppVersion), client.WithCACert(f.CACert()))
+}
+
+// CACert is the PEM file to trust for https: --ca-cert, else TCCTL_CA_CERT,
+// else the profile's.
+func (f *Factory) CACert() string {
+	if f.CACertFlag != "" {
+		return absPath(f.CACertFlag)
+	}
+	if v := f.env("TCCTL_CA_CERT"); v != "" {
+		return absPath(v)
+	}
+	if p, err := f.Profile(); err == nil && p != nil {
+		return p.CACert
+	}
+	return ""
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

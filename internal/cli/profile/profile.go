@@ -19,6 +19,8 @@ type Profile struct {
 	URL      string `yaml:"url,omitempty"`
 	Token    string `yaml:"token,omitempty"`
 	Username string `yaml:"username,omitempty"`
+	// CACert is a PEM file trusted for an https URL (tcctl --ca-cert).
+	CACert string `yaml:"caCert,omitempty"`
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/tcctl/config.yaml (os.UserConfigDir).
