@@ -29,6 +29,8 @@ type Service struct {
 	now      func() time.Time
 	writer   *Writer
 	resolver ConfigResolver
+	// classifier is resolver behind a short-lived cache, for heartbeats.
+	classifier ConfigResolver
 }
 
 // Options configure a Service.
@@ -50,11 +52,18 @@ func NewService(ctx context.Context, st *store.Store, o Options) (*Service, erro
 	if err := st.EnsureDefaultRule(ctx); err != nil {
 		return nil, err
 	}
-	return &Service{st: st, log: o.Logger, now: o.Now, writer: NewWriter(st, o.Logger, o.MaxBatch), resolver: o.Resolver}, nil
+	s := &Service{st: st, log: o.Logger, now: o.Now, writer: NewWriter(st, o.Logger, o.MaxBatch)}
+	s.SetResolver(o.Resolver)
+	return s, nil
 }
 
 // SetResolver plugs in the config resolver.
-func (s *Service) SetResolver(r ConfigResolver) { s.resolver = r }
+func (s *Service) SetResolver(r ConfigResolver) {
+	s.resolver, s.classifier = r, nil
+	if r != nil {
+		s.classifier = newCachedResolver(r)
+	}
+}
 
 // Writer returns the heartbeat writer (its counters are exported as metrics).
 func (s *Service) Writer() *Writer { return s.writer }
@@ -94,7 +103,7 @@ func (s *Service) Ingest(ctx context.Context, hb *Heartbeat, ip string) error {
 // string. Anything else (local files, other servers' paths) is external.
 func (s *Service) classify(ctx context.Context, raw string) tc.AgentConfig {
 	out := tc.AgentConfig{URL: raw}
-	if s.resolver == nil {
+	if s.classifier == nil {
 		return out
 	}
 	u, err := url.Parse(raw)
@@ -104,13 +113,13 @@ func (s *Service) classify(ctx context.Context, raw string) tc.AgentConfig {
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	switch {
 	case len(parts) == 4 && parts[0] == "api" && parts[1] == "configs" && parts[3] == "toml":
-		out.ConfigID, out.Managed = s.resolver.ResolveConfig(ctx, parts[2])
+		out.ConfigID, out.Managed = s.classifier.ResolveConfig(ctx, parts[2])
 	case len(parts) == 4 && parts[0] == "api" && parts[1] == "config-groups" && parts[3] == "toml":
-		out.GroupID, out.Managed = s.resolver.ResolveGroup(ctx, parts[2])
+		out.GroupID, out.Managed = s.classifier.ResolveGroup(ctx, parts[2])
 	case len(parts) == 2 && parts[0] == "c":
-		if id, ok := s.resolver.ResolveConfig(ctx, parts[1]); ok {
+		if id, ok := s.classifier.ResolveConfig(ctx, parts[1]); ok {
 			out.ConfigID, out.Managed = id, true
-		} else if id, ok := s.resolver.ResolveGroup(ctx, parts[1]); ok {
+		} else if id, ok := s.classifier.ResolveGroup(ctx, parts[1]); ok {
 			out.GroupID, out.Managed = id, true
 		}
 	}

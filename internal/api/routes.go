@@ -132,6 +132,9 @@ func (s *Server) registerRoutes() {
 	for _, r := range s.tokenRoutes() {
 		s.handle(r)
 	}
+	for _, r := range s.settingsRoutes() {
+		s.handle(r)
+	}
 	if s.deps.Metrics != nil {
 		h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
 		s.handle(Route{Method: "GET", Path: "/metrics", Public: !s.deps.MetricsAuth, Perm: tc.Perm(tc.ResAgents, tc.ActRead),

@@ -19,6 +19,9 @@ type Settings struct {
 	LockoutDuration time.Duration
 	Complexity      tc.PasswordComplexity
 	SessionLifetime time.Duration
+	PublicAPIURL    string
+	HeartbeatURL    string
+	AuditRetention  time.Duration // 0 = keep forever
 }
 
 // Setting keys in the settings table.
@@ -27,6 +30,9 @@ const (
 	KeyLockoutMinutes  = "login_lockout_minutes"
 	KeyComplexity      = "password_complexity"
 	KeySessionLifetime = "session_lifetime"
+	KeyPublicAPIURL    = "public_api_url"
+	KeyHeartbeatURL    = "heartbeat_url"
+	KeyAuditRetention  = "audit_retention_hours"
 )
 
 // DefaultSettings are used for anything not stored.
@@ -35,6 +41,7 @@ var DefaultSettings = Settings{
 	LockoutDuration: 15 * time.Minute,
 	Complexity:      tc.ComplexityLow,
 	SessionLifetime: 24 * time.Hour,
+	AuditRetention:  2160 * time.Hour,
 }
 
 // Encode returns the settings as stored key/values.
@@ -44,6 +51,9 @@ func (s Settings) Encode() map[string]string {
 		KeyLockoutMinutes:  strconv.Itoa(int(s.LockoutDuration / time.Minute)),
 		KeyComplexity:      string(s.Complexity),
 		KeySessionLifetime: s.SessionLifetime.String(),
+		KeyPublicAPIURL:    s.PublicAPIURL,
+		KeyHeartbeatURL:    s.HeartbeatURL,
+		KeyAuditRetention:  strconv.Itoa(int(s.AuditRetention / time.Hour)),
 	}
 }
 
@@ -75,6 +85,13 @@ func decodeSettings(kv map[string]string, log *slog.Logger) Settings {
 			out.SessionLifetime = d
 		} else {
 			log.Warn("ignoring stored setting", "key", KeySessionLifetime, "value", v)
+		}
+	}
+	out.PublicAPIURL = kv[KeyPublicAPIURL]
+	out.HeartbeatURL = kv[KeyHeartbeatURL]
+	if v, ok := kv[KeyAuditRetention]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			out.AuditRetention = time.Duration(n) * time.Hour
 		}
 	}
 	return out

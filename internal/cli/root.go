@@ -10,6 +10,7 @@ import (
 	"github.com/opentc/tc/internal/cli/group"
 	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/rule"
+	"github.com/opentc/tc/internal/cli/settings"
 	"github.com/opentc/tc/internal/cli/token"
 	"github.com/opentc/tc/internal/cli/user"
 	"github.com/spf13/cobra"
@@ -79,6 +80,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		token.NewCmdToken(f),
 		agent.NewCmdAgent(f),
 		rule.NewCmdRule(f),
+		settings.NewCmdSettings(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 	)

@@ -52,6 +52,7 @@ type Config struct {
 	LoginLockoutMinutes  int
 	PasswordComplexity   tc.PasswordComplexity
 	SessionLifetime      time.Duration
+	AuditRetentionHours  int
 
 	MetricsAuth       bool
 	SchedulerInterval time.Duration
@@ -101,6 +102,7 @@ var Options = []Option{
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often reporting rules are evaluated (not reporting, auto-delete, history pruning)"},
 	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
+	{Key: "audit-log-retention", Env: "AUDIT_LOG_RETENTION", Default: "2160", Usage: "hours audit entries are kept: 720, 2160, 4320, 8760, 17520 or 0 = forever (first start only; then a setting)"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
 }
 
@@ -110,6 +112,7 @@ var SettingKeys = map[string]string{
 	"login-lockout-minutes":  "login_lockout_minutes",
 	"password-complexity":    "password_complexity",
 	"session-lifetime":       "session_lifetime",
+	"audit-log-retention":    "audit_retention_hours",
 }
 
 // RegisterFlags adds every option as a flag.
@@ -293,6 +296,10 @@ func (l *loader) build() (Config, error) {
 	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)
 	c.TrustedProxies = l.cidrs("trusted-proxies")
 	c.HeartbeatBatch = l.intIn("heartbeat-batch", 1, 100000)
+	c.AuditRetentionHours = l.intIn("audit-log-retention", 0, 17520)
+	if ok := map[int]bool{720: true, 2160: true, 4320: true, 8760: true, 17520: true, 0: true}[c.AuditRetentionHours]; !ok {
+		l.fail("audit-log-retention", "%d is not one of 720, 2160, 4320, 8760, 17520 or 0 (forever)", c.AuditRetentionHours)
+	}
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {

@@ -94,6 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 		LockoutDuration: time.Duration(c.LoginLockoutMinutes) * time.Minute,
 		Complexity:      c.PasswordComplexity,
 		SessionLifetime: c.SessionLifetime,
+		AuditRetention:  time.Duration(c.AuditRetentionHours) * time.Hour,
 	}
 	differs, err := m.auth.SeedAndLoadSettings(ctx, seed, c.Explicit)
 	if err != nil {

@@ -48,3 +48,15 @@ func (s *Store) PutSetting(ctx context.Context, key, value string) error {
 	return s.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).
 		Create(&Setting{Key: key, Value: value, UpdatedAt: s.Now()}).Error
 }
+
+// PutSettings stores several values in one transaction.
+func (s *Store) PutSettings(ctx context.Context, values map[string]string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		for k, v := range values {
+			if err := tx.PutSetting(ctx, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

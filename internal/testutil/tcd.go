@@ -70,6 +70,7 @@ func DefaultConfig(dsn string) config.Config {
 		LoginLockoutMinutes:  15,
 		PasswordComplexity:   tc.ComplexityLow,
 		SessionLifetime:      24 * time.Hour,
+		AuditRetentionHours:  2160,
 		ShutdownTimeout:      5 * time.Second,
 		Explicit:             map[string]bool{},
 	}

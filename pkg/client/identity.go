@@ -148,3 +148,17 @@ func (c *Client) TransferOwnership(ctx context.Context, userIDOrUsername string)
 	err := c.Do(ctx, http.MethodPost, "/api/users/transfer-ownership", nil, tc.TransferOwnershipRequest{UserID: userIDOrUsername}, &out)
 	return out, err
 }
+
+// Settings returns the runtime settings (GET /api/settings).
+func (c *Client) Settings(ctx context.Context) (tc.Settings, error) {
+	var out tc.Settings
+	err := c.Do(ctx, http.MethodGet, "/api/settings", nil, nil, &out)
+	return out, err
+}
+
+// UpdateSettings changes settings (PATCH /api/settings).
+func (c *Client) UpdateSettings(ctx context.Context, req tc.SettingsPatch) (tc.Settings, error) {
+	var out tc.Settings
+	err := c.Do(ctx, http.MethodPatch, "/api/settings", nil, req, &out)
+	return out, err
+}

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/opentc/tc/pkg/tc"
+)
+
+func (s *Server) settingsRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActRead), Summary: "Read the runtime settings", Handler: s.getSettings},
+		{Method: "PATCH", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActWrite), Summary: "Change runtime settings", Handler: s.patchSettings},
+	}
+}
+
+func (s *Server) getSettings(c *fiber.Ctx) error {
+	out, err := s.auth.GetSettings(principal(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) patchSettings(c *fiber.Ctx) error {
+	var req tc.SettingsPatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := s.auth.UpdateSettings(ctx(c), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
