@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opentc/tc/internal/store"
@@ -12,6 +14,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	c.Locals(localAuditActor, strings.ToLower(strings.TrimSpace(req.Username)))
 	out, err := s.auth.Setup(ctx(c), req, meta(c))
 	if err != nil {
 		return err
@@ -24,6 +27,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	c.Locals(localAuditActor, truncate(strings.ToLower(strings.TrimSpace(req.Username)), 64))
 	out, err := s.auth.Login(ctx(c), req, meta(c))
 	if err != nil {
 		return err
@@ -67,6 +71,7 @@ func (s *Server) acceptInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Locals(localAuditActor, out.User.Username)
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 

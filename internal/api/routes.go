@@ -103,6 +103,7 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 		} else {
 			return tc.Errorf(tc.EUnauthorized, "authentication required: send Authorization: Bearer <token> (log in with tcctl login or create an API token)")
 		}
+		c.Locals(localPrincipal, p)
 		if r.Perm != "" {
 			if err := auth.Require(p, r.Perm); err != nil {
 				return err
@@ -110,7 +111,6 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 		} else if err := auth.RequireUser(p); err != nil {
 			return err
 		}
-		c.Locals(localPrincipal, p)
 		return c.Next()
 	}
 }
@@ -134,6 +134,11 @@ func (s *Server) registerRoutes() {
 	}
 	for _, r := range s.settingsRoutes() {
 		s.handle(r)
+	}
+	if s.deps.Audit != nil {
+		for _, r := range s.auditRoutes() {
+			s.handle(r)
+		}
 	}
 	if s.deps.Metrics != nil {
 		h := adaptor.HTTPHandler(s.deps.Metrics.Handler())

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/store"
@@ -33,6 +34,8 @@ type Deps struct {
 	Ready func() bool
 	// Leader reports whether this node is the leader.
 	Leader func() bool
+	// Audit records every write.
+	Audit *audit.Service
 	// Metrics, if set, is served at GET /metrics and times every request.
 	Metrics *metrics.Metrics
 	// MetricsAuth requires a credential with agents:read for /metrics.
@@ -86,6 +89,9 @@ func New(d Deps) *Server {
 	s.app.Use(requestid.New())
 	if d.Metrics != nil {
 		s.app.Use(d.Metrics.Middleware("api"))
+	}
+	if d.Audit != nil {
+		s.app.Use(s.auditMiddleware)
 	}
 	s.registerRoutes()
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -4,6 +4,7 @@ import (
 	"github.com/opentc/tc/internal/cli/account"
 	"github.com/opentc/tc/internal/cli/agent"
 	"github.com/opentc/tc/internal/cli/alias"
+	"github.com/opentc/tc/internal/cli/audit"
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/config"
 	"github.com/opentc/tc/internal/cli/constant"
@@ -81,6 +82,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		agent.NewCmdAgent(f),
 		rule.NewCmdRule(f),
 		settings.NewCmdSettings(f),
+		audit.NewCmdAudit(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 	)

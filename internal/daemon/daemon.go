@@ -18,6 +18,7 @@ import (
 
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
+	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/configs"
@@ -43,6 +44,7 @@ type Main struct {
 	hb    *heartbeat.Server
 
 	components []component
+	audit      *audit.Service
 	scheme     string // "https" with TLS
 	metrics    *metrics.Metrics
 	agents     *agents.Service
@@ -129,7 +131,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.connectFeatures()
 	m.instrument()
-	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Logger: log, OpenGroups: c.DisableAuthEndpoints,
+	m.audit = audit.New(st, m.Now, log)
+	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Audit: m.audit, Logger: log, OpenGroups: c.DisableAuthEndpoints,
 		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth})
 	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,
 		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies, Metrics: m.metrics})
@@ -196,6 +199,11 @@ func (m *Main) housekeeping(ctx context.Context) {
 		case <-t.C:
 			if err := m.store.PruneExpired(ctx, m.auth.Settings().LockoutDuration); err != nil && ctx.Err() == nil {
 				m.Logger.Warn("pruning expired sessions failed", "err", err)
+			}
+			if n, err := m.audit.Prune(ctx, m.auth.Settings().AuditRetention); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("pruning the audit log failed", "err", err)
+			} else if n > 0 {
+				m.Logger.Info("audit log pruned", "entries", n)
 			}
 		}
 	}

@@ -109,6 +109,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		q.Set("_foreign_keys", "on")
 		q.Set("_synchronous", "FULL")
 		q.Set("_txlock", "immediate")
+		q.Set("_cache_size", "-32768") // KiB per connection: the fleet's hot pages stay in memory
 		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
 	}
 	if err != nil {
