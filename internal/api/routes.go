@@ -41,6 +41,7 @@ var PublicAllowlist = []string{
 	"GET /health/ready",
 	"GET /health/leader",
 	"GET /metrics",
+	"GET /api/openapi.json",
 	"POST /api/auth/setup",
 	"POST /api/auth/login",
 	"POST /api/auth/login/local",
@@ -140,6 +141,7 @@ func (s *Server) registerRoutes() {
 			s.handle(r)
 		}
 	}
+	s.handle(Route{Method: "GET", Path: "/api/openapi.json", Public: true, Summary: "This OpenAPI 3 document", Handler: s.openapiDoc})
 	if s.deps.Metrics != nil {
 		h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
 		s.handle(Route{Method: "GET", Path: "/metrics", Public: !s.deps.MetricsAuth, Perm: tc.Perm(tc.ResAgents, tc.ActRead),

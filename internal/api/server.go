@@ -60,6 +60,7 @@ type Server struct {
 	openPerms  tc.PermissionSet
 	openGroups map[string]bool
 	routes     []Route
+	openapi    openapiCache
 }
 
 // New builds the API app with every route registered.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -126,6 +127,15 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 		return fmt.Errorf("begin heartbeat transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if s.dialect == SQLite {
+		// In-process SQLite has no round trips to save: one prepared
+		// statement executed per row beats parsing a multi-row statement
+		// and materializing its VALUES.
+		if err := s.writeHeartbeatsSQLite(ctx, sqlDB, tx, sorted); err != nil {
+			return err
+		}
+		rounds = nil
+	}
 	for _, round := range rounds {
 		for len(round) > 0 {
 			n := min(len(round), writeChunk)
@@ -137,6 +147,91 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit heartbeats: %w", err)
+	}
+	return nil
+}
+
+// sqliteStmts are the prepared statements of the SQLite heartbeat path, one
+// set per database handle.
+type sqliteStmts struct {
+	upsert, history *sql.Stmt
+}
+
+var sqliteStmtCache sync.Map // *sql.DB → *sqliteStmts
+
+const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
+		last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?9, (SELECT id FROM reporting_rules WHERE is_default), ?11, ?12, ?13, ?14, ?15, 1, ?17, CASE WHEN ?16 THEN ?7 END, ?18)
+	ON CONFLICT (id) DO UPDATE SET
+		hostname = CASE WHEN excluded.hostname <> '' THEN excluded.hostname ELSE agents.hostname END,
+		ip = excluded.ip,
+		version = excluded.version,
+		version_number = excluded.version_number,
+		status = excluded.status,
+		reported_status = excluded.reported_status,
+		last_seen_ms = MAX(agents.last_seen_ms, excluded.last_seen_ms),
+		last_success_ms = CASE WHEN ?8 THEN excluded.last_success_ms ELSE agents.last_success_ms END,
+		configurations = CASE WHEN ?10 THEN excluded.configurations ELSE agents.configurations END,
+		has_stats = CASE WHEN excluded.has_stats THEN TRUE ELSE agents.has_stats END,
+		errors = CASE WHEN excluded.has_stats THEN excluded.errors ELSE agents.errors END,
+		warnings = CASE WHEN excluded.has_stats THEN excluded.warnings ELSE agents.warnings END,
+		metrics = CASE WHEN excluded.has_stats THEN excluded.metrics ELSE agents.metrics END,
+		heartbeats = agents.heartbeats + 1,
+		logs = CASE WHEN ?16 THEN excluded.logs ELSE agents.logs END,
+		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
+		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
+
+func (s *Store) sqliteStatements(ctx context.Context, sqlDB *sql.DB) (*sqliteStmts, error) {
+	if v, ok := sqliteStmtCache.Load(sqlDB); ok {
+		return v.(*sqliteStmts), nil
+	}
+	up, err := sqlDB.PrepareContext(ctx, sqliteUpsert)
+	if err != nil {
+		return nil, fmt.Errorf("prepare heartbeat upsert: %w", err)
+	}
+	hist, err := sqlDB.PrepareContext(ctx, `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
+		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
+			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - `+strconv.FormatInt(HistoryResolution.Milliseconds(), 10)+`)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		up.Close()
+		return nil, fmt.Errorf("prepare heartbeat history: %w", err)
+	}
+	st := &sqliteStmts{upsert: up, history: hist}
+	if v, loaded := sqliteStmtCache.LoadOrStore(sqlDB, st); loaded {
+		up.Close()
+		hist.Close()
+		return v.(*sqliteStmts), nil
+	}
+	return st, nil
+}
+
+func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, tx *sql.Tx, rows []HeartbeatRow) error {
+	st, err := s.sqliteStatements(ctx, sqlDB)
+	if err != nil {
+		return err
+	}
+	up, hist := tx.StmtContext(ctx, st.upsert), tx.StmtContext(ctx, st.history)
+	for i := range rows {
+		r := &rows[i]
+		configs := "[]"
+		if r.Configurations != nil {
+			configs = *r.Configurations
+		}
+		var e, w, m int64
+		if r.Stats != nil {
+			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
+		}
+		if _, err := up.ExecContext(ctx, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
+			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
+			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported); err != nil {
+			return fmt.Errorf("upsert agent: %w", err)
+		}
+		if r.Stats != nil {
+			if _, err := hist.ExecContext(ctx, r.AgentID, r.AtMs, e, w, m); err != nil {
+				return fmt.Errorf("record heartbeat statistics: %w", err)
+			}
+		}
 	}
 	return nil
 }
