@@ -20,6 +20,11 @@ type credential struct {
 	expiresAt *time.Time
 	revoked   bool
 	perms     tc.PermissionSet // token permissions as stored; nil for sessions
+	// effective is what a request with this credential may do, computed
+	// once when the credential is loaded: the role's permissions for a
+	// session, the token's within its owner's role for a token. Principals
+	// share it, so nobody may modify it.
+	effective tc.PermissionSet
 }
 
 // credCache maps the SHA-256 of a credential to what it grants. Any change to

@@ -234,13 +234,11 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Principal, 
 		}
 		return nil, tc.Errorf(tc.EUnauthorized, MsgExpired)
 	}
-	p := &Principal{UserID: c.userID, Username: c.username, Role: c.role, Credential: kind, ExpiresAt: c.expiresAt}
+	p := &Principal{UserID: c.userID, Username: c.username, Role: c.role, Credential: kind, ExpiresAt: c.expiresAt, Permissions: c.effective}
 	if kind == tc.CredentialSession {
 		p.SessionID = c.id
-		p.Permissions = c.role.Permissions()
 	} else {
 		p.TokenID = c.id
-		p.Permissions = c.perms.Intersect(c.role.Permissions())
 		s.recordUse(c.id, now)
 	}
 	return p, nil
@@ -256,7 +254,7 @@ func (s *Service) loadCredential(ctx context.Context, kind, hash string) (*crede
 		}
 		exp := sw.Session.ExpiresAt
 		return &credential{kind: kind, id: sw.Session.ID, userID: sw.User.ID, username: sw.User.Username,
-			role: sw.User.Role, disabled: sw.User.Disabled, expiresAt: &exp}, nil
+			role: sw.User.Role, disabled: sw.User.Disabled, expiresAt: &exp, effective: sw.User.Role.Permissions()}, nil
 	}
 	tw, err := s.store.TokenByHash(ctx, hash)
 	if tc.IsCode(err, tc.ENotFound) {
@@ -266,7 +264,8 @@ func (s *Service) loadCredential(ctx context.Context, kind, hash string) (*crede
 	}
 	return &credential{kind: kind, id: tw.Token.ID, userID: tw.User.ID, username: tw.User.Username,
 		role: tw.User.Role, disabled: tw.User.Disabled, expiresAt: tw.Token.ExpiresAt,
-		revoked: tw.Token.RevokedAt != nil, perms: tw.Token.PermissionSet()}, nil
+		revoked: tw.Token.RevokedAt != nil, perms: tw.Token.PermissionSet(),
+		effective: tw.Token.PermissionSet().Intersect(tw.User.Role.Permissions())}, nil
 }
 
 // AnonymousPrincipal is the caller admitted without credentials to the

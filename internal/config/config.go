@@ -74,6 +74,8 @@ type Option struct {
 	Default string
 	Usage   string
 	Secret  bool
+	// Bool options may be given as a bare flag (--metrics-auth).
+	Bool bool
 }
 
 // Options is every option tcd has, in help order.
@@ -90,15 +92,15 @@ var Options = []Option{
 	{Key: "owner-username", Env: "OWNER_USERNAME", Usage: "create the owner at startup when none exists (with owner-email and owner-password)"},
 	{Key: "owner-email", Env: "OWNER_EMAIL", Usage: "email of the owner created at startup"},
 	{Key: "owner-password", Env: "OWNER_PASSWORD", Usage: "password of the owner created at startup; the new password with reset-owner-password", Secret: true},
-	{Key: "reset-owner-password", Env: "RESET_OWNER_PASSWORD", Default: "false", Usage: "reset the owner's password to owner-password at every start while set"},
+	{Key: "reset-owner-password", Env: "RESET_OWNER_PASSWORD", Default: "false", Usage: "reset the owner's password to owner-password at every start while set", Bool: true},
 	{Key: "owner-token", Env: "OWNER_TOKEN", Usage: "provision this tc-apiv1_… value as an all-access token of the owner at startup", Secret: true},
-	{Key: "disable-preshared-tokens", Env: "DISABLE_PRESHARED_TOKENS", Default: "false", Usage: "refuse client-supplied token values (rawToken) when creating tokens"},
+	{Key: "disable-preshared-tokens", Env: "DISABLE_PRESHARED_TOKENS", Default: "false", Usage: "refuse client-supplied token values (rawToken) when creating tokens", Bool: true},
 	{Key: "disable-auth-endpoints", Env: "DISABLED_AUTH_ENDPOINTS", Usage: "endpoint groups that accept requests without credentials: comma list of agents, configs, labels, reporting-rules, heartbeat, or *"},
 	{Key: "login-lockout-attempts", Env: "LOGIN_LOCKOUT_ATTEMPTS", Default: "5", Usage: "failed logins before a username is locked (first start only; then a setting)"},
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
 	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
 	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
-	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics"},
+	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics", Bool: true},
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often reporting rules are evaluated (not reporting, auto-delete, history pruning)"},
 	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
@@ -120,6 +122,9 @@ func RegisterFlags(fs *pflag.FlagSet) {
 	for _, o := range Options {
 		usage := o.Usage + " [$" + o.Env + "]"
 		fs.String(o.Key, o.Default, usage)
+		if o.Bool {
+			fs.Lookup(o.Key).NoOptDefVal = "true"
+		}
 	}
 }
 
