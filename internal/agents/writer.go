@@ -48,9 +48,26 @@ func NewWriter(st *store.Store, log *slog.Logger, maxBatch int) *Writer {
 	}
 	w := &Writer{st: st, log: log, maxBatch: maxBatch, queue: make(chan *job, 4*maxBatch),
 		stop: make(chan struct{}), done: make(chan struct{})}
-	go w.loop()
+	// SQLite has one writer at a time. PostgreSQL commits in parallel:
+	// while one transaction waits for its WAL flush, others fill and
+	// write (rows are locked in agent-ID order, so they cannot deadlock,
+	// and an agent's later heartbeat waits for its earlier one's commit).
+	committers := 1
+	if st.Dialect() == store.Postgres {
+		committers = pgCommitters
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < committers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.loop() }()
+	}
+	go func() { wg.Wait(); close(w.done) }()
 	return w
 }
+
+// pgCommitters is how many transactions write heartbeats at once on
+// PostgreSQL.
+const pgCommitters = 4
 
 var errStopping = func() error {
 	e := tc.Errorf(tc.EUnavailable, "tcd is shutting down; send the heartbeat again")
@@ -82,7 +99,6 @@ func (w *Writer) Submit(ctx context.Context, row store.HeartbeatRow) error {
 }
 
 func (w *Writer) loop() {
-	defer close(w.done)
 	batch := make([]*job, 0, w.maxBatch)
 	for {
 		var first *job

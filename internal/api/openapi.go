@@ -77,9 +77,10 @@ var shapes = map[string]shape{
 	"DELETE /api/tokens/:id":        {status: 204},
 	"POST /api/tokens/:id/reassign": {in: tc.ReassignTokenRequest{}, out: tc.Token{}},
 
-	"GET /api/settings":   {out: tc.Settings{}},
-	"PATCH /api/settings": {in: tc.SettingsPatch{}, out: tc.Settings{}},
-	"GET /api/audit":      {out: tc.List[tc.AuditEntry]{}},
+	"GET /api/settings":        {out: tc.Settings{}},
+	"PATCH /api/settings":      {in: tc.SettingsPatch{}, out: tc.Settings{}},
+	"GET /api/settings/public": {out: tc.PublicURLs{}},
+	"GET /api/audit":           {out: tc.List[tc.AuditEntry]{}},
 
 	"GET /api/agents":                        {out: tc.List[tc.Agent]{}},
 	"GET /api/agents/summary":                {out: tc.AgentSummary{}},

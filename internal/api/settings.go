@@ -10,6 +10,7 @@ func (s *Server) settingsRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActRead), Summary: "Read the runtime settings", Handler: s.getSettings},
 		{Method: "PATCH", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActWrite), Summary: "Change runtime settings", Handler: s.patchSettings},
+		{Method: "GET", Path: "/api/settings/public", Summary: "The public API and heartbeat URLs (any credential)", Handler: s.publicURLs},
 	}
 }
 
@@ -27,6 +28,14 @@ func (s *Server) patchSettings(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := s.auth.UpdateSettings(ctx(c), principal(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) publicURLs(c *fiber.Ctx) error {
+	out, err := s.auth.PublicURLs(principal(c))
 	if err != nil {
 		return err
 	}

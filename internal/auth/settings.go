@@ -113,3 +113,12 @@ func (s *Service) UpdateSettings(ctx context.Context, p *Principal, req tc.Setti
 	s.log.Info("settings changed", "by", p.Actor())
 	return next.api(), nil
 }
+
+// PublicURLs returns the public API and heartbeat URLs (any credential).
+func (s *Service) PublicURLs(p *Principal) (tc.PublicURLs, error) {
+	if err := RequireUser(p); err != nil {
+		return tc.PublicURLs{}, err
+	}
+	st := s.Settings()
+	return tc.PublicURLs{PublicAPIURL: st.PublicAPIURL, HeartbeatURL: st.HeartbeatURL}, nil
+}

@@ -69,3 +69,27 @@ func TestExampleConfigFile(t *testing.T) {
 		t.Fatalf("the example, uncommented, does not load: %v", err)
 	}
 }
+
+// docs/configuration.md documents every option with its flag, variable and
+// default.
+func TestConfigurationReference(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	for _, o := range Options {
+		def := o.Default
+		if def == "" {
+			def = "—"
+		}
+		row := "| `--" + o.Key + "` | `" + o.Env + "` | `" + def + "` |"
+		if !strings.Contains(doc, row) {
+			t.Errorf("docs/configuration.md lacks the row %s", row)
+		}
+	}
+	rows := regexp.MustCompile("(?m)^\\| `--([a-z-]+)`").FindAllStringSubmatch(doc, -1)
+	if len(rows) != len(Options) {
+		t.Errorf("docs/configuration.md has %d option rows, tcd has %d options", len(rows), len(Options))
+	}
+}

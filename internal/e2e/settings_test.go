@@ -68,3 +68,20 @@ func TestSettings(t *testing.T) {
 		}
 	})
 }
+
+// tcctl config use prints the publicApiUrl setting when it is set.
+func TestConfigUsePublicURL(t *testing.T) {
+	d := testutil.StartTCD(t, testutil.SQLiteDSN(t))
+	owner := d.Setup(t)
+	must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "[agent]\n  hostname = \"&{agent_id}\"\n"}))
+	ci := createToken(t, owner, tc.CreateTokenRequest{Description: "ci", Preset: tc.PresetCI}).Raw
+	env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": ci}
+	profile := filepath.Join(t.TempDir(), "p.yaml")
+	if r := tcctl(t, profile, "", env, "config", "use", "web", "--param", "agent_id=a1"); !strings.Contains(r.stdout, d.URL+"/api/configs/") {
+		t.Fatalf("default server: %s %s", r.stdout, r.stderr)
+	}
+	must[tc.Settings](t)(owner.UpdateSettings(bg, tc.SettingsPatch{PublicAPIURL: ptr("https://tcd.example.com")}))
+	if r := tcctl(t, profile, "", env, "config", "use", "web", "--param", "agent_id=a1"); !strings.Contains(r.stdout, `"https://tcd.example.com/api/configs/`) {
+		t.Fatalf("publicApiUrl not used: %s %s", r.stdout, r.stderr)
+	}
+}

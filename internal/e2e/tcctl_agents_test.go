@@ -9,6 +9,7 @@ import (
 	"github.com/opentc/tc/internal/cli"
 	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -97,4 +98,33 @@ func TestTcctlAgentsAndRules(t *testing.T) {
 			t.Fatalf("empty agent list printed %q", r.stdout)
 		}
 	})
+}
+
+func TestTcctlLabelAgents(t *testing.T) {
+	d := testutil.StartTCDWith(t, withOpen(testutil.DefaultConfig(testutil.SQLiteDSN(t)), "heartbeat"), testutil.NewClock())
+	owner := d.Setup(t)
+	postHeartbeat(t, d, "", hbBody("edge-01", 1))
+	postHeartbeat(t, d, "", hbBody("edge-02", 1))
+	env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}
+	profile := t.TempDir() + "/p.yaml"
+	if r := tcctl(t, profile, "", env, "label", "create", "--name", "edge"); r.code != 0 {
+		t.Fatalf("label create: %s", r.stderr)
+	}
+	if r := tcctl(t, profile, "", env, "label", "assign", "edge", "--agents", "edge-01,edge-02"); r.code != 0 {
+		t.Fatalf("label assign --agents: %s", r.stderr)
+	}
+	r := tcctl(t, profile, "", env, "agent", "list", "--label", "edge", "-o", "json")
+	var agents []tc.Agent
+	if json.Unmarshal([]byte(r.stdout), &agents) != nil || len(agents) != 2 {
+		t.Fatalf("agents with label: %s", r.stdout)
+	}
+	if r := tcctl(t, profile, "", env, "label", "unassign", "edge", "--agents", "edge-02"); r.code != 0 {
+		t.Fatalf("unassign: %s", r.stderr)
+	}
+	if l := must[tc.List[tc.Agent]](t)(owner.ListAgents(bg, client.AgentFilter{Label: "edge"})); l.Total != 1 {
+		t.Fatalf("after unassign: %d", l.Total)
+	}
+	if r := tcctl(t, profile, "", env, "label", "assign", "nolabel", "--agents", "edge-01"); r.code != 3 {
+		t.Fatalf("unknown label: exit %d %s", r.code, r.stderr)
+	}
 }

@@ -88,17 +88,13 @@ type HeartbeatRow struct {
 // (Telegraf's default heartbeat interval is a few seconds).
 const HistoryResolution = time.Minute
 
-// writeChunk bounds the rows of one multi-row statement (18 parameters a
-// row stays far below both engines' parameter limits).
-const writeChunk = 256
-
 // WriteHeartbeats writes a batch of heartbeats in one transaction: the
 // agents (created on the default rule when new) and their statistics
 // history. It is the hot path of tcd, so it speaks database/sql directly
-// with a few multi-row statements per batch instead of two gorm statements
-// per heartbeat. Rows are applied in agent-ID order (so concurrent writers
-// on PostgreSQL lock rows in the same order) and, per agent, in arrival
-// order: the batch is cut into rounds in which each agent appears once.
+// instead of two gorm statements per heartbeat: prepared statements per row
+// on SQLite, three array statements per batch on PostgreSQL. Rows are
+// applied in agent-ID order (so concurrent writers on PostgreSQL lock rows
+// in the same order) and, per agent, in arrival order.
 func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error {
 	if len(rows) == 0 {
 		return nil
@@ -106,18 +102,6 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 	sorted := make([]HeartbeatRow, len(rows))
 	copy(sorted, rows)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AgentID < sorted[j].AgentID })
-	var rounds [][]HeartbeatRow
-	for i := 0; i < len(sorted); {
-		seq := 0
-		for j := i; j < len(sorted) && sorted[j].AgentID == sorted[i].AgentID; j++ {
-			if seq == len(rounds) {
-				rounds = append(rounds, nil)
-			}
-			rounds[seq] = append(rounds[seq], sorted[j])
-			seq++
-		}
-		i += seq
-	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -129,26 +113,40 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 	defer func() { _ = tx.Rollback() }()
 	if s.dialect == SQLite {
 		// In-process SQLite has no round trips to save: one prepared
-		// statement executed per row beats parsing a multi-row statement
-		// and materializing its VALUES.
+		// statement executed per row is cheapest.
 		if err := s.writeHeartbeatsSQLite(ctx, sqlDB, tx, sorted); err != nil {
 			return err
 		}
-		rounds = nil
-	}
-	for _, round := range rounds {
-		for len(round) > 0 {
-			n := min(len(round), writeChunk)
-			if err := s.writeHeartbeatChunk(ctx, tx, round[:n]); err != nil {
+	} else {
+		for _, round := range rounds(sorted) {
+			if err := s.writeHeartbeatsPostgres(ctx, tx, round); err != nil {
 				return err
 			}
-			round = round[n:]
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit heartbeats: %w", err)
 	}
 	return nil
+}
+
+// rounds cuts rows sorted by agent into rounds in which each agent appears
+// once (a multi-row UPDATE may change a row only once), keeping each
+// agent's heartbeats in arrival order.
+func rounds(sorted []HeartbeatRow) [][]HeartbeatRow {
+	var out [][]HeartbeatRow
+	for i := 0; i < len(sorted); {
+		seq := 0
+		for j := i; j < len(sorted) && sorted[j].AgentID == sorted[i].AgentID; j++ {
+			if seq == len(out) {
+				out = append(out, nil)
+			}
+			out[seq] = append(out[seq], sorted[j])
+			seq++
+		}
+		i += seq
+	}
+	return out
 }
 
 // sqliteStmts are the prepared statements of the SQLite heartbeat path, one
@@ -236,128 +234,93 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, tx *sq
 	return nil
 }
 
-// placeholders writes the VALUES list of n rows with the given column types
-// ("text", "bigint", "boolean", "integer"): ? on SQLite, $k::type on
-// PostgreSQL (VALUES columns need their types there).
-func (s *Store) placeholders(b *strings.Builder, n int, types []string) {
-	k := 0
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j, t := range types {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			if s.dialect == SQLite {
-				b.WriteByte('?')
-				continue
-			}
-			k++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(k))
-			b.WriteString("::")
-			b.WriteString(t)
-		}
-		b.WriteByte(')')
-	}
-}
-
+// Statements of the PostgreSQL heartbeat path. Each takes one array per
+// column, so its text never changes and pgx prepares it once per
+// connection; a batch is three round trips whatever its size.
 var (
-	newAgentTypes  = []string{"text", "bigint"}
-	heartbeatTypes = []string{"text", "text", "text", "text", "text", "text", "bigint", "boolean", "bigint", "boolean", "text",
-		"boolean", "bigint", "bigint", "bigint", "boolean", "text", "integer"}
-	historyTypes = []string{"text", "bigint", "bigint", "bigint", "bigint"}
+	pgCreateAgents = `INSERT INTO agents (id, last_seen_ms, created_ms, status, reported_status, reporting_rule_id)
+		SELECT v.id, v.at, v.at, '', '', r.id FROM unnest($1::text[], $2::bigint[]) AS v(id, at), reporting_rules r
+		WHERE r.is_default ON CONFLICT (id) DO NOTHING`
+	pgUpdateAgents = `UPDATE agents SET
+			hostname = CASE WHEN v.hostname <> '' THEN v.hostname ELSE agents.hostname END,
+			ip = v.ip,
+			version = v.version,
+			version_number = v.version_number,
+			status = v.status,
+			reported_status = v.status,
+			last_seen_ms = GREATEST(agents.last_seen_ms, v.at),
+			last_success_ms = CASE WHEN v.has_last THEN v.last_success ELSE agents.last_success_ms END,
+			configurations = CASE WHEN v.has_configs THEN v.configs ELSE agents.configurations END,
+			has_stats = CASE WHEN v.has_stats THEN TRUE ELSE agents.has_stats END,
+			errors = CASE WHEN v.has_stats THEN v.errors ELSE agents.errors END,
+			warnings = CASE WHEN v.has_stats THEN v.warnings ELSE agents.warnings END,
+			metrics = CASE WHEN v.has_stats THEN v.metrics ELSE agents.metrics END,
+			heartbeats = agents.heartbeats + 1,
+			logs = CASE WHEN v.has_logs THEN v.logs ELSE agents.logs END,
+			logs_ms = CASE WHEN v.has_logs THEN v.at ELSE agents.logs_ms END,
+			logs_reported = CASE WHEN v.has_logs THEN v.logs_reported ELSE agents.logs_reported END
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[],
+			$9::bigint[], $10::boolean[], $11::text[], $12::boolean[], $13::bigint[], $14::bigint[], $15::bigint[],
+			$16::boolean[], $17::text[], $18::integer[])
+			AS v(id, hostname, ip, version, version_number, status, at, has_last, last_success, has_configs, configs,
+			has_stats, errors, warnings, metrics, has_logs, logs, logs_reported)
+		WHERE agents.id = v.id`
+	pgHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
+		SELECT v.id, v.at, v.errors, v.warnings, v.metrics
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(id, at, errors, warnings, metrics)
+		WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h WHERE h.agent_id = v.id AND h.at_ms > v.at - ` +
+		strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
+		ON CONFLICT DO NOTHING`
 )
 
-// writeHeartbeatChunk applies rows of distinct agents: create the new ones,
-// update all, record history.
-func (s *Store) writeHeartbeatChunk(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow) error {
-	greatest := "GREATEST"
-	if s.dialect == SQLite {
-		greatest = "MAX"
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO agents (id, last_seen_ms, created_ms, status, reported_status, reporting_rule_id)
-		SELECT v.column1, v.column2, v.column2, '', '', r.id FROM (VALUES `)
-	s.placeholders(&b, len(rows), newAgentTypes)
-	b.WriteString(`) AS v, reporting_rules r WHERE r.is_default ON CONFLICT (id) DO NOTHING`)
-	args := make([]any, 0, len(rows)*len(heartbeatTypes))
-	for i := range rows {
-		args = append(args, rows[i].AgentID, rows[i].AtMs)
-	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("create agents: %w", err)
-	}
-
-	b.Reset()
-	b.WriteString(`UPDATE agents SET
-			hostname = CASE WHEN v.column2 <> '' THEN v.column2 ELSE agents.hostname END,
-			ip = v.column3,
-			version = v.column4,
-			version_number = v.column5,
-			status = v.column6,
-			reported_status = v.column6,
-			last_seen_ms = ` + greatest + `(agents.last_seen_ms, v.column7),
-			last_success_ms = CASE WHEN v.column8 THEN v.column9 ELSE agents.last_success_ms END,
-			configurations = CASE WHEN v.column10 THEN v.column11 ELSE agents.configurations END,
-			has_stats = CASE WHEN v.column12 THEN TRUE ELSE agents.has_stats END,
-			errors = CASE WHEN v.column12 THEN v.column13 ELSE agents.errors END,
-			warnings = CASE WHEN v.column12 THEN v.column14 ELSE agents.warnings END,
-			metrics = CASE WHEN v.column12 THEN v.column15 ELSE agents.metrics END,
-			heartbeats = agents.heartbeats + 1,
-			logs = CASE WHEN v.column16 THEN v.column17 ELSE agents.logs END,
-			logs_ms = CASE WHEN v.column16 THEN v.column7 ELSE agents.logs_ms END,
-			logs_reported = CASE WHEN v.column16 THEN v.column18 ELSE agents.logs_reported END
-		FROM (VALUES `)
-	s.placeholders(&b, len(rows), heartbeatTypes)
-	b.WriteString(`) AS v WHERE agents.id = v.column1`)
-	args = args[:0]
-	nHist := 0
+// writeHeartbeatsPostgres applies rows of distinct agents: create the new
+// ones, update all, record history.
+func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow) error {
+	n := len(rows)
+	var (
+		ids, hosts, ips, versions, numbers, statuses, configs = make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		at, errs, warns, metrics               = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		lastSuccess                            = make([]*int64, n)
+		logs                                   = make([]*string, n)
+		hasLast, hasConfigs, hasStats, hasLogs = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		logsReported                           = make([]int32, n)
+		hIDs                                   []string
+		hAt, hErrs, hWarns, hMetrics           []int64
+	)
 	for i := range rows {
 		r := &rows[i]
-		configs := "[]"
+		ids[i], hosts[i], ips[i], versions[i], numbers[i], statuses[i] = r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status
+		at[i], hasLast[i], lastSuccess[i] = r.AtMs, r.HasLast, r.LastSuccessMs
+		configs[i] = "[]"
 		if r.Configurations != nil {
-			configs = *r.Configurations
+			hasConfigs[i], configs[i] = true, *r.Configurations
 		}
-		var e, w, m int64
 		if r.Stats != nil {
-			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
-			nHist++
+			hasStats[i] = true
+			errs[i], warns[i], metrics[i] = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
+			hIDs = append(hIDs, r.AgentID)
+			hAt, hErrs, hWarns, hMetrics = append(hAt, r.AtMs), append(hErrs, errs[i]), append(hWarns, warns[i]), append(hMetrics, metrics[i])
 		}
-		args = append(args, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
-			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
-			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported)
+		hasLogs[i], logs[i], logsReported[i] = r.Logs != nil, r.Logs, int32(r.LogsReported)
 	}
-	res, err := tx.ExecContext(ctx, b.String(), args...)
+	if _, err := tx.ExecContext(ctx, pgCreateAgents, ids, at); err != nil {
+		return fmt.Errorf("create agents: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, pgUpdateAgents, ids, hosts, ips, versions, numbers, statuses, at, hasLast, lastSuccess,
+		hasConfigs, configs, hasStats, errs, warns, metrics, hasLogs, logs, logsReported)
 	if err != nil {
 		return fmt.Errorf("update agents: %w", err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n != int64(len(rows)) {
+	if got, err := res.RowsAffected(); err == nil && got != int64(n) {
 		// Only possible without a default reporting rule: never acknowledge
 		// a heartbeat that was not stored.
-		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", n, len(rows))
+		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", got, n)
 	}
-
-	if nHist == 0 {
-		return nil
-	}
-	b.Reset()
-	b.WriteString(`INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
-		SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES `)
-	s.placeholders(&b, nHist, historyTypes)
-	b.WriteString(`) AS v WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
-			WHERE h.agent_id = v.column1 AND h.at_ms > v.column2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
-		ON CONFLICT DO NOTHING`)
-	args = args[:0]
-	for i := range rows {
-		if r := &rows[i]; r.Stats != nil {
-			args = append(args, r.AgentID, r.AtMs, int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics))
+	if len(hIDs) > 0 {
+		if _, err := tx.ExecContext(ctx, pgHistory, hIDs, hAt, hErrs, hWarns, hMetrics); err != nil {
+			return fmt.Errorf("record heartbeat statistics: %w", err)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("record heartbeat statistics: %w", err)
 	}
 	return nil
 }

@@ -162,3 +162,10 @@ func (c *Client) UpdateSettings(ctx context.Context, req tc.SettingsPatch) (tc.S
 	err := c.Do(ctx, http.MethodPatch, "/api/settings", nil, req, &out)
 	return out, err
 }
+
+// PublicURLs returns the public API and heartbeat URLs (GET /api/settings/public).
+func (c *Client) PublicURLs(ctx context.Context) (tc.PublicURLs, error) {
+	var out tc.PublicURLs
+	err := c.Do(ctx, http.MethodGet, "/api/settings/public", nil, nil, &out)
+	return out, err
+}

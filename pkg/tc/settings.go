@@ -26,3 +26,10 @@ type SettingsPatch struct {
 
 // AuditRetentionChoices are the allowed audit retentions in hours (0 = keep forever).
 var AuditRetentionChoices = []int{720, 2160, 4320, 8760, 17520, 0}
+
+// PublicURLs are the addresses agents should use (any authenticated caller
+// may read them); empty means "the URL you reached tcd at".
+type PublicURLs struct {
+	PublicAPIURL string `json:"publicApiUrl"`
+	HeartbeatURL string `json:"heartbeatUrl"`
+}

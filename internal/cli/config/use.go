@@ -53,7 +53,7 @@ stderr. --server replaces the tcd URL agents should use.`,
 	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "parameter name=value (repeatable)")
 	cmd.Flags().DurationVar(&opts.Interval, "interval", 30*time.Second, "--config-url-watch-interval of the agent (0 to leave it out)")
 	cmd.Flags().StringVar(&opts.Alias, "alias", "", "use the /c/<alias> URL instead of the ID URL")
-	cmd.Flags().StringVar(&opts.Server, "server", "", "tcd URL the agents use (default: the URL tcctl talks to)")
+	cmd.Flags().StringVar(&opts.Server, "server", "", "tcd URL the agents use (default: the publicApiUrl setting, else the URL tcctl talks to)")
 	return cmd
 }
 
@@ -74,7 +74,12 @@ func useRun(ctx context.Context, opts *UseOptions) error {
 	}
 	base := opts.Server
 	if base == "" {
-		base = c.BaseURL()
+		// The publicApiUrl setting, when set, is what agents should use.
+		if pub, err := c.PublicURLs(ctx); err == nil && pub.PublicAPIURL != "" {
+			base = pub.PublicAPIURL
+		} else {
+			base = c.BaseURL()
+		}
 	}
 	path := "/api/configs/" + url.PathEscape(cfg.ID) + "/toml"
 	if opts.Alias != "" {

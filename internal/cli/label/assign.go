@@ -19,21 +19,22 @@ type AssignOptions struct {
 	Labels  []string
 	Configs []string
 	Groups  []string
+	Agents  []string
 }
 
 // NewCmdAssign builds `tcctl label assign` (assign=true) or `unassign`.
 func NewCmdAssign(f *cmdutil.Factory, assign bool) *cobra.Command {
 	opts := &AssignOptions{IO: f.IOStreams, Client: f.Client, Assign: assign}
-	use, short, long, example := "assign", "Assign labels to configurations and config groups",
-		"Assign one or more labels (IDs or names) to the configurations given with --configs and the config groups given with --groups (comma-separated or repeated; IDs, aliases or names). Existing assignments stay.",
-		"  tcctl label assign production --configs web,db\n  tcctl label assign production eu --groups fleet"
+	use, short, long, example := "assign", "Assign labels to configurations, config groups and agents",
+		"Assign one or more labels (IDs or names) to the configurations given with --configs, the config groups given with --groups and the agents given with --agents (comma-separated or repeated; IDs, aliases or names; agents by ID). Existing assignments stay.",
+		"  tcctl label assign production --configs web,db\n  tcctl label assign production eu --groups fleet\n  tcctl label assign edge --agents edge-01,edge-02"
 	if !assign {
-		use, short, long, example = "unassign", "Remove labels from configurations and config groups",
-			"Remove one or more labels from the configurations given with --configs and the config groups given with --groups.",
+		use, short, long, example = "unassign", "Remove labels from configurations, config groups and agents",
+			"Remove one or more labels from the configurations given with --configs, the config groups given with --groups and the agents given with --agents.",
 			"  tcctl label unassign production --configs web"
 	}
 	cmd := &cobra.Command{
-		Use:     use + " <label>... [--configs <config>,...] [--groups <group>,...]",
+		Use:     use + " <label>... [--configs <config>,...] [--groups <group>,...] [--agents <agent>,...]",
 		Short:   short,
 		Long:    long,
 		Example: example,
@@ -41,8 +42,8 @@ func NewCmdAssign(f *cmdutil.Factory, assign bool) *cobra.Command {
 			if len(args) == 0 {
 				return cmdutil.FlagErrorf("missing argument: give at least one label")
 			}
-			if len(opts.Configs) == 0 && len(opts.Groups) == 0 {
-				return cmdutil.FlagErrorf("give at least one of --configs and --groups")
+			if len(opts.Configs) == 0 && len(opts.Groups) == 0 && len(opts.Agents) == 0 {
+				return cmdutil.FlagErrorf("give at least one of --configs, --groups and --agents")
 			}
 			opts.Labels = args
 			return assignRun(cmd.Context(), opts)
@@ -50,6 +51,7 @@ func NewCmdAssign(f *cmdutil.Factory, assign bool) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&opts.Configs, "configs", nil, "configurations (comma-separated or repeated)")
 	cmd.Flags().StringSliceVar(&opts.Groups, "groups", nil, "config groups (comma-separated or repeated)")
+	cmd.Flags().StringSliceVar(&opts.Agents, "agents", nil, "agent IDs (comma-separated or repeated)")
 	return cmd
 }
 
@@ -83,10 +85,19 @@ func assignRun(ctx context.Context, opts *AssignOptions) error {
 			return err
 		}
 	}
+	agents := 0
+	if len(opts.Agents) > 0 {
+		res, err := c.SetAgentLabels(ctx, opts.Assign, opts.Agents, opts.Labels)
+		if err != nil {
+			return err
+		}
+		agents = len(opts.Agents)
+		_ = res
+	}
 	verb := "assigned to"
 	if !opts.Assign {
 		verb = "removed from"
 	}
-	cmdutil.Successf(opts.IO, "Label(s) %v %s %d config(s) and %d group(s)", opts.Labels, verb, len(cfgIDs), len(groupIDs))
+	cmdutil.Successf(opts.IO, "Label(s) %v %s %d config(s), %d group(s) and %d agent(s)", opts.Labels, verb, len(cfgIDs), len(groupIDs), agents)
 	return nil
 }
