@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/opentc/tc/internal/version.Version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build run test test-short vet fmt postgres clean
+.PHONY: all build run test test-short vet fmt postgres clean bench fuzz tcbench
 
 all: build
 
@@ -27,6 +27,24 @@ test: postgres vet
 ## test-short: quick run without the race detector.
 test-short:
 	$(GO) test -count=1 ./...
+
+## bench: Go benchmarks with allocations (token verification, heartbeat decode and ingest, rendering, store writes).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (their seed corpora also run in `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## tcbench: build the load tool (see docs/performance.md).
+tcbench:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/tcbench ./cmd/tcbench
 
 vet:
 	$(GO) vet ./...

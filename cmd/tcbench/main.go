@@ -220,7 +220,8 @@ func configCmd(stdout io.Writer) *cobra.Command {
 		Short: "Poll configs with GET (with parameters) and HEAD",
 		Long: `Polls GET/HEAD /api/configs/<ref>/toml round-robin over the named configs
 (--config) or over configs it creates (--create, needs a token that may write
-configs). GET sends two parameters (agent_id and region).`,
+configs). Both methods send two parameters (agent_id and region), as Telegraf
+polls the URL it was started with.`,
 		Example: `  tcbench config --create 10 --method GET,HEAD -c 32 -d 20s
   tcbench config --config my-alias --method HEAD -d 30s`,
 		Args: cobra.NoArgs,
@@ -264,10 +265,8 @@ configs). GET sends two parameters (agent_id and region).`,
 				defer b.Close()
 			}
 			for _, m := range strings.Split(methods, ",") {
-				o := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: strings.TrimSpace(m), Load: f.load()}
-				if strings.EqualFold(o.Method, "GET") {
-					o.Params = q
-				}
+				// Telegraf sends HEAD to the same URL it GETs, parameters included.
+				o := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: strings.TrimSpace(m), Params: q, Load: f.load()}
 				var baseRes *bench.Result
 				if b != nil {
 					bo := o
@@ -294,7 +293,7 @@ configs). GET sends two parameters (agent_id and region).`,
 	cmd.Flags().StringSliceVar(&refs, "config", nil, "config ID or alias to poll (repeatable)")
 	cmd.Flags().IntVar(&create, "create", 0, "create this many configs (template with two parameters) and poll them")
 	cmd.Flags().StringVar(&methods, "method", "GET,HEAD", "GET, HEAD or both, comma-separated (each runs for --duration)")
-	cmd.Flags().StringSliceVar(&params, "param", []string{"agent_id=bench-0000001", "region=us-east-1"}, "query parameter of GET as name=value (repeatable)")
+	cmd.Flags().StringSliceVar(&params, "param", []string{"agent_id=bench-0000001", "region=us-east-1"}, "query parameter as name=value (repeatable)")
 	return cmd
 }
 

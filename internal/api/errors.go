@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -23,6 +24,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &te):
 	case errors.As(err, &fe):
 		te = fiberError(c, fe)
+	case store.IsUnavailable(err):
+		s.log.Warn("database unavailable", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		te = tc.Errorf(tc.EUnavailable, "the database is unavailable; retry shortly")
+		te.RetryAfter = 5
 	default:
 		rid := requestID(c)
 		s.log.Error("internal error", "request_id", rid, "method", c.Method(), "path", c.Path(), "err", err)

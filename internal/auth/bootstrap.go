@@ -115,10 +115,17 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 		s.log.Info("owner created from OWNER_USERNAME", "username", username)
 		return nil
 	})
-	if err == nil {
-		s.Invalidate()
+	if err != nil {
+		// Several nodes of a cluster may start at once with the same
+		// OWNER_*: the database lets one create the owner; the others find it.
+		if o, oerr := s.store.Owner(ctx); oerr == nil && o.Username == username {
+			s.log.Info("owner from OWNER_USERNAME was created by another node", "username", username)
+			return nil
+		}
+		return err
 	}
-	return err
+	s.Invalidate()
+	return nil
 }
 
 // BootstrapToken provisions OWNER_TOKEN as an all-access token of the owner

@@ -160,7 +160,35 @@ func (s *Service) Settings() Settings { return *s.settings.Load() }
 
 // Invalidate drops every cached credential; called after any change to
 // users, sessions or tokens.
-func (s *Service) Invalidate() { s.cache.purge() }
+// On PostgreSQL the other nodes of a cluster are told to do the same.
+func (s *Service) Invalidate() {
+	s.cache.purge()
+	s.publish(store.TopicCredentials)
+}
+
+// DropCache forgets every cached credential (another node changed one).
+func (s *Service) DropCache() { s.cache.purge() }
+
+// ReloadSettings reads the settings again (another node changed them).
+func (s *Service) ReloadSettings(ctx context.Context) error {
+	kv, err := s.store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	st := decodeSettings(kv, s.log)
+	s.settings.Store(&st)
+	return nil
+}
+
+// publish announces a change to the other nodes; the change is already
+// committed, so a failure only delays them until their next poll.
+func (s *Service) publish(topic string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.store.PublishChange(ctx, topic); err != nil {
+		s.log.Warn("could not notify the other nodes; they will catch up at their next poll", "topic", topic, "err", err)
+	}
+}
 
 // CacheLookups returns how many credential lookups hit and missed the cache.
 func (s *Service) CacheLookups() (hits, misses int64) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -110,6 +111,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *Principal, req tc.Setti
 		return tc.Settings{}, err
 	}
 	s.settings.Store(&next)
+	s.publish(store.TopicSettings)
 	s.log.Info("settings changed", "by", p.Actor())
 	return next.api(), nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -24,6 +25,8 @@ type HeartbeatOptions struct {
 	// Ack receives one "<agent-id> <counter>\n" line per acknowledged (2xx)
 	// heartbeat; nil: not recorded.
 	Ack io.Writer
+	// Acked, when set, counts acknowledged heartbeats as they happen.
+	Acked *atomic.Int64
 }
 
 // AgentID returns the ID of simulated agent i.
@@ -119,6 +122,9 @@ func Heartbeats(ctx context.Context, o HeartbeatOptions) (*Result, error) {
 			return 0, err
 		}
 		code := st.resp.StatusCode()
+		if o.Acked != nil && code >= 200 && code < 300 {
+			o.Acked.Add(1)
+		}
 		if ack != nil && code >= 200 && code < 300 {
 			ackMu.Lock()
 			fmt.Fprintf(ack, "%s %d\n", st.ids[i], st.counters[i])

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -58,6 +59,10 @@ type Config struct {
 	SchedulerInterval time.Duration
 	TrustedProxies    []*net.IPNet
 	HeartbeatBatch    int
+
+	// HA insists on PostgreSQL; HAPoll is the cache-change poll interval.
+	HA     bool
+	HAPoll time.Duration
 
 	ShutdownTimeout time.Duration
 
@@ -105,6 +110,8 @@ var Options = []Option{
 	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
 	{Key: "audit-log-retention", Env: "AUDIT_LOG_RETENTION", Default: "2160", Usage: "hours audit entries are kept: 720, 2160, 4320, 8760, 17520 or 0 = forever (first start only; then a setting)"},
+	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
+	{Key: "ha-poll-interval-ms", Env: "HA_POLL_INTERVAL_MS", Default: "5000", Usage: "cluster safety net: how often (ms) a node re-checks for cache changes whose notification it may have missed"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
 }
 
@@ -304,6 +311,11 @@ func (l *loader) build() (Config, error) {
 	c.AuditRetentionHours = l.intIn("audit-log-retention", 0, 17520)
 	if ok := map[int]bool{720: true, 2160: true, 4320: true, 8760: true, 17520: true, 0: true}[c.AuditRetentionHours]; !ok {
 		l.fail("audit-log-retention", "%d is not one of 720, 2160, 4320, 8760, 17520 or 0 (forever)", c.AuditRetentionHours)
+	}
+	c.HA = l.boolean("ha")
+	c.HAPoll = time.Duration(l.intIn("ha-poll-interval-ms", 100, 3600000)) * time.Millisecond
+	if c.HA && !store.IsPostgresURL(c.Database) {
+		l.fail("ha", "cluster mode needs PostgreSQL (DATABASE_URL=postgres://…); the SQLite database %s serves a single node", c.Database)
 	}
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
 	for opt, key := range SettingKeys {

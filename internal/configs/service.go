@@ -55,8 +55,6 @@ type Service struct {
 	usage AgentUsage
 	cache *renderCache
 	stats renderStats
-
-	stopListen func()
 }
 
 // New returns a Service on st.
@@ -87,13 +85,8 @@ func (s *Service) SetUsage(u AgentUsage) {
 	s.usage = u
 }
 
-// Close stops the change listener (see Listen).
-func (s *Service) Close() error {
-	if s.stopListen != nil {
-		s.stopListen()
-	}
-	return nil
-}
+// Close releases nothing today; it keeps the component interface.
+func (s *Service) Close() error { return nil }
 
 func (s *Service) unixNow() int64 { return s.now().UTC().Unix() }
 

@@ -1,7 +1,10 @@
 package configs_test
 
 import (
+	"log/slog"
+
 	"context"
+	"github.com/opentc/tc/internal/cluster"
 	"net/url"
 	"testing"
 	"time"
@@ -111,8 +114,14 @@ func TestCacheInvalidatedAcrossNodes(t *testing.T) {
 	}
 	a, _ := newService(t, dsn, configs.Options{})
 	b, _ := newService(t, dsn, configs.Options{})
-	b.Listen()
-	t.Cleanup(func() { b.Close() })
+	st, err := store.Open(bg, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := cluster.NewBus(st, slog.Default(), time.Hour)
+	bus.Subscribe(store.TopicConfigs, b.DropCache)
+	bus.Start()
+	t.Cleanup(func() { bus.Close(); st.Close() })
 	cfg, err := a.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = \"::{k}\"\n"})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func init() {
 		}
 		m.agents = svc
 		// Run starts the scheduler once everything is wired.
-		m.scheduler = agents.NewScheduler(m.store, m.Logger, m.Now, interval, func() bool { return true })
+		m.scheduler = agents.NewScheduler(m.store, m.Logger, m.Now, interval, m.IsLeader)
 		return &agentsComponent{AgentsAPI: api.NewAgentsAPI(svc), svc: svc}, nil
 	})
 }

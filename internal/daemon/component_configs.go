@@ -16,7 +16,6 @@ type configsComponent struct {
 func init() {
 	registerComponent(func(ctx context.Context, m *Main) (component, error) {
 		svc := configs.New(m.Store(), configs.Options{Now: m.Now, Logger: m.Logger})
-		svc.Listen()
 		m.configs = svc
 		return configsComponent{Service: svc, ConfigsFeature: api.NewConfigsFeature(svc)}, nil
 	})

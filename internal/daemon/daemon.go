@@ -20,6 +20,7 @@ import (
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/cluster"
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/heartbeat"
@@ -44,6 +45,8 @@ type Main struct {
 	hb    *heartbeat.Server
 
 	components []component
+	elector    *cluster.Elector
+	bus        *cluster.Bus
 	audit      *audit.Service
 	scheme     string // "https" with TLS
 	metrics    *metrics.Metrics
@@ -111,7 +114,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.auth.SetTokenOptions(auth.TokenOptions{DisablePreshared: c.DisablePresharedTokens})
-	if err := m.auth.BootstrapToken(ctx, c.OwnerToken); err != nil {
+	// Leader-only work: the scheduler and OWNER_TOKEN provisioning. On
+	// PostgreSQL the nodes sharing the database elect one; SQLite is one node.
+	if st.Dialect() == store.Postgres {
+		m.elector = cluster.NewElector(c.Database, log, 2*time.Second)
+		m.elector.Start(func() {
+			bctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := m.auth.BootstrapToken(bctx, c.OwnerToken); err != nil {
+				log.Error("provisioning OWNER_TOKEN failed; it is retried when this node is elected again", "err", err)
+			}
+		})
+	} else if err := m.auth.BootstrapToken(ctx, c.OwnerToken); err != nil {
 		return fmt.Errorf("provision OWNER_TOKEN: %w", err)
 	}
 	if len(c.DisableAuthEndpoints) > 0 {
@@ -130,10 +144,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.connectFeatures()
+	m.startBus()
 	m.instrument()
 	m.audit = audit.New(st, m.Now, log)
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Audit: m.audit, Logger: log, OpenGroups: c.DisableAuthEndpoints,
-		Ready: m.ready.Load, Leader: func() bool { return true }, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth})
+		Ready: m.ready.Load, Leader: m.IsLeader, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth})
 	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,
 		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies, Metrics: m.metrics})
 
@@ -246,6 +261,9 @@ func (m *Main) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
 		m.ready.Store(false)
+		if m.elector != nil {
+			m.elector.Close() // hand leadership over at once
+		}
 		timeout := m.Config.ShutdownTimeout
 		if timeout <= 0 {
 			timeout = 15 * time.Second
@@ -267,6 +285,9 @@ func (m *Main) Close() error {
 			if cerr := m.components[i].Close(); cerr != nil && m.Logger != nil {
 				m.Logger.Warn("component did not close cleanly", "err", cerr)
 			}
+		}
+		if m.bus != nil {
+			m.bus.Close()
 		}
 		if m.auth != nil {
 			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

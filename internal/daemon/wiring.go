@@ -2,6 +2,10 @@ package daemon
 
 import (
 	"context"
+	"time"
+
+	"github.com/opentc/tc/internal/cluster"
+	"github.com/opentc/tc/internal/store"
 
 	"github.com/opentc/tc/internal/configs"
 )
@@ -15,6 +19,33 @@ func (m *Main) connectFeatures() {
 	}
 	m.configs.SetUsage(m.agents)
 	m.agents.SetResolver(configResolver{m.configs})
+}
+
+// IsLeader reports whether this node runs the leader-only work (always true
+// on SQLite).
+func (m *Main) IsLeader() bool {
+	if m.elector == nil {
+		return true
+	}
+	return m.elector.IsLeader()
+}
+
+// startBus subscribes the caches to other nodes' changes (PostgreSQL only).
+func (m *Main) startBus() {
+	poll := m.Config.HAPoll
+	m.bus = cluster.NewBus(m.store, m.Logger, poll)
+	m.bus.Subscribe(store.TopicCredentials, m.auth.DropCache)
+	m.bus.Subscribe(store.TopicSettings, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := m.auth.ReloadSettings(ctx); err != nil {
+			m.Logger.Warn("reloading settings after a change on another node failed", "err", err)
+		}
+	})
+	if m.configs != nil {
+		m.bus.Subscribe(store.TopicConfigs, m.configs.DropCache)
+	}
+	m.bus.Start()
 }
 
 // configResolver adapts the configs service to agents.ConfigResolver.

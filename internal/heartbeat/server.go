@@ -19,6 +19,7 @@ import (
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/metrics"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -155,6 +156,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		default:
 			te = &tc.Error{Code: tc.CodeForStatus(fe.Code), Message: fe.Message}
 		}
+	case store.IsUnavailable(err):
+		te = tc.Errorf(tc.EUnavailable, "the database is unavailable; send the heartbeat again")
+		te.RetryAfter = 5
 	default:
 		s.deps.Logger.Error("heartbeat failed", "err", err)
 		te = tc.Errorf(tc.EInternal, "internal error")

@@ -553,7 +553,13 @@ type TickResult struct {
 	NotReporting int64
 	Deleted      int64
 	Pruned       int64
+	// Skipped: another node's tick held the scheduler lock.
+	Skipped bool
 }
+
+// schedulerLockKey makes ticks exclusive across a cluster, whatever the
+// leader election believes during a failover.
+const schedulerLockKey = 7_451_220_011
 
 // SchedulerTick marks agents past their rule's threshold not_reporting,
 // deletes agents past their rule's auto-delete threshold, and prunes
@@ -563,6 +569,16 @@ func (s *Store) SchedulerTick(ctx context.Context, nowMs, historyCutoffMs int64)
 	var res TickResult
 	err := s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
+		if tx.dialect == Postgres {
+			var got bool
+			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", schedulerLockKey).Scan(&got).Error; err != nil {
+				return err
+			}
+			if !got {
+				res.Skipped = true
+				return nil
+			}
+		}
 		var rules []ReportingRule
 		if err := db.Find(&rules).Error; err != nil {
 			return err

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/internal/testutil"
+)
+
+// TestSchedulerTickAtScale measures the scheduler's transaction over a
+// large fleet (docs/performance.md). It runs only when TC_SCALE_AGENTS
+// names the fleet size, e.g. TC_SCALE_AGENTS=1000000.
+func TestSchedulerTickAtScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("TC_SCALE_AGENTS"))
+	if n <= 0 {
+		t.Skip("set TC_SCALE_AGENTS to run")
+	}
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := context.Background()
+		s := open(t, e.DSN)
+		if err := s.EnsureDefaultRule(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		t0 := time.Now()
+		// Two heartbeats per agent, two minutes apart: two history records.
+		for round := 0; round < 2; round++ {
+			at := now.Add(time.Duration(round-1) * 2 * time.Minute).UnixMilli()
+			rows := make([]store.HeartbeatRow, 0, 1000)
+			for i := 0; i < n; i++ {
+				rows = append(rows, benchRow(i, at, uint64(round+1)))
+				if len(rows) == cap(rows) || i == n-1 {
+					if err := s.WriteHeartbeats(ctx, rows); err != nil {
+						t.Fatal(err)
+					}
+					rows = rows[:0]
+				}
+			}
+		}
+		t.Logf("%s: seeded %d agents (2 heartbeats each) in %s", e.Name, n, time.Since(t0).Round(time.Millisecond))
+		tick := func(label string, at time.Time) store.TickResult {
+			t.Helper()
+			start := time.Now()
+			res, err := s.SchedulerTick(ctx, at.UnixMilli(), at.Add(-24*time.Hour).UnixMilli())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: tick %-40s %8s  %+v", e.Name, label, time.Since(start).Round(time.Millisecond), res)
+			return res
+		}
+		tick("steady (nothing to change)", now)
+		if res := tick("every agent goes not_reporting", now.Add(time.Hour)); res.NotReporting != int64(n) {
+			t.Fatalf("not_reporting %d of %d", res.NotReporting, n)
+		}
+		tick("again (nothing to change)", now.Add(time.Hour+time.Minute))
+		if res := tick("history older than 24 h pruned", now.Add(25*time.Hour)); res.Pruned != int64(n) {
+			t.Fatalf("pruned %d of %d", res.Pruned, n)
+		}
+	})
+}
