@@ -30,6 +30,7 @@ type Config struct {
 	Port          int
 	HeartbeatPort int
 	Database      string
+	DBMaxConns    int
 
 	// TLSCert and TLSKey are PEM files; both empty means plain HTTP.
 	TLSCert string
@@ -90,6 +91,7 @@ var Options = []Option{
 	{Key: "port", Env: "APP_PORT", Default: "8888", Usage: "API port (0 = any free port)"},
 	{Key: "heartbeat-port", Env: "HEARTBEAT_PORT", Default: "8000", Usage: "heartbeat listener port (0 = any free port)"},
 	{Key: "database", Env: "DATABASE_URL", Usage: "SQLite file path, or a postgres:// URL (default: tcd.db in the data directory)"},
+	{Key: "db-max-connections", Env: "TC_DB_MAX_CONNECTIONS", Default: "0", Usage: "most database connections this node opens (0 = 16 on PostgreSQL, 8 on SQLite); a cluster node also keeps one for LISTEN and one for leader election"},
 	{Key: "log-level", Env: "TC_LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error"},
 	{Key: "log-format", Env: "TC_LOG_FORMAT", Default: "text", Usage: "text or json"},
 	{Key: "ssl-cert", Env: "SSL_CERT_PATH", Usage: "PEM certificate (chain): serve both listeners over HTTPS (needs ssl-key)"},
@@ -254,6 +256,7 @@ func (l *loader) build() (Config, error) {
 	if c.Port != 0 && c.Port == c.HeartbeatPort {
 		l.fail("heartbeat-port", "%d is also the API port: the two listeners need different ports", c.Port)
 	}
+	c.DBMaxConns = l.intIn("db-max-connections", 0, 10000)
 	c.Database = l.str("database")
 	if c.Database == "" {
 		def, err := DefaultDatabasePath()

@@ -79,7 +79,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	ver, commit := version.Info()
 	m.metrics = metrics.New(ver, commit)
-	st, err := store.Open(ctx, c.Database, store.Options{Now: m.Now})
+	st, err := store.Open(ctx, c.Database, store.Options{Now: m.Now, MaxOpenConns: c.DBMaxConns})
 	if err != nil {
 		return err
 	}
