@@ -96,33 +96,18 @@ func revokeRun(ctx context.Context, opts *IDOptions) error {
 
 // NewCmdDelete builds `tcctl token delete`.
 func NewCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	opts := &IDOptions{IO: f.IOStreams, Client: f.Client}
-	cmd := &cobra.Command{
+	return cmdutil.NewDeleteCmd(f, cmdutil.DeleteSpec{
 		Use:   "delete <id>",
 		Short: "Delete an API token and its record",
 		Long: `Delete a token: it stops working at once and disappears from the list (use
 revoke to keep a record). Asks on a terminal; elsewhere --yes is required.`,
 		Example: "  tcctl token delete 5f0c2a1e-… --yes",
-		Aliases: []string{"rm"},
-		Args:    cmdutil.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			c, err := opts.Client()
-			if err != nil {
-				return err
-			}
-			if err := cmdutil.Confirm(cmd.Context(), opts.IO, opts.Yes, fmt.Sprintf("Delete token %s?", opts.ID)); err != nil {
-				return err
-			}
-			if err := c.DeleteToken(cmd.Context(), opts.ID); err != nil {
-				return err
-			}
-			cmdutil.Successf(opts.IO, "Token %s deleted", opts.ID)
-			return nil
+		Resolve: func(ctx context.Context, c *client.Client, arg string) (string, func() error, error) {
+			return arg, func() error { return c.DeleteToken(ctx, arg) }, nil
 		},
-	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	return cmd
+		Question: "Delete token %s?",
+		Done:     "Token %s deleted",
+	})
 }
 
 // NewCmdReassign builds `tcctl token reassign`.
