@@ -133,3 +133,41 @@ func TestTcctlAgainstRealTcd(t *testing.T) {
 		}
 	})
 }
+
+func TestTcctlTokenVerbs(t *testing.T) {
+	d := testutil.StartTCD(t, testutil.SQLiteDSN(t))
+	owner := d.Setup(t)
+	invite(t, d, owner, "vera", tc.RoleViewer)
+	env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}
+	profile := filepath.Join(t.TempDir(), "p.yaml")
+	pre := "tc-apiv1_" + strings.Repeat("c", 64)
+	r := tcctl(t, profile, pre+"\n", env, "token", "create", "--description", "shared", "--preset", "telegraf-agent", "--raw-token-stdin", "--expires-in", "30d", "-o", "json")
+	var created tc.CreatedToken
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &created) != nil || created.Raw != pre || created.ExpiresAt == nil {
+		t.Fatalf("create with --raw-token-stdin: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r = tcctl(t, profile, "", env, "token", "create", "--description", "bad", "--permission", "users:admin"); r.code != 1 || !strings.Contains(r.stderr, "unknown permission") {
+		t.Fatalf("bad permission: %d %s", r.code, r.stderr)
+	}
+	if r = tcctl(t, profile, "", env, "token", "create", "--description", "x"); r.code != 2 {
+		t.Fatalf("no preset or permission: exit %d", r.code)
+	}
+	var got tc.Token
+	r = tcctl(t, profile, "", env, "token", "reassign", created.ID, "vera", "-o", "json")
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || got.Username != "vera" || strings.Contains(strings.Join(got.Permissions, ","), "heartbeat:write") {
+		t.Fatalf("reassign to a viewer: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r = tcctl(t, profile, "", env, "token", "revoke", created.ID, "--yes"); r.code != 0 {
+		t.Fatalf("revoke: %s", r.stderr)
+	}
+	r = tcctl(t, profile, "", env, "token", "get", created.ID, "-o", "json")
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || got.State != tc.TokenRevoked || strings.Contains(r.stdout, pre[9:]) {
+		t.Fatalf("get after revoke: %s", r.stdout)
+	}
+	if r = tcctl(t, profile, "", env, "token", "delete", created.ID, "--yes"); r.code != 0 {
+		t.Fatalf("delete: %s", r.stderr)
+	}
+	if r = tcctl(t, profile, "", env, "token", "get", created.ID); r.code != 3 {
+		t.Fatalf("get deleted: exit %d", r.code)
+	}
+}
