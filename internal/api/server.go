@@ -88,6 +88,7 @@ func New(d Deps) *Server {
 	})
 	s.app.Use(recover.New())
 	s.app.Use(requestid.New())
+	s.app.Use(rejectBadText)
 	if d.Metrics != nil {
 		s.app.Use(d.Metrics.Middleware("api"))
 	}
