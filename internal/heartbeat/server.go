@@ -55,11 +55,14 @@ func New(d Deps) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:               "tcd-heartbeat",
 		DisableStartupMessage: true,
-		BodyLimit:             agents.MaxBodyBytes,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.errorHandler,
+		// fasthttp reads up to 4× the limit so that a body just over it gets
+		// a clean 413 from the handler instead of a connection reset while
+		// the client is still sending; larger bodies are cut off.
+		BodyLimit:    4 * agents.MaxBodyBytes,
+		ReadTimeout:  30 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorHandler: s.errorHandler,
 	})
 	s.app.Use(recover.New())
 	if d.Metrics != nil {
@@ -97,6 +100,9 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 			s.deps.Logger.Info("heartbeat auth rejected", "reason", MsgForbidden, "token_id", p.TokenID, "hint", tokenHint(h))
 			return tc.Errorf(tc.EForbidden, MsgForbidden)
 		}
+	}
+	if len(c.Body()) > agents.MaxBodyBytes {
+		return tc.Errorf(tc.EPayloadTooLarge, "heartbeat body larger than %d bytes", agents.MaxBodyBytes)
 	}
 	hb, err := agents.Decode(c.Body())
 	if err != nil {

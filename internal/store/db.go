@@ -160,11 +160,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close closes the pool. It is a no-op on a transaction store.
+// Close closes the pool (and the prepared statements kept for it).
 func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if v, ok := sqliteStmtCache.LoadAndDelete(sqlDB); ok {
+		st := v.(*sqliteStmts)
+		st.upsert.Close()
+		st.history.Close()
 	}
 	return sqlDB.Close()
 }

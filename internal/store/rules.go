@@ -29,6 +29,8 @@ func (r *ReportingRule) API(agents int) tc.ReportingRule {
 		AutoDeleteAfter: r.AutoDeleteAfter, IsDefault: r.IsDefault, Agents: agents, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
+const defaultRuleLockKey = 7_451_220_003
+
 // DefaultRuleName names the rule created on first start.
 const DefaultRuleName = "default"
 
@@ -36,6 +38,12 @@ const DefaultRuleName = "default"
 // never auto-deleted) unless a default exists. Safe to run concurrently.
 func (s *Store) EnsureDefaultRule(ctx context.Context) error {
 	return s.Tx(ctx, func(tx *Store) error {
+		if tx.dialect == Postgres {
+			// Nodes of a cluster starting together: one creates the rule.
+			if err := tx.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", defaultRuleLockKey).Error; err != nil {
+				return err
+			}
+		}
 		var n int64
 		if err := tx.db.WithContext(ctx).Model(&ReportingRule{}).Where("is_default").Count(&n).Error; err != nil {
 			return err
