@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
@@ -85,20 +84,6 @@ type fileError struct {
 
 func (e *fileError) Error() string { return e.msg }
 func (e *fileError) Unwrap() error { return e.err }
-
-// parseParams turns repeated --param k=v into a query; a repeated key gives
-// repeated values (joined with ", " by the renderer).
-func parseParams(params []string) (url.Values, error) {
-	q := url.Values{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, cmdutil.FlagErrorf("--param %q must be name=value", p)
-		}
-		q.Add(k, v)
-	}
-	return q, nil
-}
 
 func printConfigTable(w io.Writer, cfgs ...tc.Config) error {
 	t := cmdutil.NewTable(w, "ID", "NAME", "VERSION", "LABELS", "ALIASES", "UPDATED")

@@ -60,7 +60,7 @@ stderr. --server replaces the tcd URL agents should use.`,
 var envRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`)
 
 func useRun(ctx context.Context, opts *UseOptions) error {
-	q, err := parseParams(opts.Params)
+	q, err := cmdutil.ParseParams(opts.Params)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package group
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
@@ -40,16 +39,4 @@ func printGroupTable(w io.Writer, gs ...tc.ConfigGroup) error {
 		t.Row(g.ID, g.Name, fmt.Sprint(len(g.Members)), strings.Join(g.Aliases, ","), strings.Join(names, ","), cmdutil.Time(g.UpdatedAt))
 	}
 	return t.Flush()
-}
-
-func parseParams(params []string) (url.Values, error) {
-	q := url.Values{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, cmdutil.FlagErrorf("--param %q must be name=value", p)
-		}
-		q.Add(k, v)
-	}
-	return q, nil
 }
