@@ -83,20 +83,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format.Structured() {
-		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No agents found")
-		return nil
-	}
-	if err := printAgentTable(opts.IO.Out, opts.IO, opts.Now(), list.Items...); err != nil {
-		return err
-	}
-	if shown := list.Offset + len(list.Items); opts.IO.IsStdoutTTY() && list.Total > shown {
-		fmt.Fprintf(opts.IO.ErrOut, "Showing %d–%d of %d agents; use --offset %d for more\n", list.Offset+1, shown, list.Total, shown)
-	}
-	return nil
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "agents", func(items ...tc.Agent) error { return printAgentTable(opts.IO.Out, opts.IO, opts.Now(), items...) })
 }
 
 // NewCmdSummary builds `tcctl agent summary`.

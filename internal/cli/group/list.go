@@ -2,7 +2,6 @@ package group
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -56,12 +55,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format.Structured() {
-		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No config groups found")
-		return nil
-	}
-	return printGroupTable(opts.IO.Out, list.Items...)
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "config groups", func(items ...tc.ConfigGroup) error { return printGroupTable(opts.IO.Out, items...) })
 }

@@ -2,7 +2,6 @@ package label
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -54,12 +53,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format.Structured() {
-		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No labels found")
-		return nil
-	}
-	return printLabelTable(opts.IO.Out, list.Items...)
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "labels", func(items ...tc.Label) error { return printLabelTable(opts.IO.Out, items...) })
 }

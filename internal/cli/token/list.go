@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -63,18 +62,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format.Structured() {
-		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No tokens found")
-		return nil
-	}
-	if err := printTokenTable(opts.IO.Out, list.Items...); err != nil {
-		return err
-	}
-	if shown := list.Offset + len(list.Items); opts.IO.IsStdoutTTY() && list.Total > shown {
-		fmt.Fprintf(opts.IO.ErrOut, "Showing %d–%d of %d tokens; use --offset %d for more\n", list.Offset+1, shown, list.Total, shown)
-	}
-	return nil
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "tokens", func(items ...tc.Token) error { return printTokenTable(opts.IO.Out, items...) })
 }

@@ -2,7 +2,6 @@ package user
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -72,18 +71,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Format.Structured() {
-		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No users found")
-		return nil
-	}
-	if err := printUserTable(opts.IO.Out, list.Items...); err != nil {
-		return err
-	}
-	if shown := list.Offset + len(list.Items); opts.IO.IsStdoutTTY() && list.Total > shown {
-		fmt.Fprintf(opts.IO.ErrOut, "Showing %d–%d of %d users; use --offset %d for more\n", list.Offset+1, shown, list.Total, shown)
-	}
-	return nil
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "users", func(items ...tc.User) error { return printUserTable(opts.IO.Out, items...) })
 }
