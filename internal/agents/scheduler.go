@@ -13,9 +13,11 @@ import (
 // record of each agent is always kept).
 const HistoryRetention = 24 * time.Hour
 
-// Scheduler evaluates reporting rules every interval: not_reporting after a
-// rule's threshold, deletion after its auto-delete threshold, and history
-// pruning, each tick one transaction of set-based statements.
+// Scheduler evaluates reporting rules every interval: deletion after a
+// rule's auto-delete threshold and history pruning, each tick one
+// transaction of set-based statements. not_reporting needs no tick: the
+// store derives it from the last heartbeat whenever an agent is read; a
+// tick counts the agents that turned not_reporting since the previous one.
 type Scheduler struct {
 	st       *store.Store
 	log      *slog.Logger
@@ -28,6 +30,7 @@ type Scheduler struct {
 
 	ticks        atomic.Int64
 	lastDuration atomic.Int64
+	lastTickMs   atomic.Int64 // clock time of the previous successful tick
 }
 
 // NewScheduler returns a scheduler; leader reports whether this node runs it.
@@ -58,7 +61,14 @@ func (s *Scheduler) Run(ctx context.Context) {
 func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 	start := time.Now()
 	now := s.now()
-	res, err := s.st.SchedulerTick(ctx, now.UnixMilli(), now.Add(-HistoryRetention).UnixMilli())
+	since := s.lastTickMs.Load()
+	if since == 0 || since > now.UnixMilli() {
+		since = now.Add(-s.interval).UnixMilli()
+	}
+	res, err := s.st.SchedulerTick(ctx, since, now.UnixMilli(), now.Add(-HistoryRetention).UnixMilli())
+	if err == nil && !res.Skipped {
+		s.lastTickMs.Store(now.UnixMilli())
+	}
 	d := time.Since(start)
 	s.lastDuration.Store(int64(d))
 	s.ticks.Add(1)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/opentc/tc/internal/config"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
@@ -397,6 +398,64 @@ func TestSchedulerMarksAndDeletes(t *testing.T) {
 		}
 		d.Clock.Advance(11 * time.Second)
 		waitStatus("") // auto-deleted
+	})
+}
+
+// not_reporting is derived when an agent is read (docs/performance.md,
+// "Scheduler"): it shows the moment the rule's threshold passes, with no
+// scheduler tick in between, everywhere statuses are shown — the agent,
+// the status filter, the summary and /metrics — and a tick afterwards
+// counts the agent once.
+func TestNotReportingWithoutTick(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		cfg := withOpen(testutil.DefaultConfig(e.DSN), "heartbeat")
+		cfg.SchedulerInterval = time.Hour // no tick runs during the test
+		d := testutil.StartTCDWith(t, cfg, testutil.NewClock())
+		owner := d.Setup(t)
+		must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: ptr("fast"), NotReportingAfter: ptr(int64(5)), IsDefault: ptr(true)}))
+		for _, id := range []string{"quiet", "chatty"} {
+			if s, _ := postHeartbeat(t, d, "", hbBody(id, 1)); s != 200 {
+				t.Fatal(s)
+			}
+		}
+		check := func(quietWant string, nNotReporting int) {
+			t.Helper()
+			if a := must[tc.Agent](t)(owner.GetAgent(bg, "quiet")); a.Status != quietWant || a.ReportedStatus != tc.StatusOK {
+				t.Fatalf("quiet: status %q (reported %q), want %q", a.Status, a.ReportedStatus, quietWant)
+			}
+			l := must[tc.List[tc.Agent]](t)(owner.ListAgents(bg, client.AgentFilter{Status: tc.StatusNotReporting}))
+			if l.Total != nNotReporting || len(l.Items) != nNotReporting {
+				t.Fatalf("status filter: %d not_reporting, want %d", l.Total, nNotReporting)
+			}
+			sum := must[tc.AgentSummary](t)(owner.AgentSummary(bg, client.AgentFilter{}))
+			if sum.Status[tc.StatusNotReporting] != nNotReporting || sum.Status[tc.StatusOK] != 2-nNotReporting {
+				t.Fatalf("summary %v, want %d not_reporting", sum.Status, nNotReporting)
+			}
+			fams, _ := scrape(t, d, "")
+			if v := value(fams, "tcd_agents", map[string]string{"status": tc.StatusNotReporting}); int(v) != nNotReporting {
+				t.Fatalf("tcd_agents{status=not_reporting} = %v, want %d", v, nNotReporting)
+			}
+		}
+		check(tc.StatusOK, 0)
+		d.Clock.Advance(4 * time.Second)
+		if s, _ := postHeartbeat(t, d, "", hbBody("chatty", 2)); s != 200 {
+			t.Fatal(s)
+		}
+		check(tc.StatusOK, 0)
+		d.Clock.Advance(2 * time.Second) // quiet: 6 s > 5 s; chatty: 2 s
+		check(tc.StatusNotReporting, 1)
+		if l := must[tc.List[tc.Agent]](t)(owner.ListAgents(bg, client.AgentFilter{Sort: "status"})); len(l.Items) != 2 || l.Items[0].ID != "quiet" {
+			t.Fatalf("sort by status: %+v", l.Items) // not_reporting sorts before ok
+		}
+		first := must[store.TickResult](t)(d.Scheduler().Tick(bg))
+		second := must[store.TickResult](t)(d.Scheduler().Tick(bg))
+		if first.NotReporting != 1 || second.NotReporting != 0 {
+			t.Fatalf("ticks counted %d then %d agents turning not_reporting, want 1 then 0", first.NotReporting, second.NotReporting)
+		}
+		if s, _ := postHeartbeat(t, d, "", hbBody("quiet", 2)); s != 200 {
+			t.Fatal(s)
+		}
+		check(tc.StatusOK, 0)
 	})
 }
 

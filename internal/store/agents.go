@@ -106,22 +106,19 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 	if err != nil {
 		return err
 	}
+	if s.dialect == SQLite {
+		// In-process SQLite has no round trips to save: one prepared
+		// statement executed per row is cheapest.
+		return s.writeHeartbeatsSQLite(ctx, sqlDB, sorted)
+	}
 	tx, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin heartbeat transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if s.dialect == SQLite {
-		// In-process SQLite has no round trips to save: one prepared
-		// statement executed per row is cheapest.
-		if err := s.writeHeartbeatsSQLite(ctx, sqlDB, tx, sorted); err != nil {
+	for _, round := range rounds(sorted) {
+		if err := s.writeHeartbeatsPostgres(ctx, tx, round); err != nil {
 			return err
-		}
-	} else {
-		for _, round := range rounds(sorted) {
-			if err := s.writeHeartbeatsPostgres(ctx, tx, round); err != nil {
-				return err
-			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -149,13 +146,55 @@ func rounds(sorted []HeartbeatRow) [][]HeartbeatRow {
 	return out
 }
 
-// sqliteStmts are the prepared statements of the SQLite heartbeat path, one
-// set per database handle.
-type sqliteStmts struct {
+// heartbeatConn is the connection the SQLite heartbeat writer keeps for
+// itself, with its prepared statements. A pooled connection would do, but
+// SQLite drops a connection's whole page cache when it begins a transaction
+// after another connection wrote: with the writer's batches landing on
+// whichever connection was idle, every batch started cold and read the
+// fleet's pages back from the file. Its own connection keeps them.
+type heartbeatConn struct {
+	mu              sync.Mutex
+	conn            *sql.Conn
 	upsert, history *sql.Stmt
 }
 
-var sqliteStmtCache sync.Map // *sql.DB → *sqliteStmts
+// get returns the connection, opening it and preparing the statements on
+// first use or after a failure. Callers hold mu.
+func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, error) {
+	if h.conn != nil {
+		return h.conn, nil
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat connection: %w", err)
+	}
+	up, err := conn.PrepareContext(ctx, sqliteUpsert)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("prepare heartbeat upsert: %w", err)
+	}
+	hist, err := conn.PrepareContext(ctx, sqliteHistory)
+	if err != nil {
+		up.Close()
+		conn.Close()
+		return nil, fmt.Errorf("prepare heartbeat history: %w", err)
+	}
+	h.conn, h.upsert, h.history = conn, up, hist
+	return conn, nil
+}
+
+// release closes the statements and returns the connection to the pool;
+// the next batch opens a fresh one. Callers hold mu (or own the Store's
+// last reference, in Close).
+func (h *heartbeatConn) release() {
+	if h.conn == nil {
+		return
+	}
+	h.upsert.Close()
+	h.history.Close()
+	h.conn.Close()
+	h.conn, h.upsert, h.history = nil, nil, nil
+}
 
 const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
 		last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
@@ -179,37 +218,39 @@ const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_num
 		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
 		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
 
-func (s *Store) sqliteStatements(ctx context.Context, sqlDB *sql.DB) (*sqliteStmts, error) {
-	if v, ok := sqliteStmtCache.Load(sqlDB); ok {
-		return v.(*sqliteStmts), nil
-	}
-	up, err := sqlDB.PrepareContext(ctx, sqliteUpsert)
-	if err != nil {
-		return nil, fmt.Errorf("prepare heartbeat upsert: %w", err)
-	}
-	hist, err := sqlDB.PrepareContext(ctx, `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
+var sqliteHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
 		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
-			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - `+strconv.FormatInt(HistoryResolution.Milliseconds(), 10)+`)
-		ON CONFLICT DO NOTHING`)
-	if err != nil {
-		up.Close()
-		return nil, fmt.Errorf("prepare heartbeat history: %w", err)
-	}
-	st := &sqliteStmts{upsert: up, history: hist}
-	if v, loaded := sqliteStmtCache.LoadOrStore(sqlDB, st); loaded {
-		up.Close()
-		hist.Close()
-		return v.(*sqliteStmts), nil
-	}
-	return st, nil
-}
+			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
+		ON CONFLICT DO NOTHING`
 
-func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, tx *sql.Tx, rows []HeartbeatRow) error {
-	st, err := s.sqliteStatements(ctx, sqlDB)
+func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows []HeartbeatRow) (err error) {
+	h := s.hb
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conn, err := h.get(ctx, sqlDB)
 	if err != nil {
 		return err
 	}
-	up, hist := tx.StmtContext(ctx, st.upsert), tx.StmtContext(ctx, st.history)
+	defer func() {
+		if err != nil {
+			// Whatever went wrong, the next batch starts on a fresh
+			// connection.
+			h.release()
+		}
+	}()
+	// The transaction is spelled out rather than taken from conn.BeginTx:
+	// database/sql re-prepares a connection's statements for every Tx,
+	// while executed on the connection itself they stay prepared.
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin heartbeat transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	up, hist := h.upsert, h.history
 	for i := range rows {
 		r := &rows[i]
 		configs := "[]"
@@ -231,6 +272,10 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, tx *sq
 			}
 		}
 	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit heartbeats: %w", err)
+	}
+	committed = true
 	return nil
 }
 
@@ -338,8 +383,8 @@ type AgentFilter struct {
 }
 
 var agentSortColumns = map[string]string{
-	"id": "id", "hostname": "hostname", "status": "status", "lastSeenAt": "last_seen_ms",
-	"createdAt": "created_ms", "version": "version_number", "ip": "ip",
+	"id": "agents.id", "hostname": "agents.hostname", "status": "status", "lastSeenAt": "agents.last_seen_ms",
+	"createdAt": "agents.created_ms", "version": "agents.version_number", "ip": "agents.ip",
 }
 
 // AgentSortKeys lists the accepted sort keys.
@@ -352,52 +397,72 @@ func AgentSortKeys() []string {
 	return out
 }
 
-func (s *Store) agentQuery(ctx context.Context, f AgentFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&Agent{})
+// statusExpr is an agent's status as tcd shows it at nowMs (its one
+// argument): not_reporting once its last heartbeat is older than its
+// reporting rule's threshold, else the status it reported. It is computed
+// when read, so it is exact at any moment and no write is needed when a
+// whole fleet falls silent; queries using it join reporting_rules as rr.
+const statusExpr = `CASE WHEN agents.last_seen_ms < ? - rr.not_reporting_after * 1000 THEN '` + tc.StatusNotReporting + `' ELSE agents.reported_status END`
+
+// agentColumns selects an Agent with its derived status.
+const agentColumns = `agents.id, agents.hostname, agents.ip, agents.version, agents.version_number, ` + statusExpr + ` AS status,
+	agents.reported_status, agents.last_seen_ms, agents.created_ms, agents.last_success_ms, agents.reporting_rule_id,
+	agents.configurations, agents.has_stats, agents.errors, agents.warnings, agents.metrics, agents.heartbeats,
+	agents.logs, agents.logs_ms, agents.logs_reported`
+
+func (s *Store) agentsJoined(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("agents").Joins("JOIN reporting_rules rr ON rr.id = agents.reporting_rule_id")
+}
+
+func (s *Store) agentQuery(ctx context.Context, f AgentFilter, nowMs int64) *gorm.DB {
+	q := s.agentsJoined(ctx)
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("("+statusExpr+") = ?", nowMs, f.Status)
 	}
 	if f.LabelID != "" {
-		q = q.Where("id IN (SELECT agent_id FROM agent_labels WHERE label_id = ?)", f.LabelID)
+		q = q.Where("agents.id IN (SELECT agent_id FROM agent_labels WHERE label_id = ?)", f.LabelID)
 	}
 	if f.Search != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
-		q = q.Where("(LOWER(id) LIKE ? ESCAPE '\\' OR LOWER(hostname) LIKE ? ESCAPE '\\' OR ip LIKE ? ESCAPE '\\')", like, like, like)
+		q = q.Where("(LOWER(agents.id) LIKE ? ESCAPE '\\' OR LOWER(agents.hostname) LIKE ? ESCAPE '\\' OR agents.ip LIKE ? ESCAPE '\\')", like, like, like)
 	}
 	if f.ConfigID != "" {
 		like := "%" + escapeLike(`"configId":"`+f.ConfigID+`"`) + "%"
 		glike := "%" + escapeLike(`"groupId":"`+f.ConfigID+`"`) + "%"
-		q = q.Where("(configurations LIKE ? ESCAPE '\\' OR configurations LIKE ? ESCAPE '\\')", like, glike)
+		q = q.Where("(agents.configurations LIKE ? ESCAPE '\\' OR agents.configurations LIKE ? ESCAPE '\\')", like, glike)
 	}
 	if f.ReportingRule != "" {
-		q = q.Where("reporting_rule_id = ?", f.ReportingRule)
+		q = q.Where("agents.reporting_rule_id = ?", f.ReportingRule)
 	}
 	return q
 }
 
-// ListAgents returns one page of agents and the total matching the filter.
+// ListAgents returns one page of agents and the total matching the filter,
+// with statuses as of now.
 func (s *Store) ListAgents(ctx context.Context, f AgentFilter) ([]Agent, int, error) {
+	nowMs := s.now().UnixMilli()
 	var total int64
-	if err := s.agentQuery(ctx, f).Count(&total).Error; err != nil {
+	if err := s.agentQuery(ctx, f, nowMs).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	col := agentSortColumns[f.Sort]
 	if col == "" {
-		col = "id"
+		col = "agents.id"
 	}
 	dir := "ASC"
 	if f.Desc {
 		dir = "DESC"
 	}
 	var out []Agent
-	err := s.agentQuery(ctx, f).Order(col + " " + dir + ", id " + dir).Limit(f.Limit).Offset(f.Offset).Find(&out).Error
+	err := s.agentQuery(ctx, f, nowMs).Select(agentColumns, nowMs).Order(col + " " + dir + ", agents.id " + dir).
+		Limit(f.Limit).Offset(f.Offset).Find(&out).Error
 	return out, int(total), err
 }
 
-// AgentByID returns one agent.
+// AgentByID returns one agent with its status as of now.
 func (s *Store) AgentByID(ctx context.Context, id string) (*Agent, error) {
 	var a Agent
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+	err := s.agentsJoined(ctx).Select(agentColumns, s.now().UnixMilli()).Where("agents.id = ?", id).Take(&a).Error
 	if err == gorm.ErrRecordNotFound {
 		return nil, tc.Errorf(tc.ENotFound, "agent %q not found", id)
 	}
@@ -479,21 +544,21 @@ func (s *Store) AgentSummary(ctx context.Context, f AgentFilter, nowMs int64) (t
 		out.Status[st] = 0
 	}
 	var byStatus []struct {
-		Status string
-		N      int
+		EffStatus string
+		N         int
 	}
-	if err := s.agentQuery(ctx, f).Select("status, COUNT(*) AS n").Group("status").Scan(&byStatus).Error; err != nil {
+	if err := s.agentQuery(ctx, f, nowMs).Select(statusExpr+" AS eff_status, COUNT(*) AS n", nowMs).Group("eff_status").Scan(&byStatus).Error; err != nil {
 		return out, err
 	}
 	for _, r := range byStatus {
-		out.Status[r.Status] = r.N
+		out.Status[r.EffStatus] = r.N
 		out.Total += r.N
 	}
 	var byVersion []struct {
 		VersionNumber string
 		N             int
 	}
-	if err := s.agentQuery(ctx, f).Select("version_number, COUNT(*) AS n").Group("version_number").Order("n DESC, version_number").Scan(&byVersion).Error; err != nil {
+	if err := s.agentQuery(ctx, f, nowMs).Select("agents.version_number, COUNT(*) AS n").Group("agents.version_number").Order("n DESC, agents.version_number").Scan(&byVersion).Error; err != nil {
 		return out, err
 	}
 	for _, r := range byVersion {
@@ -511,14 +576,14 @@ func (s *Store) AgentSummary(ctx context.Context, f AgentFilter, nowMs int64) (t
 	sel := "COUNT(*) AS total"
 	args := []any{}
 	for _, b := range buckets {
-		sel += fmt.Sprintf(", COALESCE(SUM(CASE WHEN last_seen_ms >= ? THEN 1 ELSE 0 END), 0) AS %s", b.key)
+		sel += fmt.Sprintf(", COALESCE(SUM(CASE WHEN agents.last_seen_ms >= ? THEN 1 ELSE 0 END), 0) AS %s", b.key)
 		args = append(args, nowMs-b.age.Milliseconds())
 	}
 	var row struct {
 		Total                           int
 		Lt5m, Lt30m, Lt1h, Lt12h, Lt24h int
 	}
-	if err := s.agentQuery(ctx, f).Select(sel, args...).Scan(&row).Error; err != nil {
+	if err := s.agentQuery(ctx, f, nowMs).Select(sel, args...).Scan(&row).Error; err != nil {
 		return out, err
 	}
 	// Cumulative counts → disjoint buckets.
@@ -550,6 +615,9 @@ func (s *Store) AgentHeartbeats(ctx context.Context, id string, fromMs, toMs int
 
 // TickResult counts what one scheduler tick changed.
 type TickResult struct {
+	// NotReporting counts agents whose silence crossed their rule's
+	// threshold since the previous tick (their status turned
+	// not_reporting then; it is derived when read, see statusExpr).
 	NotReporting int64
 	Deleted      int64
 	Pruned       int64
@@ -561,11 +629,13 @@ type TickResult struct {
 // leader election believes during a failover.
 const schedulerLockKey = 7_451_220_011
 
-// SchedulerTick marks agents past their rule's threshold not_reporting,
-// deletes agents past their rule's auto-delete threshold, and prunes
-// statistics older than historyCutoffMs (keeping each agent's newest) — in
-// one transaction, with one set-based statement per rule.
-func (s *Store) SchedulerTick(ctx context.Context, nowMs, historyCutoffMs int64) (TickResult, error) {
+// SchedulerTick deletes agents past their rule's auto-delete threshold,
+// prunes statistics older than historyCutoffMs (keeping each agent's
+// newest) and counts the agents that turned not_reporting after sinceMs —
+// in one transaction of set-based statements. Marking needs no write:
+// not_reporting is derived from last_seen_ms whenever an agent is read, so
+// a tick costs the same whether one agent or the whole fleet fell silent.
+func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoffMs int64) (TickResult, error) {
 	var res TickResult
 	err := s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
@@ -580,23 +650,22 @@ func (s *Store) SchedulerTick(ctx context.Context, nowMs, historyCutoffMs int64)
 			}
 		}
 		var rules []ReportingRule
-		if err := db.Find(&rules).Error; err != nil {
+		if err := db.Where("auto_delete_after IS NOT NULL").Find(&rules).Error; err != nil {
 			return err
 		}
 		for _, r := range rules {
-			if r.AutoDeleteAfter != nil {
-				del := db.Exec("DELETE FROM agents WHERE reporting_rule_id = ? AND last_seen_ms < ?", r.ID, nowMs-*r.AutoDeleteAfter*1000)
-				if del.Error != nil {
-					return del.Error
-				}
-				res.Deleted += del.RowsAffected
+			del := db.Exec("DELETE FROM agents WHERE reporting_rule_id = ? AND last_seen_ms < ?", r.ID, nowMs-*r.AutoDeleteAfter*1000)
+			if del.Error != nil {
+				return del.Error
 			}
-			upd := db.Exec("UPDATE agents SET status = ? WHERE reporting_rule_id = ? AND last_seen_ms < ? AND status <> ?",
-				tc.StatusNotReporting, r.ID, nowMs-r.NotReportingAfter*1000, tc.StatusNotReporting)
-			if upd.Error != nil {
-				return upd.Error
+			res.Deleted += del.RowsAffected
+		}
+		if sinceMs < nowMs {
+			if err := db.Raw(`SELECT COUNT(*) FROM agents JOIN reporting_rules rr ON rr.id = agents.reporting_rule_id
+				WHERE agents.last_seen_ms < ? - rr.not_reporting_after * 1000 AND agents.last_seen_ms >= ? - rr.not_reporting_after * 1000`,
+				nowMs, sinceMs).Scan(&res.NotReporting).Error; err != nil {
+				return err
 			}
-			res.NotReporting += upd.RowsAffected
 		}
 		pr := db.Exec(`DELETE FROM agent_heartbeats WHERE at_ms < ?
 			AND at_ms < (SELECT MAX(h2.at_ms) FROM agent_heartbeats h2 WHERE h2.agent_id = agent_heartbeats.agent_id)`, historyCutoffMs)
@@ -637,16 +706,16 @@ func (s *Store) LabelRef(ctx context.Context, ref string) (string, error) {
 	return ids[0], nil
 }
 
-// AgentStatusCounts counts agents by status.
+// AgentStatusCounts counts agents by status as of now.
 func (s *Store) AgentStatusCounts(ctx context.Context) (map[string]int, error) {
 	var rows []struct {
-		Status string
-		N      int
+		EffStatus string
+		N         int
 	}
-	err := s.db.WithContext(ctx).Raw("SELECT status, COUNT(*) AS n FROM agents GROUP BY status").Scan(&rows).Error
+	err := s.agentsJoined(ctx).Select(statusExpr+" AS eff_status, COUNT(*) AS n", s.now().UnixMilli()).Group("eff_status").Scan(&rows).Error
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
-		out[r.Status] = r.N
+		out[r.EffStatus] = r.N
 	}
 	return out, err
 }

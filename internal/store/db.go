@@ -36,6 +36,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	now     func() time.Time
+	hb      *heartbeatConn // SQLite: the heartbeat writer's own connection
 }
 
 // Options tunes Open.
@@ -138,7 +139,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &Store{db: db, dialect: dialect, now: opts.Now}, nil
+	st := &Store{db: db, dialect: dialect, now: opts.Now}
+	if dialect == SQLite {
+		st.hb = &heartbeatConn{}
+	}
+	return st, nil
 }
 
 // Dialect returns SQLite or Postgres.
@@ -166,10 +171,8 @@ func (s *Store) Close() error {
 	if err != nil {
 		return err
 	}
-	if v, ok := sqliteStmtCache.LoadAndDelete(sqlDB); ok {
-		st := v.(*sqliteStmts)
-		st.upsert.Close()
-		st.history.Close()
+	if s.hb != nil {
+		s.hb.release()
 	}
 	return sqlDB.Close()
 }
@@ -177,7 +180,7 @@ func (s *Store) Close() error {
 // Tx runs fn in one transaction; fn's store writes through it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now})
+		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now, hb: s.hb})
 	})
 }
 

@@ -42,22 +42,22 @@ func TestSchedulerTickAtScale(t *testing.T) {
 			}
 		}
 		t.Logf("%s: seeded %d agents (2 heartbeats each) in %s", e.Name, n, time.Since(t0).Round(time.Millisecond))
-		tick := func(label string, at time.Time) store.TickResult {
+		tick := func(label string, since, at time.Time) store.TickResult {
 			t.Helper()
 			start := time.Now()
-			res, err := s.SchedulerTick(ctx, at.UnixMilli(), at.Add(-24*time.Hour).UnixMilli())
+			res, err := s.SchedulerTick(ctx, since.UnixMilli(), at.UnixMilli(), at.Add(-24*time.Hour).UnixMilli())
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: tick %-40s %8s  %+v", e.Name, label, time.Since(start).Round(time.Millisecond), res)
 			return res
 		}
-		tick("steady (nothing to change)", now)
-		if res := tick("every agent goes not_reporting", now.Add(time.Hour)); res.NotReporting != int64(n) {
+		tick("steady (nothing to change)", now.Add(-time.Minute), now)
+		if res := tick("every agent goes not_reporting", now, now.Add(time.Hour)); res.NotReporting != int64(n) {
 			t.Fatalf("not_reporting %d of %d", res.NotReporting, n)
 		}
-		tick("again (nothing to change)", now.Add(time.Hour+time.Minute))
-		if res := tick("history older than 24 h pruned", now.Add(25*time.Hour)); res.Pruned != int64(n) {
+		tick("again (nothing to change)", now.Add(time.Hour), now.Add(time.Hour+time.Minute))
+		if res := tick("history older than 24 h pruned", now.Add(time.Hour+time.Minute), now.Add(25*time.Hour)); res.Pruned != int64(n) {
 			t.Fatalf("pruned %d of %d", res.Pruned, n)
 		}
 	})
