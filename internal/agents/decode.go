@@ -5,8 +5,8 @@ package agents
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	json "github.com/goccy/go-json"
 	"io"
 	"regexp"
 	"sort"

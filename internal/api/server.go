@@ -76,8 +76,12 @@ func New(d Deps) *Server {
 		}
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:               "tcd",
-		BodyLimit:             BodyLimit,
+		AppName:   "tcd",
+		BodyLimit: BodyLimit,
+		// 16 KiB of request line and headers (fasthttp's default is 4):
+		// config URLs carry template parameters in the query, and a longer
+		// request gets a 431 answer instead of a reset connection.
+		ReadBufferSize:        16 << 10,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 		ReadTimeout:           30 * time.Second,

@@ -116,14 +116,16 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 		return fmt.Errorf("begin heartbeat transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	var rec historyRecords
 	for _, round := range rounds(sorted) {
-		if err := s.writeHeartbeatsPostgres(ctx, tx, round); err != nil {
+		if err := s.writeHeartbeatsPostgres(ctx, tx, round, &rec); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit heartbeats: %w", err)
 	}
+	s.hist.recorded(rec.keys, rec.at)
 	return nil
 }
 
@@ -156,6 +158,48 @@ type heartbeatConn struct {
 	mu              sync.Mutex
 	conn            *sql.Conn
 	upsert, history *sql.Stmt
+
+	// The writer's connection does not checkpoint: copying WAL frames
+	// back into the database file (and syncing it) would sit on the
+	// heartbeat path, where everything is serial. checkpointer does it
+	// on another connection while the writer goes on.
+	ckptOnce sync.Once
+	ckptStop chan struct{}
+	ckptDone chan struct{}
+}
+
+// Checkpoint cadence of the SQLite heartbeat path: a passive checkpoint
+// (never waits for the writer) every ckptInterval, and a restarting one,
+// which briefly waits for the writer so that the next transaction starts
+// the WAL file from its beginning again, once the WAL holds more than
+// ckptRestartFrames pages (passive checkpoints alone cannot rewind a WAL
+// that is written to without pause).
+const (
+	ckptInterval      = 100 * time.Millisecond
+	ckptRestartFrames = 8192 // 32 MiB with 4 KiB pages
+)
+
+func (h *heartbeatConn) checkpointer(sqlDB *sql.DB, log func(error)) {
+	defer close(h.ckptDone)
+	t := time.NewTicker(ckptInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ckptStop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var busy, frames, done int
+		err := sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+		if err == nil && frames > ckptRestartFrames {
+			err = sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
+		}
+		cancel()
+		if err != nil && log != nil {
+			log(err)
+		}
+	}
 }
 
 // get returns the connection, opening it and preparing the statements on
@@ -168,6 +212,16 @@ func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, erro
 	if err != nil {
 		return nil, fmt.Errorf("heartbeat connection: %w", err)
 	}
+	// journal_size_limit: the WAL file shrinks back to 64 MiB when this
+	// connection rewinds it after a restarting checkpoint.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("heartbeat connection: %w", err)
+	}
+	h.ckptOnce.Do(func() {
+		h.ckptStop, h.ckptDone = make(chan struct{}), make(chan struct{})
+		go h.checkpointer(sqlDB, nil)
+	})
 	up, err := conn.PrepareContext(ctx, sqliteUpsert)
 	if err != nil {
 		conn.Close()
@@ -251,6 +305,8 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 		}
 	}()
 	up, hist := h.upsert, h.history
+	var recKeys []uint64
+	var recAt []int64
 	for i := range rows {
 		r := &rows[i]
 		configs := "[]"
@@ -267,8 +323,16 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 			return fmt.Errorf("upsert agent: %w", err)
 		}
 		if r.Stats != nil {
-			if _, err := hist.ExecContext(ctx, r.AgentID, r.AtMs, e, w, m); err != nil {
+			key := s.hist.key(r.AgentID)
+			if s.hist.recent(key, r.AtMs) {
+				continue
+			}
+			res, err := hist.ExecContext(ctx, r.AgentID, r.AtMs, e, w, m)
+			if err != nil {
 				return fmt.Errorf("record heartbeat statistics: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				recKeys, recAt = append(recKeys, key), append(recAt, r.AtMs)
 			}
 		}
 	}
@@ -276,7 +340,21 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 		return fmt.Errorf("commit heartbeats: %w", err)
 	}
 	committed = true
+	s.hist.recorded(recKeys, recAt)
 	return nil
+}
+
+// close stops the checkpointer and releases the connection (Store.Close).
+func (h *heartbeatConn) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ckptOnce.Do(func() {}) // none starts after this
+	if h.ckptStop != nil {
+		close(h.ckptStop)
+		<-h.ckptDone
+		h.ckptStop = nil
+	}
+	h.release()
 }
 
 // Statements of the PostgreSQL heartbeat path. Each takes one array per
@@ -315,12 +393,19 @@ var (
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(id, at, errors, warnings, metrics)
 		WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h WHERE h.agent_id = v.id AND h.at_ms > v.at - ` +
 		strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
-		ON CONFLICT DO NOTHING`
+		ON CONFLICT DO NOTHING RETURNING agent_id, at_ms`
 )
+
+// historyRecords are the statistics records a transaction wrote, for the
+// history cache once it commits.
+type historyRecords struct {
+	keys []uint64
+	at   []int64
+}
 
 // writeHeartbeatsPostgres applies rows of distinct agents: create the new
 // ones, update all, record history.
-func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow) error {
+func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow, rec *historyRecords) error {
 	n := len(rows)
 	var (
 		ids, hosts, ips, versions, numbers, statuses, configs = make([]string, n), make([]string, n), make([]string, n),
@@ -344,8 +429,10 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 		if r.Stats != nil {
 			hasStats[i] = true
 			errs[i], warns[i], metrics[i] = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
-			hIDs = append(hIDs, r.AgentID)
-			hAt, hErrs, hWarns, hMetrics = append(hAt, r.AtMs), append(hErrs, errs[i]), append(hWarns, warns[i]), append(hMetrics, metrics[i])
+			if !s.hist.recent(s.hist.key(r.AgentID), r.AtMs) {
+				hIDs = append(hIDs, r.AgentID)
+				hAt, hErrs, hWarns, hMetrics = append(hAt, r.AtMs), append(hErrs, errs[i]), append(hWarns, warns[i]), append(hMetrics, metrics[i])
+			}
 		}
 		hasLogs[i], logs[i], logsReported[i] = r.Logs != nil, r.Logs, int32(r.LogsReported)
 	}
@@ -363,7 +450,20 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", got, n)
 	}
 	if len(hIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, pgHistory, hIDs, hAt, hErrs, hWarns, hMetrics); err != nil {
+		recs, err := tx.QueryContext(ctx, pgHistory, hIDs, hAt, hErrs, hWarns, hMetrics)
+		if err != nil {
+			return fmt.Errorf("record heartbeat statistics: %w", err)
+		}
+		defer recs.Close()
+		for recs.Next() {
+			var id string
+			var at int64
+			if err := recs.Scan(&id, &at); err != nil {
+				return fmt.Errorf("record heartbeat statistics: %w", err)
+			}
+			rec.keys, rec.at = append(rec.keys, s.hist.key(id)), append(rec.at, at)
+		}
+		if err := recs.Err(); err != nil {
 			return fmt.Errorf("record heartbeat statistics: %w", err)
 		}
 	}
@@ -492,6 +592,7 @@ func (s *Store) AgentLabels(ctx context.Context, ids []string) (map[string][]tc.
 
 // DeleteAgents deletes agents by ID and returns how many existed.
 func (s *Store) DeleteAgents(ctx context.Context, ids []string) (int64, error) {
+	s.hist.forget(ids)
 	res := s.db.WithContext(ctx).Where("id IN ?", ids).Delete(&Agent{})
 	return res.RowsAffected, res.Error
 }

@@ -38,25 +38,41 @@ func benchRow(i int, at int64, counter uint64) store.HeartbeatRow {
 }
 
 // BenchmarkWriteHeartbeats is the group-commit transaction: one op is one
-// heartbeat, written in batches over a fleet of 100,000 agents.
+// heartbeat, written in batches over a fleet of 100,000 agents that already
+// exist, in a scattered order (as agents report), with the clock advancing
+// as if 20,000 heartbeats/s arrived (so every agent adds a history record
+// once a minute).
 func BenchmarkWriteHeartbeats(b *testing.B) {
 	fleet := 100_000
 	if v, _ := strconv.Atoi(os.Getenv("TC_BENCH_AGENTS")); v > 0 {
 		fleet = v
 	}
 	for _, e := range testutil.Engines(b) {
-		for _, batch := range []int{64, 512} {
+		for _, batch := range []int{20, 64, 512} {
 			b.Run(fmt.Sprintf("%s/batch=%d", e.Name, batch), func(b *testing.B) {
 				s := openB(b, e.DSN)
 				ctx := context.Background()
-				now := time.Now().UnixMilli()
-				rows := make([]store.HeartbeatRow, 0, batch)
-				n := 0
+				start := time.Now().UnixMilli()
+				rows := make([]store.HeartbeatRow, 0, 1000)
+				for i := 0; i < fleet; i++ { // the fleet, not timed
+					rows = append(rows, benchRow(i, start, 0))
+					if len(rows) == cap(rows) || i == fleet-1 {
+						if err := s.WriteHeartbeats(ctx, rows); err != nil {
+							b.Fatal(err)
+						}
+						rows = rows[:0]
+					}
+				}
+				// A stride coprime to the fleet size visits every agent once
+				// per pass, each batch on scattered pages.
+				stride := 7919
+				for fleet%stride == 0 {
+					stride += 2
+				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					rows = append(rows, benchRow(n%fleet, now+int64(n/fleet), uint64(n)))
-					n++
+					rows = append(rows, benchRow(i*stride%fleet, start+int64(i/20), uint64(i)))
 					if len(rows) == batch || i == b.N-1 {
 						if err := s.WriteHeartbeats(ctx, rows); err != nil {
 							b.Fatal(err)

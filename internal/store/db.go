@@ -37,6 +37,7 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	hb      *heartbeatConn // SQLite: the heartbeat writer's own connection
+	hist    *historyCache
 }
 
 // Options tunes Open.
@@ -139,7 +140,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	st := &Store{db: db, dialect: dialect, now: opts.Now}
+	st := &Store{db: db, dialect: dialect, now: opts.Now, hist: newHistoryCache()}
 	if dialect == SQLite {
 		st.hb = &heartbeatConn{}
 	}
@@ -172,7 +173,7 @@ func (s *Store) Close() error {
 		return err
 	}
 	if s.hb != nil {
-		s.hb.release()
+		s.hb.close()
 	}
 	return sqlDB.Close()
 }
@@ -180,7 +181,7 @@ func (s *Store) Close() error {
 // Tx runs fn in one transaction; fn's store writes through it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now, hb: s.hb})
+		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now, hb: s.hb, hist: s.hist})
 	})
 }
 
