@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -177,4 +179,43 @@ func TestLoginFailures(t *testing.T) {
 			t.Fatalf("not cleared: %+v", f)
 		}
 	})
+}
+
+// The heartbeat writer's connection never checkpoints (that would sit on
+// the serial heartbeat path); a background checkpointer copies its pages
+// into the database file while it goes on.
+func TestHeartbeatCheckpointsInBackground(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tcd.db")
+	s := open(t, path)
+	ctx := context.Background()
+	if err := s.EnsureDefaultRule(ctx); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	now := time.Now().UnixMilli()
+	rows := make([]store.HeartbeatRow, 0, 500)
+	for i := 0; i < 5000; i++ {
+		rows = append(rows, benchRow(i, now, 1))
+		if len(rows) == cap(rows) {
+			if err := s.WriteHeartbeats(ctx, rows); err != nil {
+				t.Fatal(err)
+			}
+			rows = rows[:0]
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for size() < before+1<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after 5,000 new agents (was %d): nothing checkpointed", size(), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
