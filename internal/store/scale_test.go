@@ -9,6 +9,7 @@ import (
 
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/tc"
 )
 
 // TestSchedulerTickAtScale measures the scheduler's transaction over a
@@ -52,6 +53,18 @@ func TestSchedulerTickAtScale(t *testing.T) {
 			t.Logf("%s: tick %-40s %8s  %+v", e.Name, label, time.Since(start).Round(time.Millisecond), res)
 			return res
 		}
+		// Reads that derive not_reporting over the whole fleet (the metrics
+		// scrape, the status filter, the summary) — measured, logged.
+		start := time.Now()
+		if _, err := s.AgentStatusCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: status counts over the fleet %s", e.Name, time.Since(start).Round(time.Millisecond))
+		start = time.Now()
+		if _, _, err := s.ListAgents(ctx, store.AgentFilter{Status: "not_reporting", Page: tc.Page{Limit: 50}}); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: list ?status=not_reporting %s", e.Name, time.Since(start).Round(time.Millisecond))
 		tick("steady (nothing to change)", now.Add(-time.Minute), now)
 		if res := tick("every agent goes not_reporting", now, now.Add(time.Hour)); res.NotReporting != int64(n) {
 			t.Fatalf("not_reporting %d of %d", res.NotReporting, n)
@@ -59,6 +72,18 @@ func TestSchedulerTickAtScale(t *testing.T) {
 		tick("again (nothing to change)", now.Add(time.Hour), now.Add(time.Hour+time.Minute))
 		if res := tick("history older than 24 h pruned", now.Add(time.Hour+time.Minute), now.Add(25*time.Hour)); res.Pruned != int64(n) {
 			t.Fatalf("pruned %d of %d", res.Pruned, n)
+		}
+		// The worst case left: an auto-delete threshold that the whole fleet
+		// passed at once (measured, not a target of its own).
+		def, err := s.DefaultRule(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateRule(ctx, def.ID, map[string]any{"auto_delete_after": int64(3600)}); err != nil {
+			t.Fatal(err)
+		}
+		if res := tick("every agent auto-deleted", now.Add(25*time.Hour), now.Add(26*time.Hour)); res.Deleted != int64(n) {
+			t.Fatalf("deleted %d of %d", res.Deleted, n)
 		}
 	})
 }
