@@ -179,7 +179,10 @@ const (
 	ckptRestartFrames = 8192 // 32 MiB with 4 KiB pages
 )
 
-func (h *heartbeatConn) checkpointer(sqlDB *sql.DB, log func(error)) {
+// checkpointer runs until close. A checkpoint that fails (the database
+// busy past its timeout, say) is simply tried again at the next interval:
+// until then the WAL only grows, and no heartbeat depends on it.
+func (h *heartbeatConn) checkpointer(sqlDB *sql.DB) {
 	defer close(h.ckptDone)
 	t := time.NewTicker(ckptInterval)
 	defer t.Stop()
@@ -193,12 +196,9 @@ func (h *heartbeatConn) checkpointer(sqlDB *sql.DB, log func(error)) {
 		var busy, frames, done int
 		err := sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
 		if err == nil && frames > ckptRestartFrames {
-			err = sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
+			_ = sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
 		}
 		cancel()
-		if err != nil && log != nil {
-			log(err)
-		}
 	}
 }
 
@@ -220,7 +220,7 @@ func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, erro
 	}
 	h.ckptOnce.Do(func() {
 		h.ckptStop, h.ckptDone = make(chan struct{}), make(chan struct{})
-		go h.checkpointer(sqlDB, nil)
+		go h.checkpointer(sqlDB)
 	})
 	up, err := conn.PrepareContext(ctx, sqliteUpsert)
 	if err != nil {
