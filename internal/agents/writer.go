@@ -14,19 +14,22 @@ import (
 // Writer writes heartbeats with group commit: while one transaction
 // commits, new heartbeats queue up, and the next transaction takes all of
 // them (up to MaxBatch). Submit returns only after the heartbeat's
-// transaction committed, so a 2xx sent after it is a promise of durability.
+// transaction is durable, so a 2xx sent after it is a promise. On SQLite
+// the writer does not wait for the disk: it commits the next batch while
+// the acknowledger waits for the previous one's flush (store.CommitHeartbeats).
 type Writer struct {
 	st       *store.Store
 	log      *slog.Logger
 	maxBatch int
 	queue    chan *job
+	acks     chan pending // committed batches waiting to be durable
 
 	mu       sync.RWMutex // guards stopping against Submit's enqueue
 	stopping bool
 	stop     chan struct{}
 	done     chan struct{}
 
-	// OnCommit, if set before the first Submit, observes every committed
+	// OnCommit, if set before the first Submit, observes every durable
 	// batch (metrics).
 	OnCommit func(size int, took time.Duration)
 
@@ -41,13 +44,20 @@ type job struct {
 	done chan error
 }
 
+// pending is a committed batch and the wait for its durability.
+type pending struct {
+	batch   []*job
+	durable func() error
+	start   time.Time
+}
+
 // NewWriter starts a writer. maxBatch bounds one transaction.
 func NewWriter(st *store.Store, log *slog.Logger, maxBatch int) *Writer {
 	if maxBatch <= 0 {
 		maxBatch = 1000
 	}
 	w := &Writer{st: st, log: log, maxBatch: maxBatch, queue: make(chan *job, 4*maxBatch),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		acks: make(chan pending, 64), stop: make(chan struct{}), done: make(chan struct{})}
 	// SQLite has one writer at a time. PostgreSQL commits in parallel:
 	// while one transaction waits for its WAL flush, others fill and
 	// write (rows are locked in agent-ID order, so they cannot deadlock,
@@ -61,7 +71,9 @@ func NewWriter(st *store.Store, log *slog.Logger, maxBatch int) *Writer {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.loop() }()
 	}
-	go func() { wg.Wait(); close(w.done) }()
+	acked := make(chan struct{})
+	go func() { defer close(acked); w.acknowledge() }()
+	go func() { wg.Wait(); close(w.acks); <-acked; close(w.done) }()
 	return w
 }
 
@@ -130,7 +142,8 @@ func (w *Writer) loop() {
 }
 
 // commit writes a batch in one transaction. If it fails, each heartbeat is
-// retried on its own, so one bad row cannot fail its neighbours.
+// retried on its own, so one bad row cannot fail its neighbours. A batch
+// that committed is acknowledged once durable, by acknowledge.
 func (w *Writer) commit(batch []*job) {
 	rows := make([]store.HeartbeatRow, len(batch))
 	for i, j := range batch {
@@ -139,25 +152,17 @@ func (w *Writer) commit(batch []*job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	err := w.st.WriteHeartbeats(ctx, rows)
+	durable, err := w.st.CommitHeartbeats(ctx, rows)
 	if err == nil {
-		if w.OnCommit != nil {
-			w.OnCommit(len(batch), time.Since(start))
-		}
-		w.transactions.Add(1)
-		w.written.Add(int64(len(batch)))
-		w.lastBatch.Store(int64(len(batch)))
-		for _, j := range batch {
-			j.done <- nil
+		if durable == nil {
+			w.acknowledged(pending{batch: batch, start: start}, nil)
+		} else {
+			w.acks <- pending{batch: append([]*job(nil), batch...), durable: durable, start: start}
 		}
 		return
 	}
 	if len(batch) == 1 {
-		w.failed.Add(1)
-		w.log.Error("writing heartbeat failed", "agent", batch[0].row.AgentID, "err", err)
-		e := tc.Errorf(tc.EUnavailable, "the heartbeat could not be stored; send it again")
-		e.RetryAfter = 5
-		batch[0].done <- e
+		w.refuse(batch, err)
 		return
 	}
 	for _, j := range batch {
@@ -165,8 +170,50 @@ func (w *Writer) commit(batch []*job) {
 	}
 }
 
+// acknowledge answers committed batches in commit order as each becomes
+// durable.
+func (w *Writer) acknowledge() {
+	for p := range w.acks {
+		w.acknowledged(p, p.durable())
+	}
+}
+
+// acknowledged answers a batch whose durability is decided: err nil, its
+// heartbeats are stored; else they are refused (they are committed but
+// may not survive a power loss, so nothing may promise them).
+func (w *Writer) acknowledged(p pending, err error) {
+	if err != nil {
+		w.refuse(p.batch, err)
+		return
+	}
+	if w.OnCommit != nil {
+		w.OnCommit(len(p.batch), time.Since(p.start))
+	}
+	w.transactions.Add(1)
+	w.written.Add(int64(len(p.batch)))
+	w.lastBatch.Store(int64(len(p.batch)))
+	for _, j := range p.batch {
+		j.done <- nil
+	}
+}
+
+// refuse answers every heartbeat of batch with 503 and logs why.
+func (w *Writer) refuse(batch []*job, err error) {
+	w.failed.Add(int64(len(batch)))
+	if len(batch) == 1 {
+		w.log.Error("writing heartbeat failed", "agent", batch[0].row.AgentID, "err", err)
+	} else {
+		w.log.Error("writing heartbeats failed", "heartbeats", len(batch), "err", err)
+	}
+	e := tc.Errorf(tc.EUnavailable, "the heartbeat could not be stored; send it again")
+	e.RetryAfter = 5
+	for _, j := range batch {
+		j.done <- e
+	}
+}
+
 // Close stops accepting heartbeats, writes those already queued and returns
-// when the last one is committed.
+// when the last one is durable and answered.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.stopping {

@@ -40,7 +40,7 @@ func New(version, commit string) *Metrics {
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_heartbeat_batch_size",
 			Help: "Heartbeats per group-commit transaction.", Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000}}),
 		CommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tcd_heartbeat_commit_seconds",
-			Help: "Duration of one group-commit transaction.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+			Help: "Time from the start of a group-commit transaction until it is durable (on disk), which is when its heartbeats are answered.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tcd_http_request_duration_seconds",
 			Help: "HTTP request latency by listener, method, route and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)},
 			[]string{"listener", "method", "route", "status"}),

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -88,23 +87,39 @@ type HeartbeatRow struct {
 // (Telegraf's default heartbeat interval is a few seconds).
 const HistoryResolution = time.Minute
 
-// WriteHeartbeats writes a batch of heartbeats in one transaction: the
-// agents (created on the default rule when new) and their statistics
-// history. It is the hot path of tcd, so it speaks database/sql directly
-// instead of two gorm statements per heartbeat: prepared statements per row
-// on SQLite, three array statements per batch on PostgreSQL. Rows are
-// applied in agent-ID order (so concurrent writers on PostgreSQL lock rows
-// in the same order) and, per agent, in arrival order.
+// WriteHeartbeats writes a batch of heartbeats in one transaction and
+// returns once it is durable: CommitHeartbeats, then its wait.
 func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error {
+	durable, err := s.CommitHeartbeats(ctx, rows)
+	if err != nil || durable == nil {
+		return err
+	}
+	return durable()
+}
+
+// CommitHeartbeats writes a batch of heartbeats in one transaction: the
+// agents (created on the default rule when new) and their statistics
+// history. It returns once the transaction is committed, with a function
+// that waits until it is also durable (nil when it already is): on SQLite
+// the WAL is flushed off the writer's path (walsync.go), so the caller can
+// commit its next batch meanwhile. Until durable returns nil, none of the
+// batch may be acknowledged.
+//
+// It is the hot path of tcd, so it speaks database/sql directly instead
+// of two gorm statements per heartbeat: prepared statements per row on
+// SQLite, three array statements per batch on PostgreSQL. Rows are applied
+// in agent-ID order (so concurrent writers on PostgreSQL lock rows in the
+// same order) and, per agent, in arrival order.
+func (s *Store) CommitHeartbeats(ctx context.Context, rows []HeartbeatRow) (durable func() error, err error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	sorted := make([]HeartbeatRow, len(rows))
 	copy(sorted, rows)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].AgentID < sorted[j].AgentID })
 	sqlDB, err := s.db.DB()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.dialect == SQLite {
 		// In-process SQLite has no round trips to save: one prepared
@@ -113,20 +128,20 @@ func (s *Store) WriteHeartbeats(ctx context.Context, rows []HeartbeatRow) error 
 	}
 	tx, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin heartbeat transaction: %w", err)
+		return nil, fmt.Errorf("begin heartbeat transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	var rec historyRecords
 	for _, round := range rounds(sorted) {
 		if err := s.writeHeartbeatsPostgres(ctx, tx, round, &rec); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit heartbeats: %w", err)
+		return nil, fmt.Errorf("commit heartbeats: %w", err)
 	}
 	s.hist.recorded(rec.keys, rec.at)
-	return nil
+	return nil, nil
 }
 
 // rounds cuts rows sorted by agent into rounds in which each agent appears
@@ -146,215 +161,6 @@ func rounds(sorted []HeartbeatRow) [][]HeartbeatRow {
 		i += seq
 	}
 	return out
-}
-
-// heartbeatConn is the connection the SQLite heartbeat writer keeps for
-// itself, with its prepared statements. A pooled connection would do, but
-// SQLite drops a connection's whole page cache when it begins a transaction
-// after another connection wrote: with the writer's batches landing on
-// whichever connection was idle, every batch started cold and read the
-// fleet's pages back from the file. Its own connection keeps them.
-type heartbeatConn struct {
-	mu              sync.Mutex
-	conn            *sql.Conn
-	upsert, history *sql.Stmt
-
-	// The writer's connection does not checkpoint: copying WAL frames
-	// back into the database file (and syncing it) would sit on the
-	// heartbeat path, where everything is serial. checkpointer does it
-	// on another connection while the writer goes on.
-	ckptOnce sync.Once
-	ckptStop chan struct{}
-	ckptDone chan struct{}
-}
-
-// Checkpoint cadence of the SQLite heartbeat path: a passive checkpoint
-// (never waits for the writer) every ckptInterval, and a restarting one,
-// which briefly waits for the writer so that the next transaction starts
-// the WAL file from its beginning again, once the WAL holds more than
-// ckptRestartFrames pages (passive checkpoints alone cannot rewind a WAL
-// that is written to without pause).
-const (
-	ckptInterval      = 100 * time.Millisecond
-	ckptRestartFrames = 8192 // 32 MiB with 4 KiB pages
-)
-
-// checkpointer runs until close. A checkpoint that fails (the database
-// busy past its timeout, say) is simply tried again at the next interval:
-// until then the WAL only grows, and no heartbeat depends on it.
-func (h *heartbeatConn) checkpointer(sqlDB *sql.DB) {
-	defer close(h.ckptDone)
-	t := time.NewTicker(ckptInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.ckptStop:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		var busy, frames, done int
-		err := sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
-		if err == nil && frames > ckptRestartFrames {
-			_ = sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
-		}
-		cancel()
-	}
-}
-
-// get returns the connection, opening it and preparing the statements on
-// first use or after a failure. Callers hold mu.
-func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, error) {
-	if h.conn != nil {
-		return h.conn, nil
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("heartbeat connection: %w", err)
-	}
-	// journal_size_limit: the WAL file shrinks back to 64 MiB when this
-	// connection rewinds it after a restarting checkpoint.
-	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864"); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("heartbeat connection: %w", err)
-	}
-	h.ckptOnce.Do(func() {
-		h.ckptStop, h.ckptDone = make(chan struct{}), make(chan struct{})
-		go h.checkpointer(sqlDB)
-	})
-	up, err := conn.PrepareContext(ctx, sqliteUpsert)
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("prepare heartbeat upsert: %w", err)
-	}
-	hist, err := conn.PrepareContext(ctx, sqliteHistory)
-	if err != nil {
-		up.Close()
-		conn.Close()
-		return nil, fmt.Errorf("prepare heartbeat history: %w", err)
-	}
-	h.conn, h.upsert, h.history = conn, up, hist
-	return conn, nil
-}
-
-// release closes the statements and returns the connection to the pool;
-// the next batch opens a fresh one. Callers hold mu (or own the Store's
-// last reference, in Close).
-func (h *heartbeatConn) release() {
-	if h.conn == nil {
-		return
-	}
-	h.upsert.Close()
-	h.history.Close()
-	h.conn.Close()
-	h.conn, h.upsert, h.history = nil, nil, nil
-}
-
-const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
-		last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?9, (SELECT id FROM reporting_rules WHERE is_default), ?11, ?12, ?13, ?14, ?15, 1, ?17, CASE WHEN ?16 THEN ?7 END, ?18)
-	ON CONFLICT (id) DO UPDATE SET
-		hostname = CASE WHEN excluded.hostname <> '' THEN excluded.hostname ELSE agents.hostname END,
-		ip = excluded.ip,
-		version = excluded.version,
-		version_number = excluded.version_number,
-		status = excluded.status,
-		reported_status = excluded.reported_status,
-		last_seen_ms = MAX(agents.last_seen_ms, excluded.last_seen_ms),
-		last_success_ms = CASE WHEN ?8 THEN excluded.last_success_ms ELSE agents.last_success_ms END,
-		configurations = CASE WHEN ?10 THEN excluded.configurations ELSE agents.configurations END,
-		has_stats = CASE WHEN excluded.has_stats THEN TRUE ELSE agents.has_stats END,
-		errors = CASE WHEN excluded.has_stats THEN excluded.errors ELSE agents.errors END,
-		warnings = CASE WHEN excluded.has_stats THEN excluded.warnings ELSE agents.warnings END,
-		metrics = CASE WHEN excluded.has_stats THEN excluded.metrics ELSE agents.metrics END,
-		heartbeats = agents.heartbeats + 1,
-		logs = CASE WHEN ?16 THEN excluded.logs ELSE agents.logs END,
-		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
-		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
-
-var sqliteHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
-		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
-			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
-		ON CONFLICT DO NOTHING`
-
-func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows []HeartbeatRow) (err error) {
-	h := s.hb
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	conn, err := h.get(ctx, sqlDB)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			// Whatever went wrong, the next batch starts on a fresh
-			// connection.
-			h.release()
-		}
-	}()
-	// The transaction is spelled out rather than taken from conn.BeginTx:
-	// database/sql re-prepares a connection's statements for every Tx,
-	// while executed on the connection itself they stay prepared.
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("begin heartbeat transaction: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
-		}
-	}()
-	up, hist := h.upsert, h.history
-	var recKeys []uint64
-	var recAt []int64
-	for i := range rows {
-		r := &rows[i]
-		configs := "[]"
-		if r.Configurations != nil {
-			configs = *r.Configurations
-		}
-		var e, w, m int64
-		if r.Stats != nil {
-			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
-		}
-		if _, err := up.ExecContext(ctx, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
-			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
-			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported); err != nil {
-			return fmt.Errorf("upsert agent: %w", err)
-		}
-		if r.Stats != nil {
-			key := s.hist.key(r.AgentID)
-			if s.hist.recent(key, r.AtMs) {
-				continue
-			}
-			res, err := hist.ExecContext(ctx, r.AgentID, r.AtMs, e, w, m)
-			if err != nil {
-				return fmt.Errorf("record heartbeat statistics: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				recKeys, recAt = append(recKeys, key), append(recAt, r.AtMs)
-			}
-		}
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("commit heartbeats: %w", err)
-	}
-	committed = true
-	s.hist.recorded(recKeys, recAt)
-	return nil
-}
-
-// close stops the checkpointer and releases the connection (Store.Close).
-func (h *heartbeatConn) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.ckptOnce.Do(func() {}) // none starts after this
-	if h.ckptStop != nil {
-		close(h.ckptStop)
-		<-h.ckptDone
-		h.ckptStop = nil
-	}
-	h.release()
 }
 
 // Statements of the PostgreSQL heartbeat path. Each takes one array per

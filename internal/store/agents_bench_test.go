@@ -69,16 +69,37 @@ func BenchmarkWriteHeartbeats(b *testing.B) {
 				for fleet%stride == 0 {
 					stride += 2
 				}
+				// As agents.Writer does: commit the next batch while the
+				// previous one is being made durable.
+				waits := make(chan func() error, 64)
+				waited := make(chan error, 1)
+				go func() {
+					var first error
+					for wait := range waits {
+						if err := wait(); err != nil && first == nil {
+							first = err
+						}
+					}
+					waited <- first
+				}()
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					rows = append(rows, benchRow(i*stride%fleet, start+int64(i/20), uint64(i)))
 					if len(rows) == batch || i == b.N-1 {
-						if err := s.WriteHeartbeats(ctx, rows); err != nil {
+						durable, err := s.CommitHeartbeats(ctx, rows)
+						if err != nil {
 							b.Fatal(err)
+						}
+						if durable != nil {
+							waits <- durable
 						}
 						rows = rows[:0]
 					}
+				}
+				close(waits)
+				if err := <-waited; err != nil {
+					b.Fatal(err)
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "heartbeats/s")
 			})

@@ -143,6 +143,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	st := &Store{db: db, dialect: dialect, now: opts.Now, hist: newHistoryCache()}
 	if dialect == SQLite {
 		st.hb = &heartbeatConn{}
+		if path := SQLitePath(dsn); path != ":memory:" {
+			st.hb.walPath = path + "-wal"
+		}
 	}
 	return st, nil
 }
@@ -162,6 +165,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if s.hb != nil {
+		if err := s.hb.failed.get(); err != nil {
+			return err
+		}
 	}
 	return sqlDB.PingContext(ctx)
 }

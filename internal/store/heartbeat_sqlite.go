@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// heartbeatConn is the connection the SQLite heartbeat writer keeps for
+// itself, with its prepared statements. A pooled connection would do, but
+// SQLite drops a connection's whole page cache when it begins a transaction
+// after another connection wrote: with the writer's batches landing on
+// whichever connection was idle, every batch started cold and read the
+// fleet's pages back from the file. Its own connection keeps them.
+type heartbeatConn struct {
+	mu              sync.Mutex
+	conn            *sql.Conn
+	upsert, history *sql.Stmt
+
+	// The writer's connection does not checkpoint: copying WAL frames
+	// back into the database file (and syncing it) would sit on the
+	// heartbeat path, where everything is serial. checkpointer does it
+	// on another connection while the writer goes on.
+	ckptOnce sync.Once
+	ckptStop chan struct{}
+	ckptDone chan struct{}
+
+	// walPath is the database's -wal file ("" for an in-memory
+	// database). With it, the connection commits with
+	// synchronous=NORMAL and wal flushes the commits (walsync.go).
+	walPath string
+	wal     *walSync
+	failed  stickyErr // a flush failed: no heartbeat is written again
+}
+
+// Checkpoint cadence of the SQLite heartbeat path: a passive checkpoint
+// (never waits for the writer) every ckptInterval, and a restarting one,
+// which briefly waits for the writer so that the next transaction starts
+// the WAL file from its beginning again, once the WAL holds more than
+// ckptRestartFrames pages (passive checkpoints alone cannot rewind a WAL
+// that is written to without pause).
+const (
+	ckptInterval      = 100 * time.Millisecond
+	ckptRestartFrames = 8192 // 32 MiB with 4 KiB pages
+)
+
+// checkpointer runs until close. A checkpoint that fails (the database
+// busy past its timeout, say) is simply tried again at the next interval:
+// until then the WAL only grows, and no heartbeat depends on it.
+func (h *heartbeatConn) checkpointer(sqlDB *sql.DB) {
+	defer close(h.ckptDone)
+	t := time.NewTicker(ckptInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ckptStop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var busy, frames, done int
+		err := sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+		if err == nil && frames > ckptRestartFrames {
+			_ = sqlDB.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &done)
+		}
+		cancel()
+	}
+}
+
+// get returns the connection, opening it and preparing the statements on
+// first use or after a failure. Callers hold mu.
+func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, error) {
+	if h.conn != nil {
+		return h.conn, nil
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat connection: %w", err)
+	}
+	// journal_size_limit: the WAL file shrinks back to 64 MiB when this
+	// connection rewinds it after a restarting checkpoint.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("heartbeat connection: %w", err)
+	}
+	h.ckptOnce.Do(func() {
+		h.ckptStop, h.ckptDone = make(chan struct{}), make(chan struct{})
+		go h.checkpointer(sqlDB)
+	})
+	up, err := conn.PrepareContext(ctx, sqliteUpsert)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("prepare heartbeat upsert: %w", err)
+	}
+	hist, err := conn.PrepareContext(ctx, sqliteHistory)
+	if err != nil {
+		up.Close()
+		conn.Close()
+		return nil, fmt.Errorf("prepare heartbeat history: %w", err)
+	}
+	h.conn, h.upsert, h.history = conn, up, hist
+	if err := h.startWALSync(ctx); err != nil {
+		h.release()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// startWALSync switches the connection to synchronous=NORMAL with a
+// walSync flushing its commits, if the database is a file in WAL mode;
+// otherwise the connection keeps synchronous=FULL and every COMMIT syncs.
+func (h *heartbeatConn) startWALSync(ctx context.Context) error {
+	if h.walPath == "" {
+		return nil
+	}
+	var mode string
+	// Reading the schema opens the -wal file if the database is in WAL mode.
+	if err := h.conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(new(int)); err != nil {
+		return fmt.Errorf("heartbeat connection: %w", err)
+	}
+	if err := h.conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("heartbeat connection: %w", err)
+	}
+	if mode != "wal" {
+		return nil
+	}
+	ws, err := newWALSync(h.walPath, &h.failed)
+	if err != nil {
+		return nil // no -wal file to flush: stay with synchronous=FULL
+	}
+	if _, err := h.conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		ws.close()
+		return fmt.Errorf("heartbeat connection: %w", err)
+	}
+	h.wal = ws
+	return nil
+}
+
+// release closes the statements and returns the connection to the pool;
+// the next batch opens a fresh one. Callers hold mu (or own the Store's
+// last reference, in Close).
+func (h *heartbeatConn) release() {
+	if h.wal != nil {
+		h.wal.close() // flushes what this connection committed
+		h.wal = nil
+	}
+	if h.conn == nil {
+		return
+	}
+	h.upsert.Close()
+	h.history.Close()
+	h.conn.Close()
+	h.conn, h.upsert, h.history = nil, nil, nil
+}
+
+const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
+		last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?9, (SELECT id FROM reporting_rules WHERE is_default), ?11, ?12, ?13, ?14, ?15, 1, ?17, CASE WHEN ?16 THEN ?7 END, ?18)
+	ON CONFLICT (id) DO UPDATE SET
+		hostname = CASE WHEN excluded.hostname <> '' THEN excluded.hostname ELSE agents.hostname END,
+		ip = excluded.ip,
+		version = excluded.version,
+		version_number = excluded.version_number,
+		status = excluded.status,
+		reported_status = excluded.reported_status,
+		last_seen_ms = MAX(agents.last_seen_ms, excluded.last_seen_ms),
+		last_success_ms = CASE WHEN ?8 THEN excluded.last_success_ms ELSE agents.last_success_ms END,
+		configurations = CASE WHEN ?10 THEN excluded.configurations ELSE agents.configurations END,
+		has_stats = CASE WHEN excluded.has_stats THEN TRUE ELSE agents.has_stats END,
+		errors = CASE WHEN excluded.has_stats THEN excluded.errors ELSE agents.errors END,
+		warnings = CASE WHEN excluded.has_stats THEN excluded.warnings ELSE agents.warnings END,
+		metrics = CASE WHEN excluded.has_stats THEN excluded.metrics ELSE agents.metrics END,
+		heartbeats = agents.heartbeats + 1,
+		logs = CASE WHEN ?16 THEN excluded.logs ELSE agents.logs END,
+		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
+		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
+
+var sqliteHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
+		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
+			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
+		ON CONFLICT DO NOTHING`
+
+// writeHeartbeatsSQLite commits rows and returns how to wait until they
+// are durable (nil: they already are).
+func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows []HeartbeatRow) (durable func() error, err error) {
+	h := s.hb
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.failed.get(); err != nil {
+		return nil, err
+	}
+	conn, err := h.get(ctx, sqlDB)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			// Whatever went wrong, the next batch starts on a fresh
+			// connection.
+			h.release()
+		}
+	}()
+	// The statements run without ctx's deadline: go-sqlite3 runs every
+	// statement given a cancellable context on a goroutine of its own (to
+	// interrupt it), two goroutine switches per row. None of them waits
+	// for anything but BEGIN IMMEDIATE, which gives up after the busy
+	// timeout; ctx is checked between rows instead.
+	stmtCtx := context.WithoutCancel(ctx)
+	// The transaction is spelled out rather than taken from conn.BeginTx:
+	// database/sql re-prepares a connection's statements for every Tx,
+	// while executed on the connection itself they stay prepared.
+	if _, err := conn.ExecContext(stmtCtx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, fmt.Errorf("begin heartbeat transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	up, hist := h.upsert, h.history
+	var recKeys []uint64
+	var recAt []int64
+	for i := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("write heartbeats: %w", err)
+		}
+		r := &rows[i]
+		configs := "[]"
+		if r.Configurations != nil {
+			configs = *r.Configurations
+		}
+		var e, w, m int64
+		if r.Stats != nil {
+			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
+		}
+		if _, err := up.ExecContext(stmtCtx, r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
+			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
+			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported); err != nil {
+			return nil, fmt.Errorf("upsert agent: %w", err)
+		}
+		if r.Stats != nil {
+			key := s.hist.key(r.AgentID)
+			if s.hist.recent(key, r.AtMs) {
+				continue
+			}
+			res, err := hist.ExecContext(stmtCtx, r.AgentID, r.AtMs, e, w, m)
+			if err != nil {
+				return nil, fmt.Errorf("record heartbeat statistics: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				recKeys, recAt = append(recKeys, key), append(recAt, r.AtMs)
+			}
+		}
+	}
+	if _, err := conn.ExecContext(stmtCtx, "COMMIT"); err != nil {
+		return nil, fmt.Errorf("commit heartbeats: %w", err)
+	}
+	committed = true
+	s.hist.recorded(recKeys, recAt)
+	if ws := h.wal; ws != nil {
+		seq := ws.commitDone()
+		return func() error { return ws.wait(seq) }, nil
+	}
+	return nil, nil
+}
+
+// close stops the checkpointer and releases the connection (Store.Close).
+func (h *heartbeatConn) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ckptOnce.Do(func() {}) // none starts after this
+	if h.ckptStop != nil {
+		close(h.ckptStop)
+		<-h.ckptDone
+		h.ckptStop = nil
+	}
+	h.release()
+}
