@@ -315,7 +315,9 @@ func (s *Service) LabelOne(ctx context.Context, id, labelRef string, assign bool
 	return err
 }
 
-// Heartbeats returns an agent's statistics history (limit 1–5000, default 200).
+// Heartbeats returns an agent's statistics history (limit 1–5000, default
+// 200): the records of the last HistoryRetention, and the newest however
+// old.
 func (s *Service) Heartbeats(ctx context.Context, id string, from, to *time.Time, limit int) ([]tc.HeartbeatRecord, error) {
 	if _, err := s.st.AgentByID(ctx, id); err != nil {
 		return nil, err
@@ -327,7 +329,7 @@ func (s *Service) Heartbeats(ctx context.Context, id string, from, to *time.Time
 	if to != nil {
 		toMs = to.UnixMilli()
 	}
-	out, err := s.st.AgentHeartbeats(ctx, id, fromMs, toMs, limit)
+	out, err := s.st.AgentHeartbeats(ctx, id, fromMs, toMs, s.now().Add(-HistoryRetention).UnixMilli(), limit)
 	if out == nil {
 		out = []tc.HeartbeatRecord{}
 	}

@@ -113,6 +113,9 @@ func TestAgentIPAndTrustedProxies(t *testing.T) {
 
 // Heartbeat history: one record per heartbeat with statistics, newest
 // first up to limit, older than 24 h pruned except each agent's newest.
+// Records 1-4 are a minute apart and 5 two hours later, so 5 is alone in
+// the newest of the agent's hourly history buckets and the tick prunes
+// the bucket(s) of 1-4 whole.
 func TestHeartbeatHistoryAndLabels(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCDWith(t, withOpen(testutil.DefaultConfig(e.DSN), "heartbeat"), testutil.NewClock())
@@ -121,6 +124,9 @@ func TestHeartbeatHistoryAndLabels(t *testing.T) {
 			postHeartbeat(t, d, "", hbBody("h1", i))
 			postHeartbeat(t, d, "", `{"id":"h2","version":"Telegraf 1.39.3"}`) // no statistics: no record
 			d.Clock.Advance(time.Minute)
+			if i == 4 {
+				d.Clock.Advance(2 * time.Hour)
+			}
 		}
 		h := must[tc.List[tc.HeartbeatRecord]](t)(owner.AgentHeartbeats(bg, "h1", nil, nil, 3))
 		if len(h.Items) != 3 || h.Items[0].Metrics != 3 || h.Items[2].Metrics != 5 || !h.Items[0].Time.Before(h.Items[2].Time) {

@@ -157,7 +157,7 @@ func dumpTables(t *testing.T, d *testutil.TCD) string {
 	db := d.Store().Gorm(bg)
 	tables := []string{"users", "invites", "password_resets", "api_tokens", "settings", "configs", "config_versions",
 		"config_groups", "config_group_members", "config_group_labels", "config_labels", "aliases", "constants", "labels",
-		"reporting_rules", "agents", "agent_heartbeats", "agent_labels"}
+		"reporting_rules", "agents", "agent_history", "agent_labels"}
 	var sb strings.Builder
 	for _, table := range tables {
 		var rows []map[string]any

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -194,12 +193,14 @@ var (
 			AS v(id, hostname, ip, version, version_number, status, at, has_last, last_success, has_configs, configs,
 			has_stats, errors, warnings, metrics, has_logs, logs, logs_reported)
 		WHERE agents.id = v.id`
-	pgHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
-		SELECT v.id, v.at, v.errors, v.warnings, v.metrics
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(id, at, errors, warnings, metrics)
-		WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h WHERE h.agent_id = v.id AND h.at_ms > v.at - ` +
-		strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
-		ON CONFLICT DO NOTHING RETURNING agent_id, at_ms`
+	// pgHistory appends records to their agents' buckets, as sqliteHistory.
+	pgHistory = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
+		SELECT v.id, v.bucket, v.at, 1, v.sample FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS v(id, bucket, at, sample)
+		WHERE NOT EXISTS (SELECT 1 FROM agent_history h
+			WHERE h.agent_id = v.id AND h.bucket_ms > v.at - ` + historyWindow + ` AND h.last_ms > v.at - ` + historyResolutionMs + `)
+		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = excluded.last_ms,
+			records = agent_history.records + 1, samples = agent_history.samples || excluded.samples
+		RETURNING agent_id, last_ms`
 )
 
 // historyRecords are the statistics records a transaction wrote, for the
@@ -221,8 +222,8 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 		logs                                   = make([]*string, n)
 		hasLast, hasConfigs, hasStats, hasLogs = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
 		logsReported                           = make([]int32, n)
-		hIDs                                   []string
-		hAt, hErrs, hWarns, hMetrics           []int64
+		hIDs, hSamples                         []string
+		hBuckets, hAt                          []int64
 	)
 	for i := range rows {
 		r := &rows[i]
@@ -236,8 +237,9 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 			hasStats[i] = true
 			errs[i], warns[i], metrics[i] = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
 			if !s.hist.recent(s.hist.key(r.AgentID), r.AtMs) {
-				hIDs = append(hIDs, r.AgentID)
-				hAt, hErrs, hWarns, hMetrics = append(hAt, r.AtMs), append(hErrs, errs[i]), append(hWarns, warns[i]), append(hMetrics, metrics[i])
+				bucket := historyBucketStart(r.AgentID, r.AtMs)
+				hIDs, hBuckets, hAt = append(hIDs, r.AgentID), append(hBuckets, bucket), append(hAt, r.AtMs)
+				hSamples = append(hSamples, string(appendHistorySample(nil, bucket, r.AtMs, errs[i], warns[i], metrics[i])))
 			}
 		}
 		hasLogs[i], logs[i], logsReported[i] = r.Logs != nil, r.Logs, int32(r.LogsReported)
@@ -256,7 +258,7 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", got, n)
 	}
 	if len(hIDs) > 0 {
-		recs, err := tx.QueryContext(ctx, pgHistory, hIDs, hAt, hErrs, hWarns, hMetrics)
+		recs, err := tx.QueryContext(ctx, pgHistory, hIDs, hBuckets, hAt, hSamples)
 		if err != nil {
 			return fmt.Errorf("record heartbeat statistics: %w", err)
 		}
@@ -503,21 +505,26 @@ func (s *Store) AgentSummary(ctx context.Context, f AgentFilter, nowMs int64) (t
 	return out, nil
 }
 
-// AgentHeartbeats returns an agent's statistics history, oldest first.
-func (s *Store) AgentHeartbeats(ctx context.Context, id string, fromMs, toMs int64, limit int) ([]tc.HeartbeatRecord, error) {
+// AgentHeartbeats returns an agent's statistics history, oldest first:
+// its records in [fromMs, toMs] not older than keepAfterMs (the retention),
+// and its newest record however old, at most limit (the newest ones). An
+// agent has at most a day's buckets (about 25 rows), so all are read.
+func (s *Store) AgentHeartbeats(ctx context.Context, id string, fromMs, toMs, keepAfterMs int64, limit int) ([]tc.HeartbeatRecord, error) {
 	var rows []struct {
-		AtMs                      int64
-		Errors, Warnings, Metrics int64
+		BucketMs int64
+		Samples  string
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT at_ms, errors, warnings, metrics FROM (
-			SELECT at_ms, errors, warnings, metrics FROM agent_heartbeats
-			WHERE agent_id = ? AND at_ms >= ? AND at_ms <= ? ORDER BY at_ms DESC LIMIT ?) recent ORDER BY at_ms`,
-		id, fromMs, toMs, limit).Scan(&rows).Error
-	out := make([]tc.HeartbeatRecord, len(rows))
-	for i, r := range rows {
-		out[i] = tc.HeartbeatRecord{Time: msTime(r.AtMs), Statistics: tc.Statistics{Errors: uint64(r.Errors), Warnings: uint64(r.Warnings), Metrics: uint64(r.Metrics)}}
+	if err := s.db.WithContext(ctx).Raw(`SELECT bucket_ms, samples FROM agent_history WHERE agent_id = ?`, id).Scan(&rows).Error; err != nil {
+		return nil, err
 	}
-	return out, err
+	var all []historySample
+	for _, r := range rows {
+		var err error
+		if all, err = parseHistorySamples(r.BucketMs, r.Samples, all); err != nil {
+			return nil, err
+		}
+	}
+	return selectHistory(all, fromMs, toMs, keepAfterMs, limit), nil
 }
 
 // TickResult counts what one scheduler tick changed.
@@ -527,7 +534,9 @@ type TickResult struct {
 	// not_reporting then; it is derived when read, see statusExpr).
 	NotReporting int64
 	Deleted      int64
-	Pruned       int64
+	// Pruned counts the statistics records deleted with their expired
+	// history buckets.
+	Pruned int64
 	// Skipped: another node's tick held the scheduler lock.
 	Skipped bool
 }
@@ -537,8 +546,9 @@ type TickResult struct {
 const schedulerLockKey = 7_451_220_011
 
 // SchedulerTick deletes agents past their rule's auto-delete threshold,
-// prunes statistics older than historyCutoffMs (keeping each agent's
-// newest) and counts the agents that turned not_reporting after sinceMs —
+// prunes the history buckets that hold only statistics older than
+// historyCutoffMs (keeping each agent's newest bucket; reads hide the
+// expired records that younger buckets still hold) and counts the agents that turned not_reporting after sinceMs —
 // in one transaction of set-based statements. Marking needs no write:
 // not_reporting is derived from last_seen_ms whenever an agent is read, so
 // a tick costs the same whether one agent or the whole fleet fell silent.
@@ -574,12 +584,26 @@ func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoff
 				return err
 			}
 		}
-		pr := db.Exec(`DELETE FROM agent_heartbeats WHERE at_ms < ?
-			AND at_ms < (SELECT MAX(h2.at_ms) FROM agent_heartbeats h2 WHERE h2.agent_id = agent_heartbeats.agent_id)`, historyCutoffMs)
-		if pr.Error != nil {
-			return pr.Error
+		// Buckets that started before the cutoff minus a bucket hold
+		// only expired records; each agent's newest bucket stays (its
+		// newest record is always kept). RETURNING counts records.
+		rows, err := db.Raw(`DELETE FROM agent_history WHERE bucket_ms < ?
+			AND bucket_ms < (SELECT MAX(h2.bucket_ms) FROM agent_history h2 WHERE h2.agent_id = agent_history.agent_id)
+			RETURNING records`, historyCutoffMs-historyBucketMs).Rows()
+		if err != nil {
+			return err
 		}
-		res.Pruned = pr.RowsAffected
+		defer rows.Close()
+		for rows.Next() {
+			var n int64
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			res.Pruned += n
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return nil
 	})
 	return res, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -178,10 +177,14 @@ const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_num
 		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
 		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
 
-var sqliteHistory = `INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics)
-		SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM agent_heartbeats h
-			WHERE h.agent_id = ?1 AND h.at_ms > ?2 - ` + strconv.FormatInt(HistoryResolution.Milliseconds(), 10) + `)
-		ON CONFLICT DO NOTHING`
+// sqliteHistory appends a record to the agent's bucket (history.go) unless
+// the agent has a record less than HistoryResolution older. ?1 agent, ?2
+// bucket start, ?3 time of the record, ?4 the encoded record.
+var sqliteHistory = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
+		SELECT ?1, ?2, ?3, 1, ?4 WHERE NOT EXISTS (SELECT 1 FROM agent_history h
+			WHERE h.agent_id = ?1 AND h.bucket_ms > ?3 - ` + historyWindow + ` AND h.last_ms > ?3 - ` + historyResolutionMs + `)
+		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = excluded.last_ms,
+			records = agent_history.records + 1, samples = agent_history.samples || excluded.samples`
 
 // writeHeartbeatsSQLite commits rows and returns how to wait until they
 // are durable (nil: they already are).
@@ -224,6 +227,7 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 	up, hist := h.upsert, h.history
 	var recKeys []uint64
 	var recAt []int64
+	var sample []byte
 	for i := range rows {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("write heartbeats: %w", err)
@@ -247,7 +251,9 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 			if s.hist.recent(key, r.AtMs) {
 				continue
 			}
-			res, err := hist.ExecContext(stmtCtx, r.AgentID, r.AtMs, e, w, m)
+			bucket := historyBucketStart(r.AgentID, r.AtMs)
+			sample = appendHistorySample(sample[:0], bucket, r.AtMs, e, w, m)
+			res, err := hist.ExecContext(stmtCtx, r.AgentID, bucket, r.AtMs, string(sample))
 			if err != nil {
 				return nil, fmt.Errorf("record heartbeat statistics: %w", err)
 			}

@@ -11,7 +11,8 @@ import (
 
 // migration is one numbered, forward-only schema step. Statements use
 // placeholders that differ per engine: {{ts}} (timestamp with zone),
-// {{bigint}}, {{bool}}.
+// {{bigint}}, {{bool}}, {{concat_agg}} (the aggregate that concatenates
+// text with a separator: group_concat or string_agg).
 type migration struct {
 	version int
 	name    string
@@ -47,13 +48,19 @@ func ordered() []migration {
 const migrationLockKey = 7_451_220_001
 
 var dialectTypes = map[string]*strings.Replacer{
-	SQLite:   strings.NewReplacer("{{ts}}", "DATETIME", "{{bigint}}", "INTEGER", "{{bool}}", "BOOLEAN"),
-	Postgres: strings.NewReplacer("{{ts}}", "TIMESTAMPTZ", "{{bigint}}", "BIGINT", "{{bool}}", "BOOLEAN"),
+	SQLite:   strings.NewReplacer("{{ts}}", "DATETIME", "{{bigint}}", "INTEGER", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "group_concat"),
+	Postgres: strings.NewReplacer("{{ts}}", "TIMESTAMPTZ", "{{bigint}}", "BIGINT", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "string_agg"),
 }
 
 // Migrate brings the schema to the newest version and returns the versions it
 // applied. All pending steps run in one transaction.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	return s.migrateTo(ctx, LatestSchemaVersion())
+}
+
+// migrateTo applies the pending migrations up to version (tests of a
+// migration start from the schema before it).
+func (s *Store) migrateTo(ctx context.Context, version int) ([]int, error) {
 	var applied []int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
@@ -76,7 +83,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 			return fmt.Errorf("database schema version %d is newer than this tcd knows (%d): upgrade tcd", current, latest)
 		}
 		for _, m := range migrations {
-			if m.version <= current {
+			if m.version <= current || m.version > version {
 				continue
 			}
 			for i, stmt := range m.stmts {

@@ -1,0 +1,152 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+func historyRow(id string, atMs int64, metrics uint64) store.HeartbeatRow {
+	return store.HeartbeatRow{AgentID: id, Status: tc.StatusOK, AtMs: atMs, Stats: &tc.Statistics{Metrics: metrics}}
+}
+
+// Over 26 hours of heartbeats every 30 s, an agent keeps one record a
+// minute in hourly buckets; ticks prune the buckets that expired whole and
+// count their records; reads return exactly the last 24 h.
+func TestHistoryBucketsWritePruneRead(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, e.DSN, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnsureDefaultRule(ctx); err != nil {
+			t.Fatal(err)
+		}
+		min := time.Minute.Milliseconds()
+		t0 := int64(1_763_800_000_000)
+		var rows []store.HeartbeatRow
+		n := 0
+		for at := t0; at < t0+26*60*min; at += min / 2 {
+			n++
+			rows = append(rows, historyRow("a", at, uint64(n)), historyRow("b", at, uint64(n)))
+			if len(rows) == 200 {
+				if err := s.WriteHeartbeats(ctx, rows); err != nil {
+					t.Fatal(err)
+				}
+				rows = rows[:0]
+			}
+		}
+		if err := s.WriteHeartbeats(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		now := t0 + 26*60*min
+		count := func(id string) (buckets, records int64) {
+			var r struct{ B, R int64 }
+			if err := s.Gorm(ctx).Raw(`SELECT COUNT(*) AS b, COALESCE(SUM(records), 0) AS r FROM agent_history WHERE agent_id = ?`, id).Scan(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+			return r.B, r.R
+		}
+		if b, r := count("a"); r != 26*60 || b < 26 || b > 27 {
+			t.Fatalf("before pruning: %d buckets, %d records; want 1,560 records (one a minute) in 26-27 buckets", b, r)
+		}
+		res, err := s.SchedulerTick(ctx, now, now, now-24*60*60*1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, r := count("a")
+		if b > 26 || r < 24*60 || r > 25*60 {
+			t.Fatalf("after pruning: %d buckets, %d records", b, r)
+		}
+		_, rb := count("b")
+		if lost := 2*26*60 - r - rb; res.Pruned != lost {
+			t.Fatalf("pruned %d records, the table lost %d", res.Pruned, lost)
+		}
+		got, err := s.AgentHeartbeats(ctx, "a", 0, now, now-24*60*60*1000, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 24*60 || got[0].Time.UnixMilli() < now-24*60*min || got[len(got)-1].Metrics != uint64(n-1) { // the last heartbeat came 30 s after a record
+			t.Fatalf("read %d records, first %v, last %+v", len(got), got[0].Time, got[len(got)-1])
+		}
+		// Silent for two days: one bucket left, and the read shows only
+		// the newest record.
+		later := now + 48*60*min
+		if _, err := s.SchedulerTick(ctx, later, later, later-24*60*60*1000); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := count("a"); b != 1 {
+			t.Fatalf("%d buckets left of a silent agent", b)
+		}
+		got, err = s.AgentHeartbeats(ctx, "a", 0, later, later-24*60*60*1000, 0)
+		if err != nil || len(got) != 1 || got[0].Metrics != uint64(n-1) {
+			t.Fatalf("silent agent's history: %+v %v", got, err)
+		}
+		// Deleting the agent deletes its history.
+		if _, err := s.DeleteAgents(ctx, []string{"a"}); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := count("a"); b != 0 {
+			t.Fatalf("%d buckets of a deleted agent", b)
+		}
+	})
+}
+
+// Migration 8 moves agent_heartbeats' records into buckets.
+func TestMigrationMovesHistoryIntoBuckets(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, e.DSN, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.MigrateTo(ctx, 7); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnsureDefaultRule(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t0 := int64(1_763_800_000_000) // 08:26:40 UTC
+		for _, stmt := range []string{
+			`INSERT INTO agents (id, status, reported_status, last_seen_ms, created_ms, reporting_rule_id)
+				SELECT 'old', 'ok', 'ok', 0, 0, id FROM reporting_rules WHERE is_default`,
+			fmt.Sprintf(`INSERT INTO agent_heartbeats (agent_id, at_ms, errors, warnings, metrics) VALUES
+				('old', %d, 0, 1, 10), ('old', %d, 2, 0, 11), ('old', %d, 0, 0, 12)`, t0, t0+60_000, t0+3_600_000),
+		} {
+			if err := s.Gorm(ctx).Exec(stmt).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AgentHeartbeats(ctx, "old", 0, t0+10*3_600_000, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint([]tc.HeartbeatRecord{
+			{Time: time.UnixMilli(t0).UTC(), Statistics: tc.Statistics{Warnings: 1, Metrics: 10}},
+			{Time: time.UnixMilli(t0 + 60_000).UTC(), Statistics: tc.Statistics{Errors: 2, Metrics: 11}},
+			{Time: time.UnixMilli(t0 + 3_600_000).UTC(), Statistics: tc.Statistics{Metrics: 12}},
+		})
+		if fmt.Sprint(got) != want {
+			t.Fatalf("migrated history %v, want %v", got, want)
+		}
+		var buckets int64
+		s.Gorm(ctx).Raw(`SELECT COUNT(*) FROM agent_history`).Scan(&buckets)
+		if buckets != 2 {
+			t.Fatalf("%d buckets, want 2 (two clock hours)", buckets)
+		}
+	})
+}
