@@ -194,10 +194,14 @@ var (
 			has_stats, errors, warnings, metrics, has_logs, logs, logs_reported)
 		WHERE agents.id = v.id`
 	// pgHistory appends records to their agents' buckets, as sqliteHistory.
+	// The resolution check is a scalar subquery, run per row through the
+	// primary key: as NOT EXISTS, the planner turned it into an anti-join
+	// that read the whole table for every batch while the table's
+	// statistics were stale (a fleet registering, or just after migration 8).
 	pgHistory = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
 		SELECT v.id, v.bucket, v.at, 1, v.sample FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS v(id, bucket, at, sample)
-		WHERE NOT EXISTS (SELECT 1 FROM agent_history h
-			WHERE h.agent_id = v.id AND h.bucket_ms > v.at - ` + historyWindow + ` AND h.last_ms > v.at - ` + historyResolutionMs + `)
+		WHERE COALESCE((SELECT MAX(h.last_ms) FROM agent_history h
+			WHERE h.agent_id = v.id AND h.bucket_ms > v.at - ` + historyWindow + `), -1) <= v.at - ` + historyResolutionMs + `
 		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = excluded.last_ms,
 			records = agent_history.records + 1, samples = agent_history.samples || excluded.samples
 		RETURNING agent_id, last_ms`
