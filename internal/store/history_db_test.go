@@ -11,6 +11,24 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
+// openAt opens a store migrated to version, with the default rule.
+func openAt(t *testing.T, dsn string, version int) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.MigrateTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureDefaultRule(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func historyRow(id string, atMs int64, metrics uint64) store.HeartbeatRow {
 	return store.HeartbeatRow{AgentID: id, Status: tc.StatusOK, AtMs: atMs, Stats: &tc.Statistics{Metrics: metrics}}
 }
@@ -21,17 +39,7 @@ func historyRow(id string, atMs int64, metrics uint64) store.HeartbeatRow {
 func TestHistoryBucketsWritePruneRead(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		ctx := context.Background()
-		s, err := store.Open(ctx, e.DSN, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.EnsureDefaultRule(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openAt(t, e.DSN, store.LatestSchemaVersion())
 		min := time.Minute.Milliseconds()
 		t0 := int64(1_763_800_000_000)
 		var rows []store.HeartbeatRow
@@ -106,17 +114,7 @@ func TestHistoryBucketsWritePruneRead(t *testing.T) {
 func TestMigrationMovesHistoryIntoBuckets(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		ctx := context.Background()
-		s, err := store.Open(ctx, e.DSN, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if _, err := s.MigrateTo(ctx, 7); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.EnsureDefaultRule(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openAt(t, e.DSN, 7)
 		t0 := int64(1_763_800_000_000) // 08:26:40 UTC
 		for _, stmt := range []string{
 			`INSERT INTO agents (id, status, reported_status, last_seen_ms, created_ms, reporting_rule_id)
