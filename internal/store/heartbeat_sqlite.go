@@ -273,7 +273,11 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 		if err != nil {
 			return nil, fmt.Errorf("update agent: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("update agent: %w", err)
+		}
+		if n == 0 {
 			if _, err := upsert.ExecContext(stmtCtx, args[:]...); err != nil {
 				return nil, fmt.Errorf("create agent: %w", err)
 			}
