@@ -92,6 +92,13 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("database migrated", "engine", st.Dialect(), "applied", applied)
 	}
 	log.Info("database ready", "engine", st.Dialect(), "location", describeDB(c.Database), "schema", store.LatestSchemaVersion())
+	if advice, err := st.Advisories(ctx); err != nil {
+		log.Warn("could not check the database's configuration", "err", err)
+	} else {
+		for _, a := range advice {
+			log.Warn(a)
+		}
+	}
 
 	m.auth = auth.NewService(st, auth.Options{Now: m.Now, Logger: log, BcryptCost: m.BcryptCost})
 	seed := auth.Settings{
@@ -277,6 +284,15 @@ func (m *Main) Close() error {
 			go func(a *fiber.App) { defer wg.Done(); _ = a.ShutdownWithTimeout(timeout) }(app)
 		}
 		wg.Wait()
+		// A Close that comes right after start can reach a listener before
+		// its server began serving it: Shutdown finds nothing to stop and
+		// the server then accepts forever. Closing the listeners ends
+		// either way (a server still to start returns at once).
+		for _, ln := range []net.Listener{m.apiLn, m.hbLn} {
+			if ln != nil {
+				_ = ln.Close()
+			}
+		}
 		if m.stop != nil {
 			m.stop()
 		}
