@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/opentc/tc/internal/config"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -64,4 +65,29 @@ func TestBootstrapPromotesAdministrator(t *testing.T) {
 	if me := must[tc.Me](t)(c.Me(bg)); me.User.Role != tc.RoleOwner {
 		t.Fatalf("alice not promoted: %+v", me.User)
 	}
+}
+
+// tcd warns at start about database settings that hurt it (store.Advisories):
+// every advisory the database gives is in tcd's log as a warning. On this
+// project's PostgreSQL (autovacuum off) that is the autovacuum warning.
+func TestStartupWarnsAboutDatabaseSettings(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		st, err := store.Open(bg, e.DSN, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.Advisories(bg)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := testutil.StartTCD(t, e.DSN)
+		log := d.Log.String()
+		for _, a := range want {
+			if !strings.Contains(log, "level=WARN") || !strings.Contains(log, a) {
+				t.Fatalf("tcd's log lacks the warning %q:\n%s", a, log)
+			}
+		}
+		t.Logf("%s: %d advisories", e.Name, len(want))
+	})
 }
