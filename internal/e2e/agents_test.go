@@ -54,7 +54,7 @@ func heartbeatCaptures(t *testing.T, run string) []hbCapture {
 // headers in the order sent, the raw body — replacing only the token of a
 // Bearer/Token Authorization header (the capture server's placeholders can
 // never be well-formed) and the Host.
-func replayHeartbeat(t *testing.T, base string, c hbCapture, token string) (int, string) {
+func replayHeartbeat(t *testing.T, base string, c hbCapture, token string) (status int, body, contentType string) {
 	t.Helper()
 	host := strings.TrimPrefix(base, "http://")
 	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
@@ -87,8 +87,8 @@ func replayHeartbeat(t *testing.T, base string, c hbCapture, token string) (int,
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	b2, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b2), resp.Header.Get("Content-Type")
 }
 
 // wirePayload is what a fixture heartbeat says, for expectations.
@@ -128,9 +128,12 @@ func TestHeartbeatFixtureReplay(t *testing.T) {
 				count := map[string]int64{}
 				var order []string
 				for _, c := range heartbeatCaptures(t, run) {
-					status, body := replayHeartbeat(t, d.HeartbeatURL(), c, agentTok)
+					status, body, ctype := replayHeartbeat(t, d.HeartbeatURL(), c, agentTok)
 					if status != 200 {
 						t.Fatalf("heartbeat %s: %d %s", c.Body, status, body)
+					}
+					if body != `{"status":"ok"}` || ctype != "application/json" {
+						t.Fatalf("heartbeat answered %q (%s), want {\"status\":\"ok\"} as application/json", body, ctype)
 					}
 					var p wirePayload
 					if err := json.Unmarshal([]byte(c.Body), &p); err != nil {
