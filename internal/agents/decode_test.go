@@ -91,7 +91,7 @@ func TestCapLogs(t *testing.T) {
 // or fails with an invalid error — never a panic, never another error kind.
 // The seed corpus is every heartbeat body of the Telegraf fixtures.
 func FuzzDecode(f *testing.F) {
-	files, _ := filepath.Glob("../../../shared/fixtures/telegraf/run*.jsonl")
+	files, _ := filepath.Glob("../../testdata/telegraf/run*.jsonl")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/opentc/tc/internal/store"
 )
 
 // LeaderLockKey is the advisory lock whose holder is the leader.
@@ -93,7 +95,7 @@ func (e *Elector) step(ctx context.Context) {
 		return
 	}
 	var got bool
-	if err := e.conn.QueryRow(qctx, "SELECT pg_try_advisory_lock($1)", int64(LeaderLockKey)).Scan(&got); err != nil {
+	if err := e.conn.QueryRow(qctx, "SELECT pg_try_advisory_lock("+store.AdvisoryKeyPgx+")", int64(LeaderLockKey)).Scan(&got); err != nil {
 		e.drop()
 		return
 	}
@@ -126,7 +128,7 @@ func (e *Elector) Close() {
 	defer e.mu.Unlock()
 	if e.leader.Load() && e.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, _ = e.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", int64(LeaderLockKey))
+		_, _ = e.conn.Exec(ctx, "SELECT pg_advisory_unlock("+store.AdvisoryKeyPgx+")", int64(LeaderLockKey))
 		cancel()
 	}
 	e.leader.Store(false)

@@ -17,7 +17,7 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-const fixtureDir = "../../../shared/fixtures/telegraf"
+const fixtureDir = "../../testdata/telegraf"
 
 // capture is one request of a run*.jsonl file.
 type capture struct {

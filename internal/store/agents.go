@@ -562,7 +562,7 @@ func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoff
 		db := tx.db.WithContext(ctx)
 		if tx.dialect == Postgres {
 			var got bool
-			if err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", schedulerLockKey).Scan(&got).Error; err != nil {
+			if err := db.Raw("SELECT pg_try_advisory_xact_lock("+AdvisoryKeySQL+")", schedulerLockKey).Scan(&got).Error; err != nil {
 				return err
 			}
 			if !got {

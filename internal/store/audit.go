@@ -44,7 +44,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *tc.AuditEntry) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
 		if tx.dialect == Postgres {
-			if err := db.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
+			if err := db.Exec("SELECT pg_advisory_xact_lock("+AdvisoryKeySQL+")", auditLockKey).Error; err != nil {
 				return err
 			}
 		}

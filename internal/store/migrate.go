@@ -64,7 +64,7 @@ func (s *Store) migrateTo(ctx context.Context, version int) ([]int, error) {
 	var applied []int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock("+AdvisoryKeySQL+")", migrationLockKey).Error; err != nil {
 				return fmt.Errorf("take migration lock: %w", err)
 			}
 		}

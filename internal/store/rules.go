@@ -40,7 +40,7 @@ func (s *Store) EnsureDefaultRule(ctx context.Context) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		if tx.dialect == Postgres {
 			// Nodes of a cluster starting together: one creates the rule.
-			if err := tx.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", defaultRuleLockKey).Error; err != nil {
+			if err := tx.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock("+AdvisoryKeySQL+")", defaultRuleLockKey).Error; err != nil {
 				return err
 			}
 		}
