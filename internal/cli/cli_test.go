@@ -36,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "missing required flag", args: []string{"user", "invite", "--username", "bob"}, code: 2, stderrHas: []string{`"email"`, `"role"`}},
 		{name: "invalid role", login: "owner", args: []string{"user", "list", "--role", "king"}, code: 2, stderrHas: []string{`unknown role "king"`}},
 		{name: "not found", login: "owner", args: []string{"user", "get", "nobody"}, code: 3, stderrHas: []string{`error: user "nobody" not found`}},
-		{name: "not logged in", args: []string{"whoami"}, code: 4, stderrHas: []string{"error: missing or invalid credentials", "run tcctl login or set TCCTL_TOKEN"}},
+		{name: "not logged in", args: []string{"whoami"}, code: 4, stderrHas: []string{"error: not logged in to http://127.0.0.1:", "run `tcctl login --url http://127.0.0.1:", "or set TCCTL_TOKEN"}},
 		{name: "forbidden", login: "viewer", args: []string{"user", "list"}, code: 4, stderrHas: []string{"error: users:read required"}},
 		{name: "conflict", login: "owner", args: []string{"user", "delete", "owner", "--yes"}, code: 1, stderrHas: []string{"error: neither the owner"}},
 		{name: "yes required off terminal", login: "owner", args: []string{"user", "delete", "viewer"}, code: 2, stderrHas: []string{"--yes is required when not running on a terminal"}},
@@ -76,7 +76,6 @@ func TestUnauthorizedHintNamesTheCredential(t *testing.T) {
 	tests := []struct {
 		name, envToken, profileToken, want string
 	}{
-		{"none", "", "", "hint: not logged in; run tcctl login or set TCCTL_TOKEN"},
 		{"profile", "", "tc-session_stale", "hint: the saved session has expired or was ended; run tcctl login"},
 		{"env", "tc-apiv1_bad", "", "hint: the token in TCCTL_TOKEN was refused"},
 	}
@@ -84,7 +83,7 @@ func TestUnauthorizedHintNamesTheCredential(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := clitest.NewEnv(t)
 			if tt.profileToken != "" {
-				profile.Save(env.ProfilePath, &profile.Profile{URL: env.Server.URL, Token: tt.profileToken})
+				env.SaveContext(profile.Context{URL: env.Server.URL, Token: tt.profileToken})
 			}
 			t.Setenv("TCCTL_TOKEN", tt.envToken)
 			env.Run("--url", env.Server.URL, "user", "list").Expect(t, 4, nil, []string{tt.want})
@@ -100,6 +99,7 @@ func TestUnreachableServer(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	t.Setenv("TCCTL_TOKEN", "tc-apiv1_x")
 	env.Run("--url", "http://"+addr, "whoami").Expect(t, 1, nil, []string{"error: cannot reach tcd at http://" + addr})
 }
 
@@ -132,7 +132,7 @@ func TestURLPrecedence(t *testing.T) {
 	t.Setenv("TCCTL_TOKEN", tok)
 
 	// profile → other; TCCTL_URL → env.Server: the variable wins.
-	profile.Save(env.ProfilePath, &profile.Profile{URL: other.URL})
+	env.SaveContext(profile.Context{URL: other.URL})
 	t.Setenv("TCCTL_URL", env.Server.URL)
 	env.Run("whoami").Expect(t, 0, []string{"owner"}, nil)
 

@@ -8,6 +8,7 @@ import (
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/config"
 	"github.com/opentc/tc/internal/cli/constant"
+	"github.com/opentc/tc/internal/cli/contexts"
 	"github.com/opentc/tc/internal/cli/group"
 	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/rule"
@@ -21,11 +22,13 @@ const rootLong = `tcctl administers tcd, the Telegraf controller: users and role
 tokens, configurations, agents and settings.
 
 Connection
-  --url or TCCTL_URL selects tcd; otherwise the URL saved by "tcctl login".
-  The credential is TCCTL_TOKEN if set, otherwise the session saved by
-  "tcctl login" in the profile (--config or TCCTL_CONFIG, default
-  $XDG_CONFIG_HOME/tcctl/config.yaml, mode 0600). Tokens and passwords are
-  never accepted as command-line arguments.
+  "tcctl login" saves the URL and the session in a named context of the
+  configuration file (--config or TCCTL_CONFIG, default
+  $XDG_CONFIG_HOME/tcctl/config.yaml, mode 0600); commands use the current
+  context, or --context / TCCTL_CONTEXT (see "tcctl context").
+  --url or TCCTL_URL selects another tcd: its own context's credential is
+  used, never one saved for a different server. TCCTL_TOKEN, if set, is the
+  credential. Tokens and passwords are never accepted as arguments.
 
 Output
   stdout carries data only: tables by default, the API objects with
@@ -35,10 +38,12 @@ Output
 
 Exit codes
   0  success
-  1  error (including a declined confirmation)
-  2  usage error: unknown command, bad flag or argument, invalid -o value
-  3  not found
-  4  authentication (401) or permission (403) error`
+  1  error (including a declined confirmation, an unreachable server, or a
+     server that is not tcd)
+  2  usage error: unknown command, bad flag or argument, invalid -o value,
+     or a value tcd refused naming the flag's field
+  3  not found (for commands naming several objects: any of them)
+  4  authentication (401), permission (403), or no credential for the URL`
 
 // NewCmdRoot builds the tcctl command tree on f. The global flags are bound
 // to f, which the commands read when they run.
@@ -64,14 +69,19 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVar(&f.URLFlag, "url", "", "tcd URL, e.g. http://localhost:8888 (env TCCTL_URL; default: the profile's URL)")
 	pf.VarP(&f.Output, "output", "o", "output format: table, json or yaml")
 	pf.StringVar(&f.CACertFlag, "ca-cert", "", "PEM certificate to trust for an https tcd, e.g. a self-signed one (env TCCTL_CA_CERT; remembered by login)")
-	pf.StringVar(&f.ConfigFlag, "config", "", "profile file (env TCCTL_CONFIG; default $XDG_CONFIG_HOME/tcctl/config.yaml)")
+	pf.StringVar(&f.ConfigFlag, "config", "", "configuration file holding the contexts (env TCCTL_CONFIG; default $XDG_CONFIG_HOME/tcctl/config.yaml)")
+	pf.StringVar(&f.ContextFlag, "context", "", "context to use instead of the current one (env TCCTL_CONTEXT; see tcctl context list)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(cmdutil.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("context", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return contexts.CompleteNames(f), cobra.ShellCompDirectiveNoFileComp
+	})
 
 	root.AddCommand(
 		account.NewCmdSetup(f),
 		account.NewCmdLogin(f),
 		account.NewCmdLogout(f),
 		account.NewCmdWhoami(f),
+		contexts.NewCmdContext(f),
 		user.NewCmdUser(f),
 		config.NewCmdConfig(f),
 		constant.NewCmdConstant(f),

@@ -23,7 +23,7 @@ type run struct {
 func tcctl(t *testing.T, profile, stdin string, env map[string]string, args ...string) run {
 	t.Helper()
 	t.Setenv("TCCTL_CONFIG", profile)
-	for _, k := range []string{"TCCTL_URL", "TCCTL_TOKEN"} {
+	for _, k := range []string{"TCCTL_URL", "TCCTL_TOKEN", "TCCTL_CONTEXT"} {
 		t.Setenv(k, env[k])
 	}
 	ios, in, out, errOut := iostreams.Test()

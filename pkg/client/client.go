@@ -177,18 +177,29 @@ func unwrapNetErr(err error) error {
 func decodeError(resp *http.Response, data []byte) error {
 	e := &tc.Error{}
 	var raw map[string]any
+	envelope := false
 	if json.Unmarshal(data, &raw) == nil {
-		if s, ok := raw["code"].(string); ok {
-			e.Code = s
+		code, okCode := raw["code"].(string)
+		msg, okMsg := raw["message"].(string)
+		envelope = okCode && okMsg && tc.StatusForCode(code) == resp.StatusCode
+		if okCode {
+			e.Code = code
 		}
-		if s, ok := raw["message"].(string); ok {
-			e.Message = s
+		if okMsg {
+			e.Message = msg
 		}
 		for k, v := range raw {
 			if k != "code" && k != "message" {
 				e.Details = setDetail(e.Details, k, v)
 			}
 		}
+	}
+	if resp.StatusCode == http.StatusNotFound && !envelope && resp.Request.Method != http.MethodHead {
+		// Not tcd's "not found": a wrong URL (another service, a proxy
+		// path) must not look like a missing object to a script.
+		return &tc.Error{Code: tc.EUnavailable, Status: resp.StatusCode, Message: fmt.Sprintf(
+			"%s %s answered %s without tcd's error format: is %s the tcd API (default port 8888)?",
+			resp.Request.Method, resp.Request.URL.Path, resp.Status, resp.Request.URL.Scheme+"://"+resp.Request.URL.Host)}
 	}
 	if e.Code == "" {
 		e.Code = tc.CodeForStatus(resp.StatusCode)

@@ -15,10 +15,12 @@ import (
 
 // LoginOptions are the inputs of `tcctl login`.
 type LoginOptions struct {
-	IO          *iostreams.IOStreams
-	Client      func(token string) (*client.Client, error)
-	SaveProfile func(*profile.Profile) error
-	Format      cmdutil.Format
+	IO     *iostreams.IOStreams
+	Client func(token string) (*client.Client, error)
+	// Save stores the credential in the configuration file and returns
+	// the context it went to.
+	Save   func(baseURL, token, username string) (*profile.Context, error)
+	Format cmdutil.Format
 
 	// EnvTokenSet tells that TCCTL_TOKEN is set and will override the
 	// session saved here.
@@ -31,12 +33,22 @@ type LoginOptions struct {
 
 // NewCmdLogin builds `tcctl login`.
 func NewCmdLogin(f *cmdutil.Factory) *cobra.Command {
-	opts := &LoginOptions{IO: f.IOStreams, Client: f.ClientWithToken, SaveProfile: f.SaveProfile}
+	opts := &LoginOptions{IO: f.IOStreams, Client: f.ClientWithToken, Save: func(u, tok, user string) (*profile.Context, error) {
+		c, _, err := f.SaveCredential(cmdutil.SaveLogin, u, tok, user, true)
+		return c, err
+	}}
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Log in to tcd and save the session",
+		Short: "Log in to tcd and save the session in a context",
 		Long: `Log in to tcd with a username and password and save the session token,
-the URL and the username in the profile (mode 0600; never the password).
+the URL and the username in a context of the configuration file (mode 0600;
+never the password), which becomes the current context.
+
+The context updated is the one named by --context, else the one for this URL
+and user, else the current one if it is for this URL, else the only one for
+this URL; otherwise a new one is added, named after the URL's host:port (or
+user@host:port). A saved credential is only ever sent to the URL it was
+issued by; see "tcctl context".
 
 On a terminal the username (if not given) and the password are asked for.
 In scripts pass --username and pipe the password with --password-stdin, or
@@ -46,6 +58,7 @@ tcd before it is saved. Tokens and passwords are never accepted as arguments.
 TCCTL_TOKEN, when set, takes precedence over the saved session.`,
 		Example: `  tcctl login --url http://tcd.example.com:8888
   tcctl login --username alice
+  tcctl login --url http://staging:8888 --context staging
 
   # scripts
   printf '%s\n' "$PASSWORD" | tcctl login --username alice --password-stdin
@@ -83,7 +96,8 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		}
 		return err
 	}
-	if err := opts.SaveProfile(&profile.Profile{URL: c.BaseURL(), Token: token, Username: me.User.Username}); err != nil {
+	saved, err := opts.Save(c.BaseURL(), token, me.User.Username)
+	if err != nil {
 		return err
 	}
 	if opts.EnvTokenSet {
@@ -92,7 +106,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(ios.Out, opts.Format, me)
 	}
-	cmdutil.Successf(ios, "Logged in to %s as %s (%s)", c.BaseURL(), me.User.Username, me.User.Role)
+	cmdutil.Successf(ios, "Logged in to %s as %s (%s); context %s", c.BaseURL(), me.User.Username, me.User.Role, saved.Name)
 	return nil
 }
 

@@ -142,9 +142,7 @@ func TestLoginWithToken(t *testing.T) {
 func TestLoginTightensExistingProfile(t *testing.T) {
 	env := clitest.NewEnv(t)
 	env.Server.AddUser("alice", tc.RoleManager, "alice-password")
-	if err := profile.Save(env.ProfilePath, &profile.Profile{URL: env.Server.URL}); err != nil {
-		t.Fatal(err)
-	}
+	env.SaveContext(profile.Context{URL: env.Server.URL})
 	os.Chmod(env.ProfilePath, 0o644)
 	// The URL comes from the profile now.
 	env.RunWith(clitest.Opts{Stdin: "alice-password\n"}, "login", "--username", "alice", "--password-stdin").Expect(t, 0, nil, nil)

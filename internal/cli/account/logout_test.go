@@ -1,6 +1,8 @@
 package account_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/opentc/tc/internal/cli/clitest"
@@ -17,7 +19,7 @@ func TestLogout(t *testing.T) {
 	if env.Server.SessionValid(tok) {
 		t.Error("session still valid on the server")
 	}
-	if p := env.Profile(); p != (profile.Profile{URL: env.Server.URL}) {
+	if p := env.Profile(); p.URL != env.Server.URL || p.Token != "" {
 		t.Errorf("profile after logout = %+v, want only the URL", p)
 	}
 	if m := env.ProfileMode(); m != 0o600 {
@@ -30,13 +32,15 @@ func TestLogout(t *testing.T) {
 
 func TestLogoutIgnoresUnauthorized(t *testing.T) {
 	env := clitest.NewEnv(t)
-	profile.Save(env.ProfilePath, &profile.Profile{URL: env.Server.URL, Token: "tc-session_gone", Username: "alice"})
+	// The single-login file of earlier tcctl versions is read as a context.
+	os.MkdirAll(filepath.Dir(env.ProfilePath), 0o700)
+	os.WriteFile(env.ProfilePath, []byte("url: "+env.Server.URL+"\ntoken: tc-session_gone\nusername: alice\n"), 0o600)
 	res := env.Run("logout")
 	res.Expect(t, 0, nil, nil)
 	if res.Stderr != "" {
 		t.Errorf("stderr = %q, want nothing off a terminal", res.Stderr)
 	}
-	if p := env.Profile(); p.Token != "" || p.Username != "" {
+	if p := env.Profile(); p.Token != "" || p.URL != env.Server.URL {
 		t.Errorf("profile after logout = %+v", p)
 	}
 	if _, ok := env.Server.LastRequest("POST", "/api/auth/logout"); !ok {
@@ -46,7 +50,7 @@ func TestLogoutIgnoresUnauthorized(t *testing.T) {
 
 func TestLogoutServerDown(t *testing.T) {
 	env := clitest.NewEnv(t)
-	profile.Save(env.ProfilePath, &profile.Profile{URL: "http://127.0.0.1:1", Token: "tc-session_x", Username: "alice"})
+	env.SaveContext(profile.Context{URL: "http://127.0.0.1:1", Token: "tc-session_x", Username: "alice"})
 	env.Run("logout").Expect(t, 1, nil, []string{"saved session was removed", "could not end it"})
 	if p := env.Profile(); p.Token != "" {
 		t.Errorf("token kept: %+v", p)

@@ -14,10 +14,12 @@ import (
 
 // SetupOptions are the inputs of `tcctl setup`.
 type SetupOptions struct {
-	IO          *iostreams.IOStreams
-	Client      func(token string) (*client.Client, error)
-	SaveProfile func(*profile.Profile) error
-	Format      cmdutil.Format
+	IO     *iostreams.IOStreams
+	Client func(token string) (*client.Client, error)
+	// Save stores the owner's session in a context of its own (never
+	// replacing another user's) and makes it current.
+	Save   func(baseURL, token, username string) (*profile.Context, error)
+	Format cmdutil.Format
 
 	Username      string
 	Email         string
@@ -26,12 +28,17 @@ type SetupOptions struct {
 
 // NewCmdSetup builds `tcctl setup`.
 func NewCmdSetup(f *cmdutil.Factory) *cobra.Command {
-	opts := &SetupOptions{IO: f.IOStreams, Client: f.ClientWithToken, SaveProfile: f.SaveProfile}
+	opts := &SetupOptions{IO: f.IOStreams, Client: f.ClientWithToken, Save: func(u, tok, user string) (*profile.Context, error) {
+		c, _, err := f.SaveCredential(cmdutil.SaveNewAccount, u, tok, user, true)
+		return c, err
+	}}
 	cmd := &cobra.Command{
 		Use:   "setup",
 		Short: "Create the owner account of a new tcd and log in",
 		Long: `Create the owner, the first account of a fresh tcd, and save its session
-in the profile so that later commands are authenticated.
+in a context of its own (see "tcctl context"), which becomes the current
+one, so that later commands are authenticated. No other context's
+credential is replaced.
 
 Setup works only while tcd has no owner; afterwards tcd answers with a
 conflict and you log in with "tcctl login" instead.
@@ -95,13 +102,14 @@ func setupRun(ctx context.Context, opts *SetupOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := opts.SaveProfile(&profile.Profile{URL: c.BaseURL(), Token: resp.Token, Username: resp.User.Username}); err != nil {
+	saved, err := opts.Save(c.BaseURL(), resp.Token, resp.User.Username)
+	if err != nil {
 		return fmt.Errorf("owner %s created, but the session could not be saved (log in with tcctl login): %w", resp.User.Username, err)
 	}
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(ios.Out, opts.Format, resp.User)
 	}
-	cmdutil.Successf(ios, "Owner %s created and logged in", resp.User.Username)
+	cmdutil.Successf(ios, "Owner %s created and logged in; context %s", resp.User.Username, saved.Name)
 	return nil
 }
 

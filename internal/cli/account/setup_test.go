@@ -74,7 +74,7 @@ func TestSetup(t *testing.T) {
 			name:      "invalid username is refused before the password is asked",
 			opts:      clitest.Opts{TTY: true},
 			args:      []string{"--username", "x", "--email", "admin@example.com"},
-			code:      1,
+			code:      2,
 			stderrHas: []string{"username must be 3 to 50 characters"},
 		},
 	}

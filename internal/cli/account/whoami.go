@@ -48,7 +48,7 @@ func whoamiRun(ctx context.Context, opts *WhoamiOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, me)
 	}
-	t := cmdutil.NewTable(opts.IO.Out, "USERNAME", "ROLE", "CREDENTIAL", "EMAIL")
+	t := cmdutil.NewTable(opts.IO, "USERNAME", "ROLE", "CREDENTIAL", "EMAIL")
 	t.Row(me.User.Username, string(me.User.Role), me.Credential, me.User.Email)
 	return t.Flush()
 }

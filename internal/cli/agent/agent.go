@@ -4,7 +4,6 @@ package agent
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -68,8 +67,8 @@ func colorStatus(ios *iostreams.IOStreams, s string) string {
 	return s
 }
 
-func printAgentTable(w io.Writer, ios *iostreams.IOStreams, now time.Time, agents ...tc.Agent) error {
-	t := cmdutil.NewTable(w, "ID", "HOSTNAME", "STATUS", "LAST SEEN", "VERSION", "IP", "LABELS")
+func printAgentTable(ios *iostreams.IOStreams, now time.Time, agents ...tc.Agent) error {
+	t := cmdutil.NewTable(ios, "ID", "HOSTNAME", "STATUS", "LAST SEEN", "VERSION", "IP", "LABELS")
 	for _, a := range agents {
 		names := make([]string, len(a.Labels))
 		for i, l := range a.Labels {

@@ -83,7 +83,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "agents", func(items ...tc.Agent) error { return printAgentTable(opts.IO.Out, opts.IO, opts.Now(), items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "agents", func(items ...tc.Agent) error { return printAgentTable(opts.IO, opts.Now(), items...) })
 }
 
 // NewCmdSummary builds `tcctl agent summary`.
@@ -109,9 +109,9 @@ func NewCmdSummary(f *cmdutil.Factory) *cobra.Command {
 			if opts.Format.Structured() {
 				return cmdutil.PrintStructured(opts.IO.Out, opts.Format, s)
 			}
-			w := opts.IO.Out
+			w, ios := opts.IO.Out, opts.IO
 			fmt.Fprintf(w, "Agents: %d\n\n", s.Total)
-			t := cmdutil.NewTable(w, "STATUS", "AGENTS")
+			t := cmdutil.NewTable(ios, "STATUS", "AGENTS")
 			for _, st := range tc.AgentStatuses {
 				t.Row(colorStatus(opts.IO, st), fmt.Sprint(s.Status[st]))
 			}
@@ -119,7 +119,7 @@ func NewCmdSummary(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(w)
-			t = cmdutil.NewTable(w, "VERSION", "AGENTS")
+			t = cmdutil.NewTable(ios, "VERSION", "AGENTS")
 			for _, v := range s.Versions {
 				name := "unknown"
 				if v.Version != nil {
@@ -131,7 +131,7 @@ func NewCmdSummary(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(w)
-			t = cmdutil.NewTable(w, "LAST REPORTED", "AGENTS")
+			t = cmdutil.NewTable(ios, "LAST REPORTED", "AGENTS")
 			for _, b := range []struct{ key, label string }{{"lt5m", "< 5 min"}, {"lt30m", "< 30 min"}, {"lt1h", "< 1 h"}, {"lt12h", "< 12 h"}, {"lt24h", "< 24 h"}, {"older", "older"}} {
 				t.Row(b.label, fmt.Sprint(s.LastReported[b.key]))
 			}

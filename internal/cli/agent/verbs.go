@@ -142,7 +142,7 @@ logs (outputs.heartbeat include = ["logs"]). tcd keeps at most 200 entries
 				fmt.Fprintln(f.IOStreams.ErrOut, "No log entries")
 				return nil
 			}
-			t := cmdutil.NewTable(f.IOStreams.Out, "TIME", "LEVEL", "SOURCE", "MESSAGE")
+			t := cmdutil.NewTable(f.IOStreams, "TIME", "LEVEL", "SOURCE", "MESSAGE")
 			for _, e := range l.Entries {
 				t.Row(cmdutil.Time(e.Time), e.Level, e.Source, e.Message)
 			}
@@ -191,7 +191,7 @@ func NewCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintln(f.IOStreams.ErrOut, "No heartbeats recorded")
 				return nil
 			}
-			t := cmdutil.NewTable(f.IOStreams.Out, "TIME", "ERRORS", "WARNINGS", "METRICS")
+			t := cmdutil.NewTable(f.IOStreams, "TIME", "ERRORS", "WARNINGS", "METRICS")
 			for _, h := range l.Items {
 				t.Row(cmdutil.Time(h.Time), fmt.Sprint(h.Errors), fmt.Sprint(h.Warnings), fmt.Sprint(h.Metrics))
 			}

@@ -66,7 +66,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintln(f.IOStreams.ErrOut, "No audit entries found")
 				return nil
 			}
-			t := cmdutil.NewTable(f.IOStreams.Out, "SEQ", "TIME", "ACTOR", "CREDENTIAL", "ACTION", "TARGET", "OUTCOME", "STATUS", "IP")
+			t := cmdutil.NewTable(f.IOStreams, "SEQ", "TIME", "ACTOR", "CREDENTIAL", "ACTION", "TARGET", "OUTCOME", "STATUS", "IP")
 			for _, e := range l.Items {
 				cred := e.Credential
 				if e.TokenID != "" {

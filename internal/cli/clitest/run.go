@@ -34,7 +34,7 @@ func NewEnv(t *testing.T) *Env {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	for _, k := range []string{"TCCTL_URL", "TCCTL_TOKEN", "TCCTL_CONFIG"} {
+	for _, k := range []string{"TCCTL_URL", "TCCTL_TOKEN", "TCCTL_CONFIG", "TCCTL_CONTEXT", "NO_COLOR"} {
 		t.Setenv(k, "")
 	}
 	return &Env{T: t, Server: NewServer(t), ProfilePath: filepath.Join(home, ".config", "tcctl", "config.yaml")}
@@ -89,28 +89,46 @@ func (e *Env) RunWith(o Opts, args ...string) Result {
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String(), Prompts: prompts}
 }
 
-// LoginAs writes a profile holding a fresh session of username on the fake
-// tcd, as `tcctl login` would, and returns the session token.
+// LoginAs writes a configuration file whose one, current context holds a
+// fresh session of username on the fake tcd, as `tcctl login` would, and
+// returns the session token.
 func (e *Env) LoginAs(username string) string {
 	e.T.Helper()
 	tok := e.Server.Session(username)
-	if err := profile.Save(e.ProfilePath, &profile.Profile{URL: e.Server.URL, Token: tok, Username: username}); err != nil {
+	c := profile.Context{Name: "test", URL: e.Server.URL, Token: tok, Username: username}
+	if err := profile.Save(e.ProfilePath, &profile.File{CurrentContext: c.Name, Contexts: []profile.Context{c}}); err != nil {
 		e.T.Fatal(err)
 	}
 	return tok
 }
 
-// Profile reads the profile tcctl wrote, failing the test if there is none.
-func (e *Env) Profile() profile.Profile {
+// SaveContext writes a configuration file whose one, current context is c
+// (named "test" unless c has a name).
+func (e *Env) SaveContext(c profile.Context) {
+	e.T.Helper()
+	if c.Name == "" {
+		c.Name = "test"
+	}
+	if err := profile.Save(e.ProfilePath, &profile.File{CurrentContext: c.Name, Contexts: []profile.Context{c}}); err != nil {
+		e.T.Fatal(err)
+	}
+}
+
+// Profile reads the configuration file tcctl wrote and returns its current
+// context, failing the test if there is none.
+func (e *Env) Profile() profile.Context {
 	e.T.Helper()
 	if _, err := os.Stat(e.ProfilePath); err != nil {
-		e.T.Fatalf("no profile: %v", err)
+		e.T.Fatalf("no configuration file: %v", err)
 	}
 	p, err := profile.Load(e.ProfilePath)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	return *p
+	if p.Current() == nil {
+		e.T.Fatalf("no current context in %+v", p)
+	}
+	return *p.Current()
 }
 
 // ProfileMode returns the permission bits of the profile file.

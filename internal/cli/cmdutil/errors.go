@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
@@ -34,7 +35,11 @@ func FlagErrorf(format string, args ...any) error {
 // ErrCancel means the user answered no to a confirmation; nothing was done.
 var ErrCancel = errors.New("cancelled")
 
-// ExitCode maps an error to tcctl's exit code.
+// ExitCode maps an error to tcctl's exit code: usage errors (caught here
+// or by tcd: an "invalid" answer naming the request field at fault) exit
+// 2, tcd's "not found" 3, refused credentials or permissions 4, anything
+// else 1. A bad file content (an "invalid" answer pointing at a line, like
+// a TOML error) is not a usage error and exits 1.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -43,18 +48,58 @@ func ExitCode(err error) int {
 	if errors.As(err, &fe) {
 		return ExitUsage
 	}
+	var nc *ErrNoCredential
+	if errors.As(err, &nc) {
+		return ExitAuth
+	}
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
+		return ExitNotFound
+	}
 	var te *tc.Error
 	if !errors.As(err, &te) {
 		return ExitError
 	}
-	switch {
-	case te.Status == http.StatusNotFound || te.Code == tc.ENotFound:
+	switch te.Code {
+	case tc.ENotFound:
 		return ExitNotFound
-	case te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden,
-		te.Code == tc.EUnauthorized || te.Code == tc.EForbidden:
+	case tc.EUnauthorized, tc.EForbidden:
 		return ExitAuth
+	case tc.EInvalid:
+		if te.Details["field"] != nil && te.Details["line"] == nil {
+			return ExitUsage
+		}
 	}
 	return ExitError
+}
+
+// NotFoundError reports that some of the objects a command named do not
+// exist; the command did what it could with the others. It exits with
+// ExitNotFound.
+type NotFoundError struct {
+	// Kind is the noun, e.g. "agent"; Names what was not found.
+	Kind  string
+	Names []string
+}
+
+func (e *NotFoundError) Error() string {
+	kind := e.Kind
+	if len(e.Names) != 1 {
+		kind = Plural(kind)
+	}
+	return fmt.Sprintf("no such %s: %s", kind, strings.Join(e.Names, ", "))
+}
+
+// Plural makes a noun plural the simple English way (agent → agents,
+// config group → config groups, entry → entries).
+func Plural(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		return noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s"):
+		return noun
+	}
+	return noun + "s"
 }
 
 // IsUnauthorized reports whether err is a 401 from tcd.

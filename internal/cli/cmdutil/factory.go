@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,13 +10,16 @@ import (
 	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/cli/profile"
 	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
 )
 
 // Environment variables tcctl reads.
 const (
-	EnvURL    = "TCCTL_URL"
-	EnvToken  = "TCCTL_TOKEN"
-	EnvConfig = "TCCTL_CONFIG"
+	EnvURL     = "TCCTL_URL"
+	EnvToken   = "TCCTL_TOKEN"
+	EnvConfig  = "TCCTL_CONFIG"
+	EnvContext = "TCCTL_CONTEXT"
+	EnvCACert  = "TCCTL_CA_CERT"
 )
 
 // CredentialSource says where the credential of the client came from; the
@@ -29,7 +34,7 @@ const (
 
 // Factory builds what commands need, lazily: nothing is read from disk or
 // the environment until a run function asks for it, so `--help` and usage
-// errors never fail on a broken profile.
+// errors never fail on a broken configuration file.
 type Factory struct {
 	IOStreams *iostreams.IOStreams
 	// Getenv reads the environment (os.Getenv unless replaced).
@@ -38,13 +43,25 @@ type Factory struct {
 	AppVersion string
 
 	// Values of the global flags, bound by the root command.
-	URLFlag    string
-	ConfigFlag string
-	CACertFlag string
-	Output     Format
+	URLFlag     string
+	ConfigFlag  string
+	ContextFlag string
+	CACertFlag  string
+	Output      Format
 
-	profile *profile.Profile
-	client  *client.Client
+	file   *profile.File
+	target *Target
+	client *client.Client
+}
+
+// Target is what a command talks to: the tcd URL, the credential for it and
+// the context both came from.
+type Target struct {
+	URL    string
+	Token  string
+	Source CredentialSource
+	// Context is the context whose credential (or URL) is used, or nil.
+	Context *profile.Context
 }
 
 // New returns a Factory for ios.
@@ -54,8 +71,8 @@ func New(ios *iostreams.IOStreams, appVersion string) *Factory {
 
 func (f *Factory) env(name string) string { return strings.TrimSpace(f.Getenv(name)) }
 
-// ProfilePath is --config, else TCCTL_CONFIG, else the default location.
-func (f *Factory) ProfilePath() (string, error) {
+// ConfigPath is --config, else TCCTL_CONFIG, else the default location.
+func (f *Factory) ConfigPath() (string, error) {
 	if f.ConfigFlag != "" {
 		return f.ConfigFlag, nil
 	}
@@ -65,12 +82,12 @@ func (f *Factory) ProfilePath() (string, error) {
 	return profile.DefaultPath()
 }
 
-// Profile loads the profile file once; a missing file is an empty profile.
-func (f *Factory) Profile() (*profile.Profile, error) {
-	if f.profile != nil {
-		return f.profile, nil
+// Contexts loads the configuration file once; a missing file is empty.
+func (f *Factory) Contexts() (*profile.File, error) {
+	if f.file != nil {
+		return f.file, nil
 	}
-	path, err := f.ProfilePath()
+	path, err := f.ConfigPath()
 	if err != nil {
 		return nil, err
 	}
@@ -78,71 +95,136 @@ func (f *Factory) Profile() (*profile.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.profile = p
+	f.file = p
 	return p, nil
 }
 
-// SaveProfile writes p (mode 0600) and makes it the current profile.
-func (f *Factory) SaveProfile(p *profile.Profile) error {
-	path, err := f.ProfilePath()
+// SaveContexts writes the configuration file (mode 0600).
+func (f *Factory) SaveContexts(p *profile.File) error {
+	path, err := f.ConfigPath()
 	if err != nil {
 		return err
-	}
-	if p.CACert == "" {
-		p.CACert = f.CACert() // remember --ca-cert for the next commands
 	}
 	if err := profile.Save(path, p); err != nil {
 		return err
 	}
-	f.profile = p
+	f.file, f.target, f.client = p, nil, nil
 	return nil
 }
 
-// BaseURL is --url, else TCCTL_URL, else the profile's URL.
+// SelectedContext is --context, else TCCTL_CONTEXT ("" for neither).
+func (f *Factory) SelectedContext() string {
+	if f.ContextFlag != "" {
+		return f.ContextFlag
+	}
+	return f.env(EnvContext)
+}
+
+// Target resolves the URL and the credential:
+//
+//   - the URL is --url, else TCCTL_URL, else the URL of the selected
+//     context (--context / TCCTL_CONTEXT), else of the current context;
+//   - the credential is TCCTL_TOKEN, else the token of the context for that
+//     URL: the selected one, else the current one, else the only one saved
+//     for the URL. A context's token is never sent to another URL.
+func (f *Factory) Target() (*Target, error) {
+	if f.target != nil {
+		return f.target, nil
+	}
+	file, err := f.Contexts()
+	if err != nil {
+		return nil, err
+	}
+	var selected *profile.Context
+	if name := f.SelectedContext(); name != "" {
+		if selected = file.Get(name); selected == nil {
+			return nil, FlagErrorf("no context %q: see tcctl context list", name)
+		}
+	}
+	t := &Target{URL: f.URLFlag}
+	if t.URL == "" {
+		t.URL = f.env(EnvURL)
+	}
+	switch {
+	case t.URL != "":
+	case selected != nil:
+		t.URL = selected.URL
+	case file.Current() != nil:
+		t.URL = file.Current().URL
+	default:
+		return nil, FlagErrorf("no tcd URL configured: pass --url, set %s, or run `tcctl login --url http://HOST:8888` once", EnvURL)
+	}
+	switch {
+	case selected != nil:
+		if !profile.SameURL(selected.URL, t.URL) {
+			return nil, FlagErrorf("context %q belongs to %s, not %s: drop --url/%s or choose another context", selected.Name, selected.URL, t.URL, EnvURL)
+		}
+		t.Context = selected
+	case file.Current() != nil && profile.SameURL(file.Current().URL, t.URL):
+		t.Context = file.Current()
+	default:
+		switch m := file.Match(t.URL); len(m) {
+		case 0:
+		case 1:
+			t.Context = m[0]
+		default:
+			names := make([]string, len(m))
+			for i, c := range m {
+				names[i] = c.Name
+			}
+			return nil, FlagErrorf("%d contexts hold a login for %s (%s): choose one with --context", len(m), t.URL, strings.Join(names, ", "))
+		}
+	}
+	if tok := f.env(EnvToken); tok != "" {
+		t.Token, t.Source = tok, CredentialEnv
+	} else if t.Context != nil && t.Context.Token != "" {
+		t.Token, t.Source = t.Context.Token, CredentialProfile
+	}
+	f.target = t
+	return t, nil
+}
+
+// BaseURL is the URL of the Target.
 func (f *Factory) BaseURL() (string, error) {
-	if f.URLFlag != "" {
-		return f.URLFlag, nil
-	}
-	if u := f.env(EnvURL); u != "" {
-		return u, nil
-	}
-	p, err := f.Profile()
+	t, err := f.Target()
 	if err != nil {
 		return "", err
 	}
-	if p.URL != "" {
-		return p.URL, nil
-	}
-	return "", FlagErrorf("no tcd URL configured: pass --url, set %s, or run `tcctl login --url http://HOST:8888` once", EnvURL)
+	return t.URL, nil
 }
 
-// Credential is TCCTL_TOKEN, else the profile's token, else none.
+// Credential is the credential of the Target and where it came from.
 func (f *Factory) Credential() (string, CredentialSource, error) {
-	if t := f.env(EnvToken); t != "" {
-		return t, CredentialEnv, nil
-	}
-	p, err := f.Profile()
+	t, err := f.Target()
 	if err != nil {
 		return "", CredentialNone, err
 	}
-	if p.Token != "" {
-		return p.Token, CredentialProfile, nil
-	}
-	return "", CredentialNone, nil
+	return t.Token, t.Source, nil
 }
 
-// Client returns the API client for the configured URL and credential,
-// built on first use. Without a credential it still works for public
-// routes; protected ones answer 401 and the caller prints a login hint.
+// ErrNoCredential is returned by Client when tcctl holds no credential for
+// the URL it would talk to; nothing is sent. It exits with ExitAuth.
+type ErrNoCredential struct{ URL string }
+
+func (e *ErrNoCredential) Error() string {
+	return fmt.Sprintf("not logged in to %s: run `tcctl login --url %s` (or set %s)", e.URL, e.URL, EnvToken)
+}
+
+// Client returns the API client for the Target, built on first use. Without
+// a credential for the Target's URL it returns *ErrNoCredential and sends
+// nothing: a credential saved for another server is never used instead.
 func (f *Factory) Client() (*client.Client, error) {
 	if f.client != nil {
 		return f.client, nil
 	}
-	tok, _, err := f.Credential()
+	t, err := f.Target()
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.ClientWithToken(tok)
+	if t.Token == "" {
+		return nil, &ErrNoCredential{URL: t.URL}
+	}
+	c, err := f.NewClient(t.URL, t.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +232,9 @@ func (f *Factory) Client() (*client.Client, error) {
 	return c, nil
 }
 
-// ClientWithToken returns a client for the configured URL that sends token
-// ("" for none) instead of the configured credential: for setup, login and
-// other public routes, and to validate a token before saving it.
+// ClientWithToken returns a client for the Target's URL that sends token
+// ("" for none) instead of the saved credential: for setup, login and other
+// public routes, and to validate a token before saving it.
 func (f *Factory) ClientWithToken(token string) (*client.Client, error) {
 	u, err := f.BaseURL()
 	if err != nil {
@@ -162,24 +244,105 @@ func (f *Factory) ClientWithToken(token string) (*client.Client, error) {
 }
 
 // NewClient returns a client for an explicit URL and token, e.g. to end the
-// session saved in the profile on the server it belongs to.
+// session saved in a context on the server it belongs to.
 func (f *Factory) NewClient(baseURL, token string) (*client.Client, error) {
-	return client.New(baseURL, client.WithToken(token), client.WithUserAgent("tcctl/"+f.AppVersion), client.WithCACert(f.CACert()))
+	c, err := client.New(baseURL, client.WithToken(token), client.WithUserAgent("tcctl/"+f.AppVersion), client.WithCACert(f.caCertFor(baseURL)))
+	if err != nil {
+		var te *tc.Error
+		if errors.As(err, &te) && te.Code == tc.EInvalid {
+			return nil, &FlagError{Err: err}
+		}
+	}
+	return c, err
 }
 
-// CACert is the PEM file to trust for https: --ca-cert, else TCCTL_CA_CERT,
-// else the profile's.
+// CACert is the PEM file to trust for https at the Target's URL:
+// --ca-cert, else TCCTL_CA_CERT, else the one saved with the context.
 func (f *Factory) CACert() string {
+	u, err := f.BaseURL()
+	if err != nil {
+		return f.caCertFor("")
+	}
+	return f.caCertFor(u)
+}
+
+func (f *Factory) caCertFor(baseURL string) string {
 	if f.CACertFlag != "" {
 		return absPath(f.CACertFlag)
 	}
-	if v := f.env("TCCTL_CA_CERT"); v != "" {
+	if v := f.env(EnvCACert); v != "" {
 		return absPath(v)
 	}
-	if p, err := f.Profile(); err == nil && p != nil {
-		return p.CACert
+	if file, err := f.Contexts(); err == nil && baseURL != "" {
+		for _, c := range file.Match(baseURL) {
+			if c.CACert != "" {
+				return c.CACert
+			}
+		}
 	}
 	return ""
+}
+
+// SaveMode says how SaveLogin treats the contexts already saved.
+type SaveMode int
+
+const (
+	// SaveLogin (tcctl login) updates the context for the URL — the one
+	// selected with --context, else the one of the same user, else the
+	// current one if it is for this URL, else the only one for the URL —
+	// or adds one, and makes it current.
+	SaveLogin SaveMode = iota
+	// SaveNewAccount (setup, accept-invite) never replaces another user's
+	// credential: it updates a context only of the same user at the same
+	// URL and otherwise adds one. It makes it current only when no context
+	// is current (makeCurrent forces it).
+	SaveNewAccount
+)
+
+// SaveCredential stores token for username at baseURL as SaveMode says and
+// returns the context it is saved in and whether that is now current.
+func (f *Factory) SaveCredential(mode SaveMode, baseURL, token, username string, makeCurrent bool) (*profile.Context, bool, error) {
+	file, err := f.Contexts()
+	if err != nil {
+		return nil, false, err
+	}
+	var target *profile.Context
+	if name := f.SelectedContext(); name != "" {
+		target = file.Get(name)
+		if target == nil {
+			target = &profile.Context{Name: name}
+		}
+	} else {
+		matches := file.Match(baseURL)
+		for _, c := range matches {
+			if c.Username == username {
+				target = c
+				break
+			}
+		}
+		if target == nil && mode == SaveLogin {
+			if cur := file.Current(); cur != nil && profile.SameURL(cur.URL, baseURL) {
+				target = cur
+			} else if len(matches) == 1 {
+				target = matches[0]
+			}
+		}
+	}
+	c := profile.Context{URL: baseURL, Token: token, Username: username, CACert: f.caCertFor(baseURL)}
+	if target != nil {
+		c.Name = target.Name
+	} else {
+		c.Name = file.NewName(c)
+	}
+	file.Put(c)
+	current := mode == SaveLogin || makeCurrent || file.Current() == nil
+	if current {
+		file.CurrentContext = c.Name
+	}
+	if err := f.SaveContexts(file); err != nil {
+		return nil, false, err
+	}
+	return file.Get(c.Name), current, nil
 }
 
 func absPath(p string) string {

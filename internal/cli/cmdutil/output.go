@@ -94,10 +94,18 @@ func Items[T any](items []T) []T {
 
 // Successf prints a "✓ …" line on stderr, and only when stdout is a
 // terminal: scripts get data and exit codes, people get confirmation.
+// String arguments are made Safe.
 func Successf(ios *iostreams.IOStreams, format string, args ...any) {
 	if ios.IsStdoutTTY() {
-		fmt.Fprintf(ios.ErrOut, "✓ "+format+"\n", args...)
+		fmt.Fprintf(ios.ErrOut, "✓ "+format+"\n", safeArgs(args)...)
 	}
+}
+
+// Notef prints a note on stderr whether or not stdout is a terminal: what a
+// script's author must see too (a truncated list, names not found). String
+// arguments are made Safe.
+func Notef(ios *iostreams.IOStreams, format string, args ...any) {
+	fmt.Fprintf(ios.ErrOut, format+"\n", safeArgs(args)...)
 }
 
 // PrintList prints one page of a list the way every list verb does: the

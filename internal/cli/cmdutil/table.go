@@ -3,38 +3,86 @@ package cmdutil
 import (
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/opentc/tc/internal/cli/iostreams"
 )
 
 // Table prints aligned columns for people: a header row, then one row per
-// item. Cells never contain tabs or line breaks, so rows stay rows.
+// item. Every cell is made Safe (control characters escaped, so a row stays
+// one row and stored text cannot drive the terminal) and empty cells show
+// "-". Column widths are measured on the visible text, so colours (added
+// only when the streams allow them) never shift a column.
 type Table struct {
-	tw *tabwriter.Writer
+	w      io.Writer
+	color  bool
+	rows   [][]string
+	styles map[int]func(cell string) string
 }
 
-// NewTable starts a table on w with the given header.
-func NewTable(w io.Writer, header ...string) *Table {
-	t := &Table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
-	t.Row(header...)
+// NewTable starts a table on ios.Out with the given header.
+func NewTable(ios *iostreams.IOStreams, header ...string) *Table {
+	t := &Table{w: ios.Out, color: ios.ColorEnabled()}
+	t.rows = append(t.rows, append([]string(nil), header...))
 	return t
 }
 
-var cellCleaner = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+// Style colours the cells of column col (not the header): fn returns the
+// SGR sequence for a cell's text ("" for none). It has effect only when
+// colour is enabled (see iostreams.ColorEnabled).
+func (t *Table) Style(col int, fn func(cell string) string) *Table {
+	if t.styles == nil {
+		t.styles = map[int]func(string) string{}
+	}
+	t.styles[col] = fn
+	return t
+}
 
 // Row adds one row.
 func (t *Table) Row(cells ...string) {
+	row := make([]string, len(cells))
 	for i, c := range cells {
-		cells[i] = cellCleaner.Replace(c)
-		if cells[i] == "" {
-			cells[i] = "-"
+		row[i] = Safe(c)
+		if row[i] == "" {
+			row[i] = "-"
 		}
 	}
-	io.WriteString(t.tw, strings.Join(cells, "\t")+"\n")
+	t.rows = append(t.rows, row)
 }
 
 // Flush writes the table.
-func (t *Table) Flush() error { return t.tw.Flush() }
+func (t *Table) Flush() error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], runewidth.StringWidth(c))
+		}
+	}
+	var b strings.Builder
+	for n, r := range t.rows {
+		for i, c := range r {
+			text := c
+			if fn := t.styles[i]; fn != nil && t.color && n > 0 {
+				if sgr := fn(c); sgr != "" {
+					text = sgr + c + "\x1b[0m"
+				}
+			}
+			b.WriteString(text)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	t.rows = t.rows[:0]
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
 
 // Time formats a timestamp for a table cell: RFC 3339 in UTC, "-" if unset.
 func Time(ts time.Time) string {
@@ -42,4 +90,12 @@ func Time(ts time.Time) string {
 		return "-"
 	}
 	return ts.UTC().Format(time.RFC3339)
+}
+
+// TimePtr is Time for an optional timestamp; none is shown when it is nil.
+func TimePtr(ts *time.Time, none string) string {
+	if ts == nil {
+		return none
+	}
+	return Time(*ts)
 }

@@ -85,8 +85,8 @@ type fileError struct {
 func (e *fileError) Error() string { return e.msg }
 func (e *fileError) Unwrap() error { return e.err }
 
-func printConfigTable(w io.Writer, cfgs ...tc.Config) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "VERSION", "LABELS", "ALIASES", "UPDATED")
+func printConfigTable(ios *iostreams.IOStreams, cfgs ...tc.Config) error {
+	t := cmdutil.NewTable(ios, "ID", "NAME", "VERSION", "LABELS", "ALIASES", "UPDATED")
 	for _, c := range cfgs {
 		t.Row(c.ID, c.Name, fmt.Sprint(c.Version), labelNames(c.Labels), strings.Join(c.Aliases, ","), cmdutil.Time(c.UpdatedAt))
 	}

@@ -86,5 +86,5 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 	} else {
 		cmdutil.Successf(opts.IO, "Config %s updated (TOML unchanged, still version %d)", cfg.Name, cfg.Version)
 	}
-	return printConfigTable(opts.IO.Out, cfg)
+	return printConfigTable(opts.IO, cfg)
 }

@@ -54,5 +54,5 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	case opts.Format.Structured():
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cfg)
 	}
-	return printConfigTable(opts.IO.Out, cfg)
+	return printConfigTable(opts.IO, cfg)
 }

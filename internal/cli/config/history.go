@@ -53,7 +53,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cmdutil.Items(vs))
 	}
-	t := cmdutil.NewTable(opts.IO.Out, "VERSION", "CURRENT", "AUTHOR", "CREATED", "NOTE")
+	t := cmdutil.NewTable(opts.IO, "VERSION", "CURRENT", "AUTHOR", "CREATED", "NOTE")
 	for _, v := range vs {
 		cur := ""
 		if v.Current {

@@ -56,5 +56,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "configs", func(items ...tc.Config) error { return printConfigTable(opts.IO.Out, items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "configs", func(items ...tc.Config) error { return printConfigTable(opts.IO, items...) })
 }

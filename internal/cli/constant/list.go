@@ -51,7 +51,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, "No constants found")
 		return nil
 	}
-	t := cmdutil.NewTable(opts.IO.Out, "NAME", "VALUE", "USED BY", "UPDATED")
+	t := cmdutil.NewTable(opts.IO, "NAME", "VALUE", "USED BY", "UPDATED")
 	for _, k := range list {
 		t.Row(k.Name, k.Value, strconv.Itoa(len(k.UsedBy)), cmdutil.Time(k.UpdatedAt))
 	}

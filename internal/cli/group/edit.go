@@ -79,5 +79,5 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, g)
 	}
 	cmdutil.Successf(opts.IO, "Config group %s updated", g.Name)
-	return printGroupTable(opts.IO.Out, g)
+	return printGroupTable(opts.IO, g)
 }

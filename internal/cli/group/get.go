@@ -46,5 +46,5 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, g)
 	}
-	return printGroupTable(opts.IO.Out, g)
+	return printGroupTable(opts.IO, g)
 }

@@ -4,10 +4,10 @@ package group
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
 )
@@ -29,8 +29,8 @@ alias or name; members are config IDs, aliases or names.`,
 	return cmd
 }
 
-func printGroupTable(w io.Writer, gs ...tc.ConfigGroup) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "MEMBERS", "ALIASES", "LABELS", "UPDATED")
+func printGroupTable(ios *iostreams.IOStreams, gs ...tc.ConfigGroup) error {
+	t := cmdutil.NewTable(ios, "ID", "NAME", "MEMBERS", "ALIASES", "LABELS", "UPDATED")
 	for _, g := range gs {
 		names := make([]string, len(g.Labels))
 		for i, l := range g.Labels {

@@ -55,5 +55,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "config groups", func(items ...tc.ConfigGroup) error { return printGroupTable(opts.IO.Out, items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "config groups", func(items ...tc.ConfigGroup) error { return printGroupTable(opts.IO, items...) })
 }

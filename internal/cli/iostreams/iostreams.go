@@ -28,6 +28,10 @@ type IOStreams struct {
 	// terminals. System detects them; tests set them.
 	InTTY, OutTTY, ErrTTY bool
 
+	// Getenv reads the environment for NO_COLOR and TERM (os.Getenv when
+	// nil).
+	Getenv func(string) string
+
 	// ReadPassword writes prompt to ErrOut and reads one line from the
 	// terminal without echoing it. System uses golang.org/x/term; tests
 	// install a fake. Nil means hidden input is not available.
@@ -72,6 +76,17 @@ func (s *IOStreams) SetTerminal(on bool) { s.InTTY, s.OutTTY, s.ErrTTY = on, on,
 // IsStdoutTTY reports whether stdout is a terminal: decorations such as
 // "✓ done" lines and hints are shown only then.
 func (s *IOStreams) IsStdoutTTY() bool { return s.OutTTY }
+
+// ColorEnabled reports whether tcctl may colour its output: only when
+// stdout is a terminal, NO_COLOR is unset or empty (https://no-color.org)
+// and TERM is not "dumb".
+func (s *IOStreams) ColorEnabled() bool {
+	getenv := s.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return s.OutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
 
 // CanPrompt reports whether the user can be asked questions: stdin must be
 // a terminal to answer and stderr a terminal to see the question. stdout

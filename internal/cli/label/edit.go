@@ -66,5 +66,5 @@ func editRun(ctx context.Context, opts *EditOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, l)
 	}
-	return printLabelTable(opts.IO.Out, l)
+	return printLabelTable(opts.IO, l)
 }

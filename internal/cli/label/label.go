@@ -3,9 +3,9 @@
 package label
 
 import (
-	"io"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
 )
@@ -25,8 +25,8 @@ func NewCmdLabel(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func printLabelTable(w io.Writer, ls ...tc.Label) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "COLOR", "DESCRIPTION")
+func printLabelTable(ios *iostreams.IOStreams, ls ...tc.Label) error {
+	t := cmdutil.NewTable(ios, "ID", "NAME", "COLOR", "DESCRIPTION")
 	for _, l := range ls {
 		t.Row(l.ID, l.Name, l.Color, l.Description)
 	}

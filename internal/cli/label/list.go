@@ -53,5 +53,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "labels", func(items ...tc.Label) error { return printLabelTable(opts.IO.Out, items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "labels", func(items ...tc.Label) error { return printLabelTable(opts.IO, items...) })
 }

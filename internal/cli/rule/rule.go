@@ -5,12 +5,12 @@ package rule
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -40,8 +40,8 @@ func seconds(s *int64) string {
 	return (time.Duration(*s) * time.Second).String()
 }
 
-func printRules(w io.Writer, rules ...tc.ReportingRule) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "NOT REPORTING AFTER", "AUTO-DELETE AFTER", "DEFAULT", "AGENTS")
+func printRules(ios *iostreams.IOStreams, rules ...tc.ReportingRule) error {
+	t := cmdutil.NewTable(ios, "ID", "NAME", "NOT REPORTING AFTER", "AUTO-DELETE AFTER", "DEFAULT", "AGENTS")
 	for _, r := range rules {
 		def := ""
 		if r.IsDefault {
@@ -56,7 +56,7 @@ func printOne(f *cmdutil.Factory, r tc.ReportingRule) error {
 	if f.Output.Structured() {
 		return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, r)
 	}
-	return printRules(f.IOStreams.Out, r)
+	return printRules(f.IOStreams, r)
 }
 
 // durationFlag parses 90s, 15m, 2h, 30d or 2w into whole seconds.

@@ -28,7 +28,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			if f.Output.Structured() {
 				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, cmdutil.Items(l.Items))
 			}
-			return printRules(f.IOStreams.Out, l.Items...)
+			return printRules(f.IOStreams, l.Items...)
 		},
 	}
 }

@@ -43,7 +43,7 @@ func print(f *cmdutil.Factory, s tc.Settings) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	t := cmdutil.NewTable(f.IOStreams.Out, "SETTING", "VALUE")
+	t := cmdutil.NewTable(f.IOStreams, "SETTING", "VALUE")
 	for _, k := range keys {
 		t.Row(k, fmt.Sprint(m[k]))
 	}

@@ -127,7 +127,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		_, err := fmt.Fprintln(opts.IO.Out, tok.Raw)
 		return err
 	}
-	if err := printTokenTable(opts.IO.Out, tok.Token); err != nil {
+	if err := printTokenTable(opts.IO, tok.Token); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "\nToken (shown once; store it now):\n")

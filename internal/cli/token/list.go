@@ -62,5 +62,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "tokens", func(items ...tc.Token) error { return printTokenTable(opts.IO.Out, items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "tokens", func(items ...tc.Token) error { return printTokenTable(opts.IO, items...) })
 }

@@ -3,13 +3,13 @@
 package token
 
 import (
-	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -38,8 +38,8 @@ read-only and full-access (of what you hold).`,
 }
 
 // printTokenTable prints tokens as the table shared by the verbs.
-func printTokenTable(w io.Writer, toks ...tc.Token) error {
-	t := cmdutil.NewTable(w, "ID", "DESCRIPTION", "OWNER", "STATE", "SOURCE", "HINT", "PERMISSIONS", "EXPIRES", "LAST USED")
+func printTokenTable(ios *iostreams.IOStreams, toks ...tc.Token) error {
+	t := cmdutil.NewTable(ios, "ID", "DESCRIPTION", "OWNER", "STATE", "SOURCE", "HINT", "PERMISSIONS", "EXPIRES", "LAST USED")
 	for _, k := range toks {
 		owner := k.Username
 		if owner == "" {

@@ -28,7 +28,7 @@ func printOne(opts *IDOptions, t tc.Token) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, t)
 	}
-	return printTokenTable(opts.IO.Out, t)
+	return printTokenTable(opts.IO, t)
 }
 
 // NewCmdGet builds `tcctl token get`.
@@ -137,7 +137,7 @@ revoked.`,
 				return printOne(opts, t)
 			}
 			cmdutil.Successf(opts.IO, "Token %s now belongs to %s (state %s)", t.ID, t.Username, t.State)
-			return printTokenTable(opts.IO.Out, t)
+			return printTokenTable(opts.IO, t)
 		},
 	}
 	return cmd

@@ -14,10 +14,12 @@ import (
 
 // AcceptInviteOptions are the inputs of `tcctl user accept-invite`.
 type AcceptInviteOptions struct {
-	IO          *iostreams.IOStreams
-	Client      func(token string) (*client.Client, error)
-	SaveProfile func(*profile.Profile) error
-	Format      cmdutil.Format
+	IO     *iostreams.IOStreams
+	Client func(token string) (*client.Client, error)
+	// Save stores the new account's session in a context of its own and
+	// reports whether that context is now the current one.
+	Save   func(baseURL, token, username string) (*profile.Context, bool, error)
+	Format cmdutil.Format
 
 	Code          string
 	PasswordStdin bool
@@ -25,13 +27,18 @@ type AcceptInviteOptions struct {
 
 // NewCmdAcceptInvite builds `tcctl user accept-invite`.
 func NewCmdAcceptInvite(f *cmdutil.Factory) *cobra.Command {
-	opts := &AcceptInviteOptions{IO: f.IOStreams, Client: f.ClientWithToken, SaveProfile: f.SaveProfile}
+	opts := &AcceptInviteOptions{IO: f.IOStreams, Client: f.ClientWithToken, Save: func(u, tok, user string) (*profile.Context, bool, error) {
+		return f.SaveCredential(cmdutil.SaveNewAccount, u, tok, user, false)
+	}}
 	cmd := &cobra.Command{
 		Use:   "accept-invite",
 		Short: "Redeem an invite code, choose a password and log in",
 		Long: `Redeem the one-time code from "tcctl user invite": choose a password, and
-the new account is created and logged in (the session is saved in the
-profile, replacing any previous one).
+the new account is created and logged in. Its session is saved in a context
+of its own (named host:port, or user@host:port when that exists), which
+becomes current only if no context is current yet: an inviter's login in the
+same shell stays current and untouched. Use it with --context NAME or
+"tcctl context use NAME".
 
 Usually there is no profile yet, so pass --url (or set TCCTL_URL). On a
 terminal the password is asked for twice without echo; in scripts pipe it
@@ -64,12 +71,20 @@ func acceptInviteRun(ctx context.Context, opts *AcceptInviteOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := opts.SaveProfile(&profile.Profile{URL: c.BaseURL(), Token: resp.Token, Username: resp.User.Username}); err != nil {
+	saved, current, err := opts.Save(c.BaseURL(), resp.Token, resp.User.Username)
+	if err != nil {
 		return fmt.Errorf("account %s created, but the session could not be saved (log in with tcctl login): %w", resp.User.Username, err)
 	}
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, resp.User)
 	}
-	cmdutil.Successf(opts.IO, "Account %s (%s) created and logged in to %s", resp.User.Username, resp.User.Role, c.BaseURL())
+	if current {
+		cmdutil.Successf(opts.IO, "Account %s (%s) created and logged in to %s; context %s", resp.User.Username, resp.User.Role, c.BaseURL(), saved.Name)
+		return nil
+	}
+	// Said whether or not stdout is a terminal: the user must learn where
+	// the session went.
+	fmt.Fprintf(opts.IO.ErrOut, "Account %s (%s) created; its session is saved in context %s (the current context is unchanged): use --context %s or tcctl context use %s\n",
+		cmdutil.Safe(resp.User.Username), resp.User.Role, saved.Name, saved.Name, saved.Name)
 	return nil
 }

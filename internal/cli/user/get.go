@@ -49,5 +49,5 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, u)
 	}
-	return printUserTable(opts.IO.Out, u)
+	return printUserTable(opts.IO, u)
 }

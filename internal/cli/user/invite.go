@@ -78,7 +78,7 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 		object: inv,
 		code:   inv.Code,
 		table: func() error {
-			t := cmdutil.NewTable(opts.IO.Out, "ID", "USERNAME", "EMAIL", "ROLE", "CODE", "EXPIRES")
+			t := cmdutil.NewTable(opts.IO, "ID", "USERNAME", "EMAIL", "ROLE", "CODE", "EXPIRES")
 			t.Row(inv.ID, inv.Username, inv.Email, string(inv.Role), inv.Code, cmdutil.Time(inv.ExpiresAt))
 			return t.Flush()
 		},

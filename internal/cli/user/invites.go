@@ -64,7 +64,7 @@ func invitesRun(ctx context.Context, opts *InvitesOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, "No pending invites")
 		return nil
 	}
-	t := cmdutil.NewTable(opts.IO.Out, "ID", "USERNAME", "EMAIL", "ROLE", "EXPIRES", "CREATED")
+	t := cmdutil.NewTable(opts.IO, "ID", "USERNAME", "EMAIL", "ROLE", "EXPIRES", "CREATED")
 	for _, inv := range list.Items {
 		t.Row(inv.ID, inv.Username, inv.Email, string(inv.Role), cmdutil.Time(inv.ExpiresAt), cmdutil.Time(inv.CreatedAt))
 	}

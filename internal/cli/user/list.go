@@ -71,5 +71,5 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return cmdutil.PrintList(opts.IO, opts.Format, list, "users", func(items ...tc.User) error { return printUserTable(opts.IO.Out, items...) })
+	return cmdutil.PrintList(opts.IO, opts.Format, list, "users", func(items ...tc.User) error { return printUserTable(opts.IO, items...) })
 }

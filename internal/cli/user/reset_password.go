@@ -64,7 +64,7 @@ func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
 		object: r,
 		code:   r.Code,
 		table: func() error {
-			t := cmdutil.NewTable(opts.IO.Out, "USER", "CODE", "EXPIRES")
+			t := cmdutil.NewTable(opts.IO, "USER", "CODE", "EXPIRES")
 			t.Row(opts.User, r.Code, cmdutil.Time(r.ExpiresAt))
 			return t.Flush()
 		},

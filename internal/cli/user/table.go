@@ -1,16 +1,16 @@
 package user
 
 import (
-	"io"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/pkg/tc"
 )
 
 // printUserTable prints users as the table shared by list, get and the
 // commands that change a user.
-func printUserTable(w io.Writer, users ...tc.User) error {
-	t := cmdutil.NewTable(w, "ID", "USERNAME", "EMAIL", "ROLE", "STATUS", "CREATED")
+func printUserTable(ios *iostreams.IOStreams, users ...tc.User) error {
+	t := cmdutil.NewTable(ios, "ID", "USERNAME", "EMAIL", "ROLE", "STATUS", "CREATED")
 	for _, u := range users {
 		t.Row(u.ID, u.Username, u.Email, string(u.Role), status(u), cmdutil.Time(u.CreatedAt))
 	}
