@@ -93,7 +93,9 @@ func TestTcctlCredentialOnlyToItsServer(t *testing.T) {
 	}
 }
 
-func hostPort(u string) string { return strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://") }
+func hostPort(u string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+}
 
 // Contexts: two servers, each with its own login; --url picks the context
 // saved for that URL, --context and `context use` switch, `context list`
