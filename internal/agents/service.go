@@ -161,6 +161,11 @@ func (s *Service) ResolveFilter(ctx context.Context, f Filter) (Filter, error) {
 	if f.Status != "" && !tc.ValidAgentStatus(f.Status) {
 		return f, tc.Errorf(tc.EInvalid, "unknown status %q: use one of %s", f.Status, strings.Join(tc.AgentStatuses, ", ")).With("field", "status")
 	}
+	for _, st := range f.Statuses {
+		if !tc.ValidAgentStatus(st) {
+			return f, tc.Errorf(tc.EInvalid, "unknown status %q: use one of %s", st, strings.Join(tc.AgentStatuses, ", ")).With("field", "status")
+		}
+	}
 	if f.LabelID != "" {
 		id, err := s.st.LabelRef(ctx, f.LabelID)
 		if err != nil {
@@ -168,6 +173,15 @@ func (s *Service) ResolveFilter(ctx context.Context, f Filter) (Filter, error) {
 		}
 		f.LabelID = id
 	}
+	ids := make([]string, len(f.LabelIDs))
+	for i, ref := range f.LabelIDs {
+		id, err := s.st.LabelRef(ctx, ref)
+		if err != nil {
+			return f, tc.Errorf(tc.EInvalid, "unknown label %q", ref).With("field", "label")
+		}
+		ids[i] = id
+	}
+	f.LabelIDs = ids
 	if f.ConfigID != "" && s.resolver != nil {
 		if id, ok := s.resolver.ResolveConfig(ctx, f.ConfigID); ok {
 			f.ConfigID = id
@@ -233,13 +247,38 @@ func checkIDs(ids []string) error {
 	return nil
 }
 
-// Delete deletes agents (their next heartbeat creates them again).
+// notFound returns the ids that name no agent, in the order given.
+func (s *Service) notFound(ctx context.Context, ids []string) ([]string, error) {
+	existing, err := s.st.ExistingAgentIDs(ctx, ids)
+	if err != nil || len(existing) == len(ids) {
+		return nil, err
+	}
+	have := make(map[string]bool, len(existing))
+	for _, id := range existing {
+		have[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !have[id] {
+			out = append(out, id)
+			have[id] = true // each once
+		}
+	}
+	return out, nil
+}
+
+// Delete deletes agents (their next heartbeat creates them again) and
+// names the IDs that were no agent.
 func (s *Service) Delete(ctx context.Context, ids []string) (tc.BulkResult, error) {
 	if err := checkIDs(ids); err != nil {
 		return tc.BulkResult{}, err
 	}
+	missing, err := s.notFound(ctx, ids)
+	if err != nil {
+		return tc.BulkResult{}, err
+	}
 	n, err := s.st.DeleteAgents(ctx, ids)
-	return tc.BulkResult{Changed: int(n)}, err
+	return tc.BulkResult{Changed: int(n), NotFound: missing}, err
 }
 
 // DeleteOne deletes one agent; 404 if it does not exist.
@@ -263,8 +302,12 @@ func (s *Service) SetRule(ctx context.Context, ids []string, ruleRef string) (tc
 	if err != nil {
 		return tc.BulkResult{}, err
 	}
+	missing, err := s.notFound(ctx, ids)
+	if err != nil {
+		return tc.BulkResult{}, err
+	}
 	n, err := s.st.SetAgentsRule(ctx, ids, r.ID)
-	return tc.BulkResult{Changed: int(n)}, err
+	return tc.BulkResult{Changed: int(n), NotFound: missing}, err
 }
 
 // SetRuleOne assigns a rule to one agent; 404 if it does not exist.
@@ -294,16 +337,20 @@ func (s *Service) Labels(ctx context.Context, ids, labelIDs []string, assign boo
 		}
 		resolved[i] = id
 	}
+	missing, err := s.notFound(ctx, ids)
+	if err != nil {
+		return tc.BulkResult{}, err
+	}
 	if !assign {
 		n, err := s.st.RemoveAgentLabels(ctx, ids, resolved)
-		return tc.BulkResult{Changed: n}, err
+		return tc.BulkResult{Changed: n, NotFound: missing}, err
 	}
 	existing, err := s.st.ExistingAgentIDs(ctx, ids)
 	if err != nil {
 		return tc.BulkResult{}, err
 	}
 	n, err := s.st.AssignAgentLabels(ctx, existing, resolved)
-	return tc.BulkResult{Changed: n}, err
+	return tc.BulkResult{Changed: n, NotFound: missing}, err
 }
 
 // LabelOne assigns or removes one label on one agent (404s for either).

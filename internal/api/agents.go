@@ -27,7 +27,7 @@ func (a *AgentsAPI) Routes() []Route {
 	rr, rw := tc.Perm(tc.ResReportingRules, tc.ActRead), tc.Perm(tc.ResReportingRules, tc.ActWrite)
 	g, h, r := GroupAgents, GroupHeartbeat, GroupReportingRules
 	return []Route{
-		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status, label, search, config, reportingRule; sort, order; paging)", Handler: a.list},
+		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status (several: any), label (repeated: all), search, config, reportingRule; sort, order; paging)", Handler: a.list},
 		{Method: "GET", Path: "/api/agents/summary", Group: g, Perm: ar, Summary: "Fleet summary: totals by status and version, last-reported buckets", Handler: a.summary},
 		{Method: "POST", Path: "/api/agents/bulk/delete", Group: g, Perm: aw, Summary: "Delete agents", Handler: a.bulkDelete},
 		{Method: "PUT", Path: "/api/agents/bulk/reporting-rule", Group: g, Perm: aw, Summary: "Assign a reporting rule to agents", Handler: a.bulkRule},
@@ -55,8 +55,8 @@ func agentFilter(c *fiber.Ctx) (agents.Filter, error) {
 	if err != nil {
 		return agents.Filter{}, err
 	}
-	f := agents.Filter{Page: p, Status: c.Query("status"), LabelID: c.Query("label"), Search: c.Query("search"),
-		ConfigID: c.Query("config"), ReportingRule: c.Query("reportingRule"), Sort: c.Query("sort", "id")}
+	f := agents.Filter{Page: p, Search: c.Query("search"), ConfigID: c.Query("config"), ReportingRule: c.Query("reportingRule"), Sort: c.Query("sort", "id"),
+		Statuses: splitMulti(c, "status"), LabelIDs: queryMulti(c, "label")}
 	if !contains(store.AgentSortKeys(), f.Sort) {
 		return f, tc.Errorf(tc.EInvalid, "unknown sort %q: use one of %s", f.Sort, strings.Join(store.AgentSortKeys(), ", ")).With("field", "sort")
 	}
@@ -68,6 +68,31 @@ func agentFilter(c *fiber.Ctx) (agents.Filter, error) {
 		return f, tc.Errorf(tc.EInvalid, "order must be asc or desc (got %q)", o).With("field", "order")
 	}
 	return f, nil
+}
+
+// queryMulti returns every non-empty value of a repeated query parameter.
+func queryMulti(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Context().QueryArgs().PeekMulti(name) {
+		if s := strings.TrimSpace(string(v)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// splitMulti is queryMulti with comma-separated values split as well
+// (status=ok,warn&status=fail).
+func splitMulti(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range queryMulti(c, name) {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

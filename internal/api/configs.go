@@ -106,7 +106,7 @@ func configFilter(c *fiber.Ctx) (configs.ConfigFilter, error) {
 	if err != nil {
 		return configs.ConfigFilter{}, err
 	}
-	f := configs.ConfigFilter{Search: c.Query("search"), Label: c.Query("label"), Name: c.Query("name"), Sort: c.Query("sort"), Page: p}
+	f := configs.ConfigFilter{Search: c.Query("search"), Labels: queryMulti(c, "label"), Name: c.Query("name"), Sort: c.Query("sort"), Page: p}
 	switch c.Query("order") {
 	case "", "asc":
 	case "desc":

@@ -43,6 +43,10 @@ type Deps struct {
 	// Features add route sets of their own (configs, agents, …), each
 	// defined in this package in a file of its own.
 	Features []Feature
+	// HeartbeatPort, if set, returns the heartbeat listener's port: GET
+	// /api/settings/public derives the heartbeat URL from it and the
+	// request's host while the heartbeatUrl setting is empty.
+	HeartbeatPort func() int
 }
 
 // Feature is a set of routes backed by a service of its own. Its routes go

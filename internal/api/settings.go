@@ -1,6 +1,10 @@
 package api
 
 import (
+	"net"
+	"strconv"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opentc/tc/pkg/tc"
@@ -38,6 +42,16 @@ func (s *Server) publicURLs(c *fiber.Ctx) error {
 	out, err := s.auth.PublicURLs(principal(c))
 	if err != nil {
 		return err
+	}
+	if out.HeartbeatURL == "" && s.deps.HeartbeatPort != nil {
+		// Unset: the host the caller reached tcd by, on the heartbeat port.
+		host := c.Hostname()
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if host != "" {
+			out.HeartbeatURL = c.Protocol() + "://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(s.deps.HeartbeatPort()))
+		}
 	}
 	return c.JSON(out)
 }

@@ -92,13 +92,14 @@ func reportError(ctx context.Context, f *cmdutil.Factory, cmd *cobra.Command, er
 		fmt.Fprintln(w, "error: interrupted")
 		return cmdutil.ExitError
 	case errors.As(err, &flagErr) || !started:
-		fmt.Fprintf(w, "error: %s\n", err)
+		fmt.Fprintf(w, "error: %s\n", cmdutil.SafeText(err.Error()))
 		if cmd != nil {
 			fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}
 		return cmdutil.ExitUsage
 	}
-	fmt.Fprintf(w, "error: %s\n", err)
+	// Messages may quote what tcd (or whatever answered) sent: escaped.
+	fmt.Fprintf(w, "error: %s\n", cmdutil.SafeText(err.Error()))
 	if cmdutil.IsUnauthorized(err) && cmdutil.WantsLoginHint(cmd) {
 		fmt.Fprintln(w, loginHint(f))
 	}

@@ -34,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "missing argument", args: []string{"user", "get"}, code: 2, stderrHas: []string{"missing argument", "<id|username>"}},
 		{name: "too many arguments", args: []string{"user", "get", "a", "b"}, code: 2, stderrHas: []string{"too many arguments"}},
 		{name: "missing required flag", args: []string{"user", "invite", "--username", "bob"}, code: 2, stderrHas: []string{`"email"`, `"role"`}},
-		{name: "invalid role", login: "owner", args: []string{"user", "list", "--role", "king"}, code: 2, stderrHas: []string{`unknown role "king"`}},
+		{name: "invalid role", login: "owner", args: []string{"user", "list", "--role", "king"}, code: 2, stderrHas: []string{`--role "king": use one of owner, administrator, manager, viewer`}},
 		{name: "not found", login: "owner", args: []string{"user", "get", "nobody"}, code: 3, stderrHas: []string{`error: user "nobody" not found`}},
 		{name: "not logged in", args: []string{"whoami"}, code: 4, stderrHas: []string{"error: not logged in to http://127.0.0.1:", "run `tcctl login --url http://127.0.0.1:", "or set TCCTL_TOKEN"}},
 		{name: "forbidden", login: "viewer", args: []string{"user", "list"}, code: 4, stderrHas: []string{"error: users:read required"}},

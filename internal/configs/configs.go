@@ -14,7 +14,9 @@ import (
 // ConfigFilter narrows ListConfigs (Sort: name, createdAt or updatedAt).
 type ConfigFilter struct {
 	Search, Label, Name, Sort string
-	Desc                      bool
+	// Labels: every one of them (with Label).
+	Labels []string
+	Desc   bool
 	tc.Page
 }
 
@@ -25,7 +27,7 @@ func storeFilter(f ConfigFilter) (store.ConfigFilter, error) {
 	if !ok {
 		return store.ConfigFilter{}, tc.Errorf(tc.EInvalid, "sort must be name, createdAt or updatedAt (got %q)", f.Sort).With("field", "sort")
 	}
-	return store.ConfigFilter{Search: f.Search, Label: f.Label, Name: f.Name, Sort: col, Desc: f.Desc, Page: f.Page}, nil
+	return store.ConfigFilter{Search: f.Search, Label: f.Label, Labels: f.Labels, Name: f.Name, Sort: col, Desc: f.Desc, Page: f.Page}, nil
 }
 
 // checkTOML validates a template; errors are EInvalid with line and column.

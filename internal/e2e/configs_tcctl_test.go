@@ -75,10 +75,19 @@ func TestTcctlConfigPushFlow(t *testing.T) {
 		if out := run(0, "config", "render", "web", "--param", "agent_id=web-01").stdout; !strings.Contains(out, `instance_id = "web-01"`) {
 			t.Fatalf("render: %s", out)
 		}
+		// Issue 18 findings 1 and 8: the token variable on the command line,
+		// and the heartbeat URL — tcd's heartbeat port on the API's host
+		// while the heartbeatUrl setting is empty, the setting once set.
 		use := run(0, "config", "use", "web", "--param", "agent_id=web-01").stdout
-		wantUse := `telegraf --config "` + d.URL + "/api/configs/" + cfg.ID + `/toml?agent_id=web-01" --config-url-watch-interval 30s` + "\n"
+		wantUse := `TELEGRAF_CONTROLLER_TOKEN=<token> telegraf --config "` + d.URL + "/api/configs/" + cfg.ID + `/toml?agent_id=web-01" --config-url-watch-interval 30s` + "\n" +
+			"# heartbeats ([[outputs.heartbeat]] url): " + d.HeartbeatURL() + "/agents/heartbeat\n"
 		if use != wantUse {
 			t.Fatalf("use:\n%s\nwant:\n%s", use, wantUse)
+		}
+		run(0, "settings", "set", "heartbeatUrl=https://hb.example.com:8443")
+		if use := run(0, "config", "use", "web", "-p", "agent_id=a", "-o", "json").stdout; !strings.Contains(use, `"heartbeatUrl": "https://hb.example.com:8443/agents/heartbeat"`) ||
+			!strings.Contains(use, `"env": [`) {
+			t.Fatalf("use -o json with the heartbeatUrl setting: %s", use)
 		}
 		if use := run(0, "config", "use", "web").stdout; !strings.Contains(use, "agent_id=<agent_id>") {
 			t.Fatalf("use without the required parameter: %s", use)

@@ -146,7 +146,8 @@ func TestTcctlTokenVerbs(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &created) != nil || created.Raw != pre || created.ExpiresAt == nil {
 		t.Fatalf("create with --raw-token-stdin: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	if r = tcctl(t, profile, "", env, "token", "create", "--description", "bad", "--permission", "users:admin"); r.code != 1 || !strings.Contains(r.stderr, "unknown permission") {
+	// A value tcd refuses naming the field is a usage error (exit 2).
+	if r = tcctl(t, profile, "", env, "token", "create", "--description", "bad", "--permission", "users:admin"); r.code != 2 || !strings.Contains(r.stderr, "unknown permission") {
 		t.Fatalf("bad permission: %d %s", r.code, r.stderr)
 	}
 	if r = tcctl(t, profile, "", env, "token", "create", "--description", "x"); r.code != 2 {

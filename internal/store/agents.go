@@ -284,8 +284,12 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 
 // AgentFilter narrows ListAgents.
 type AgentFilter struct {
-	Status        string
-	LabelID       string
+	Status  string
+	LabelID string
+	// Statuses: any of them; LabelIDs: every one of them (with Status and
+	// LabelID, which predate them).
+	Statuses      []string
+	LabelIDs      []string
 	Search        string
 	ConfigID      string
 	ReportingRule string
@@ -331,8 +335,14 @@ func (s *Store) agentQuery(ctx context.Context, f AgentFilter, nowMs int64) *gor
 	if f.Status != "" {
 		q = q.Where("("+statusExpr+") = ?", nowMs, f.Status)
 	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("("+statusExpr+") IN ?", nowMs, f.Statuses)
+	}
 	if f.LabelID != "" {
 		q = q.Where("agents.id IN (SELECT agent_id FROM agent_labels WHERE label_id = ?)", f.LabelID)
+	}
+	for _, l := range f.LabelIDs {
+		q = q.Where("agents.id IN (SELECT agent_id FROM agent_labels WHERE label_id = ?)", l)
 	}
 	if f.Search != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Search)) + "%"

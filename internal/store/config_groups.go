@@ -71,8 +71,10 @@ func (s *Store) ListGroups(ctx context.Context, f ConfigFilter) ([]GroupRow, int
 		like := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
 		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE '\\' OR id IN (SELECT m.group_id FROM config_group_members m JOIN configs c ON c.id = m.config_id WHERE LOWER(c.name) LIKE ? ESCAPE '\\'))", like, like, like)
 	}
-	if f.Label != "" {
-		q = q.Where("id IN (SELECT gl.group_id FROM config_group_labels gl JOIN labels l ON l.id = gl.label_id WHERE l.id = ? OR l.name = ?)", f.Label, f.Label)
+	for _, l := range append(f.Labels, f.Label) {
+		if l != "" {
+			q = q.Where("id IN (SELECT gl.group_id FROM config_group_labels gl JOIN labels l ON l.id = gl.label_id WHERE l.id = ? OR l.name = ?)", l, l)
+		}
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

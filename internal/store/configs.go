@@ -92,6 +92,8 @@ func (s *Store) DeleteConfig(ctx context.Context, id string) error {
 type ConfigFilter struct {
 	Search string // name or description contains, case-insensitive
 	Label  string // label ID or name
+	// Labels are label IDs or names; a config must carry every one.
+	Labels []string
 	Name   string // exact name
 	// Sort is a column: name, created_at or updated_at (default name).
 	Sort string
@@ -109,8 +111,10 @@ func (s *Store) ListConfigs(ctx context.Context, f ConfigFilter) ([]ConfigRow, i
 		like := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
 		q = q.Where("(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE '\\')", like, like)
 	}
-	if f.Label != "" {
-		q = q.Where("id IN (SELECT cl.config_id FROM config_labels cl JOIN labels l ON l.id = cl.label_id WHERE l.id = ? OR l.name = ?)", f.Label, f.Label)
+	for _, l := range append(f.Labels, f.Label) {
+		if l != "" {
+			q = q.Where("id IN (SELECT cl.config_id FROM config_labels cl JOIN labels l ON l.id = cl.label_id WHERE l.id = ? OR l.name = ?)", l, l)
+		}
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

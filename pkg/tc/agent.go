@@ -143,7 +143,9 @@ type AgentRuleRequest struct {
 	RuleID string   `json:"ruleId"`
 }
 
-// BulkResult reports how many objects a bulk operation changed.
+// BulkResult reports how many objects a bulk operation changed and which
+// of the IDs it was given do not exist (omitted when all do).
 type BulkResult struct {
-	Changed int `json:"changed"`
+	Changed  int      `json:"changed"`
+	NotFound []string `json:"notFound,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
@@ -33,6 +34,15 @@ only with --transfer; agents using it get the new target at their next
 reload.`,
 		Example: "  tcctl alias add web-prod web\n  tcctl alias add web-prod fleet --group --transfer",
 		Args:    cmdutil.ExactArgs(2),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			switch len(args) {
+			case 0:
+				return resource.Aliases.Complete(f)(cmd, args, toComplete)
+			case 1:
+				return resource.CompleteTargets(f)(cmd, args, toComplete)
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format, opts.Alias, opts.Target = f.Output, args[0], args[1]
 			return addRun(cmd.Context(), opts)
@@ -50,13 +60,13 @@ func addRun(ctx context.Context, opts *AddOptions) error {
 	}
 	req := tc.AliasRequest{Transfer: opts.Transfer}
 	if !opts.Group {
-		cfg, err := c.FindConfig(ctx, opts.Target)
+		cfg, err := resource.Configs.Find(ctx, c, opts.Target)
 		if err != nil {
 			return err
 		}
 		req.ConfigID = cfg.ID
 	} else {
-		g, err := c.FindGroup(ctx, opts.Target)
+		g, err := resource.Groups.Find(ctx, c, opts.Target)
 		if err != nil {
 			return err
 		}

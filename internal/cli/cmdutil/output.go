@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/opentc/tc/internal/cli/iostreams"
-	"github.com/opentc/tc/pkg/tc"
 	"gopkg.in/yaml.v3"
 )
 
@@ -106,24 +105,4 @@ func Successf(ios *iostreams.IOStreams, format string, args ...any) {
 // arguments are made Safe.
 func Notef(ios *iostreams.IOStreams, format string, args ...any) {
 	fmt.Fprintf(ios.ErrOut, format+"\n", safeArgs(args)...)
-}
-
-// PrintList prints one page of a list the way every list verb does: the
-// items with -o json|yaml ([] when empty); otherwise "No <noun> found" on
-// stderr, or the table and, on a terminal, a hint when more pages exist.
-func PrintList[T any](ios *iostreams.IOStreams, f Format, list tc.List[T], noun string, table func(items ...T) error) error {
-	if f.Structured() {
-		return PrintStructured(ios.Out, f, Items(list.Items))
-	}
-	if len(list.Items) == 0 {
-		fmt.Fprintf(ios.ErrOut, "No %s found\n", noun)
-		return nil
-	}
-	if err := table(list.Items...); err != nil {
-		return err
-	}
-	if shown := list.Offset + len(list.Items); ios.IsStdoutTTY() && list.Total > shown {
-		fmt.Fprintf(ios.ErrOut, "Showing %d–%d of %d %s; use --offset %d for more\n", list.Offset+1, shown, list.Total, noun, shown)
-	}
-	return nil
 }

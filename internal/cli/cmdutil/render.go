@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"context"
-	"io"
 	"net/url"
 
 	"github.com/spf13/cobra"
@@ -14,6 +13,7 @@ import (
 // object (a config or a config group) with --param values applied.
 type RenderSpec struct {
 	Use, Short, Long, Example string
+	Complete                  cobra.CompletionFunc
 	Render                    func(ctx context.Context, c *client.Client, arg string, q url.Values) (client.Rendered, error)
 }
 
@@ -22,7 +22,8 @@ func NewRenderCmd(f *Factory, spec RenderSpec) *cobra.Command {
 	var params []string
 	cmd := &cobra.Command{
 		Use: spec.Use, Short: spec.Short, Long: spec.Long, Example: spec.Example,
-		Args: ExactArgs(1),
+		Args:              ExactArgs(1),
+		ValidArgsFunction: spec.Complete,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q, err := ParseParams(params)
 			if err != nil {
@@ -36,8 +37,7 @@ func NewRenderCmd(f *Factory, spec RenderSpec) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(f.IOStreams.Out, r.Body)
-			return err
+			return WriteText(f.IOStreams, r.Body)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "parameter name=value (repeatable)")

@@ -2,8 +2,11 @@ package cmdutil
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/opentc/tc/internal/cli/iostreams"
 )
 
 // Safe returns s fit to print on a terminal as one line: every control
@@ -96,4 +99,35 @@ func safeArgs(args []any) []any {
 		}
 	}
 	return out
+}
+
+// PrintFields prints a key-value view ("Name:   web") on stdout, keys
+// aligned, values made Safe and empty ones shown as "-".
+func PrintFields(ios *iostreams.IOStreams, fields [][2]string) error {
+	width := 0
+	for _, kv := range fields {
+		width = max(width, len(kv[0]))
+	}
+	var b strings.Builder
+	for _, kv := range fields {
+		v := Safe(kv[1])
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(&b, "%-*s  %s\n", width+1, kv[0]+":", v)
+	}
+	_, err := io.WriteString(ios.Out, b.String())
+	return err
+}
+
+// WriteText writes a document (TOML, a diff) to stdout: exactly as it is
+// when stdout is not a terminal (a file or a pipe gets the bytes tcd
+// sent), with control characters other than line feeds and tabs escaped
+// when it is (see SafeText).
+func WriteText(ios *iostreams.IOStreams, s string) error {
+	if ios.IsStdoutTTY() {
+		s = SafeText(s)
+	}
+	_, err := io.WriteString(ios.Out, s)
+	return err
 }

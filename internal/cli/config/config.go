@@ -3,20 +3,25 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
+	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdConfig builds the `tcctl config` noun and its verbs.
 func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
+	r := resource.Configs
 	cmd := &cobra.Command{
 		Use:   "config <command>",
 		Short: "Manage Telegraf configurations, their versions and rendering",
@@ -37,11 +42,78 @@ are left for Telegraf.
   tcctl config use web --param agent_id=web-01`,
 		RunE: cmdutil.GroupRunE,
 	}
+	var file string
+	var force bool
+	readFile := func(cmd *cobra.Command, body map[string]any) error {
+		if file == "" {
+			if cmd.Name() == "create" {
+				return cmdutil.FlagErrorf("-f/--file is required (a TOML file, or - for stdin)")
+			}
+			return nil
+		}
+		toml, err := readTOML(f.IOStreams, file)
+		if err != nil {
+			return err
+		}
+		body["toml"] = toml
+		return nil
+	}
+	fileFlag := func(cmd *cobra.Command) {
+		cmd.Flags().StringVarP(&file, "file", "f", "", "TOML file (- for stdin)")
+	}
+	wrap := func(err error) error { return tomlError(file, err) }
 	cmd.AddCommand(
-		NewCmdList(f), NewCmdGet(f), NewCmdCreate(f), NewCmdPush(f), NewCmdEdit(f), NewCmdDelete(f),
+		resource.NewListCmd(f, r, resource.Help{Short: "List configurations",
+			Long:    "List configurations, optionally searched (name and description) and filtered by labels (all must match).",
+			Example: "  tcctl config list\n  tcctl config list --label production --sort updatedAt --desc -o json"}),
+		NewCmdGet(f),
+		resource.NewCreateCmd(f, r, resource.WriteSpec{Fields: createFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, Done: "Config %s created (version 1)",
+			Help: resource.Help{Short: "Create a configuration from a TOML file",
+				Long: `Create a configuration (version 1) from a TOML file, or stdin with -f -.
+The TOML is validated; an error names the line and column and nothing is
+stored. Fails if the name is taken — use "tcctl config push" to create or
+update by name. --id keeps a given ID (e.g. the one a config had in
+Telegraf Controller, so agents' URLs keep working). Prints the new ID.`,
+				Example: "  tcctl config create --name web -f web.toml --label production\n  cat web.toml | tcctl config create --name web -f -"}}),
+		NewCmdPush(f),
+		resource.NewEditCmd(f, r, resource.WriteSpec{Fields: editFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, Done: "Config %s updated",
+			Help: resource.Help{Short: "Change a configuration's name, description or TOML",
+				Long: `Change a configuration. A new TOML (-f) that differs from the current one
+creates a new version with --note; name and description changes create no
+version.`,
+				Example: "  tcctl config edit web --name web-servers\n  tcctl config edit web -f web.toml --note \"raise interval\""}}),
+		resource.NewDeleteCmd(f, r, resource.DeleteSpec{Warning: "Their versions and aliases go too.",
+			Flags: func(cmd *cobra.Command) {
+				cmd.Flags().BoolVar(&force, "force", false, "delete even while reporting agents use them")
+			},
+			Query: func() url.Values {
+				if force {
+					return url.Values{"force": {"true"}}
+				}
+				return nil
+			},
+			Help: resource.Help{Short: "Delete configurations, their versions and aliases",
+				Long: `Delete configurations with their versions and aliases; they are removed from
+every group. Refused while agents that are reporting use one, unless
+--force. Asks for confirmation on a terminal; elsewhere --yes is required.`,
+				Example: "  tcctl config delete web\n  tcctl config delete web --force --yes"}}),
 		NewCmdRender(f), NewCmdHistory(f), NewCmdDiff(f), NewCmdRollback(f), NewCmdPrune(f), NewCmdUse(f),
 	)
 	return cmd
+}
+
+var createFields = []resource.Field{
+	{Flag: "name", JSON: "name", Usage: "config name (unique)", Required: true},
+	{Flag: "description", JSON: "description", Usage: "description"},
+	{Flag: "note", JSON: "note", Usage: "note of the version (create: default \"Initial version\")"},
+	{Flag: "label", JSON: "labels", Kind: resource.Strings, Usage: "label ID or name", Complete: resource.CompleteLabels},
+	{Flag: "id", JSON: "id", Usage: "use this ID instead of a generated UUID"},
+}
+
+var editFields = []resource.Field{
+	{Flag: "name", JSON: "name", Usage: "new name"},
+	{Flag: "description", JSON: "description", Usage: "new description"},
+	{Flag: "note", JSON: "note", Usage: "note of the new version"},
 }
 
 // readTOML reads a file, or stdin for "-".
@@ -85,18 +157,12 @@ type fileError struct {
 func (e *fileError) Error() string { return e.msg }
 func (e *fileError) Unwrap() error { return e.err }
 
-func printConfigTable(ios *iostreams.IOStreams, cfgs ...tc.Config) error {
-	t := cmdutil.NewTable(ios, "ID", "NAME", "VERSION", "LABELS", "ALIASES", "UPDATED")
-	for _, c := range cfgs {
-		t.Row(c.ID, c.Name, fmt.Sprint(c.Version), labelNames(c.Labels), strings.Join(c.Aliases, ","), cmdutil.Time(c.UpdatedAt))
+// find resolves a <config> argument.
+func find(ctx context.Context, f *cmdutil.Factory, ref string) (*client.Client, tc.Config, error) {
+	c, err := f.Client()
+	if err != nil {
+		return nil, tc.Config{}, err
 	}
-	return t.Flush()
-}
-
-func labelNames(ls []tc.Label) string {
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name
-	}
-	return strings.Join(names, ",")
+	cfg, err := resource.Configs.Find(ctx, c, ref)
+	return c, cfg, err
 }

@@ -3,10 +3,10 @@ package config
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/spf13/cobra"
 )
@@ -30,8 +30,9 @@ func NewCmdDiff(f *cmdutil.Factory) *cobra.Command {
 		Long: `Show the unified diff from version --from to version --to. Defaults: --to
 is the current version, --from the one before it. Prints nothing when the
 two are equal.`,
-		Example: "  tcctl config diff web --from 1 --to 2\n  tcctl config diff web",
-		Args:    cmdutil.ExactArgs(1),
+		Example:           "  tcctl config diff web --from 1 --to 2\n  tcctl config diff web",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: resource.Configs.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format, opts.Config = f.Output, args[0]
 			if opts.From < 0 || opts.To < 0 {
@@ -50,7 +51,7 @@ func diffRun(ctx context.Context, opts *DiffOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.FindConfig(ctx, opts.Config)
+	cfg, err := resource.Configs.Find(ctx, c, opts.Config)
 	if err != nil {
 		return err
 	}
@@ -71,6 +72,5 @@ func diffRun(ctx context.Context, opts *DiffOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, d)
 	}
-	_, err = io.WriteString(opts.IO.Out, d.Diff)
-	return err
+	return cmdutil.WriteText(opts.IO, d.Diff)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/spf13/cobra"
 )
@@ -23,12 +24,13 @@ type HistoryOptions struct {
 func NewCmdHistory(f *cmdutil.Factory) *cobra.Command {
 	opts := &HistoryOptions{IO: f.IOStreams, Client: f.Client}
 	cmd := &cobra.Command{
-		Use:     "history <config>",
-		Short:   "List the versions of a configuration",
-		Long:    "List the versions of a configuration, newest first, with author, time and note; the current one is marked. -o json includes each version's TOML.",
-		Example: "  tcctl config history web\n  tcctl config history web -o json",
-		Aliases: []string{"versions"},
-		Args:    cmdutil.ExactArgs(1),
+		Use:               "history <config>",
+		Short:             "List the versions of a configuration",
+		Long:              "List the versions of a configuration, newest first, with author, time and note; the current one is marked. -o json includes each version's TOML.",
+		Example:           "  tcctl config history web\n  tcctl config history web -o json",
+		Aliases:           []string{"versions"},
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: resource.Configs.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format, opts.Config = f.Output, args[0]
 			return historyRun(cmd.Context(), opts)
@@ -42,7 +44,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.FindConfig(ctx, opts.Config)
+	cfg, err := resource.Configs.Find(ctx, c, opts.Config)
 	if err != nil {
 		return err
 	}

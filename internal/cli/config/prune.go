@@ -6,6 +6,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/spf13/cobra"
 )
@@ -30,8 +31,9 @@ func NewCmdPrune(f *cmdutil.Factory) *cobra.Command {
 		Long: `Delete the versions numbered below N. The current version is never
 deleted (so neither is the only one). Asks for confirmation on a terminal;
 elsewhere --yes is required.`,
-		Example: "  tcctl config prune web --before 10 --yes",
-		Args:    cmdutil.ExactArgs(1),
+		Example:           "  tcctl config prune web --before 10 --yes",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: resource.Configs.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format, opts.Config = f.Output, args[0]
 			if opts.Before < 1 {
@@ -50,7 +52,7 @@ func pruneRun(ctx context.Context, opts *PruneOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.FindConfig(ctx, opts.Config)
+	cfg, err := resource.Configs.Find(ctx, c, opts.Config)
 	if err != nil {
 		return err
 	}
@@ -64,6 +66,6 @@ func pruneRun(ctx context.Context, opts *PruneOptions) error {
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, res)
 	}
-	fmt.Fprintf(opts.IO.Out, "deleted %d version(s) of %s\n", res.Deleted, cfg.Name)
+	fmt.Fprintf(opts.IO.Out, "deleted %d version(s) of %s\n", res.Deleted, cmdutil.Safe(cfg.Name))
 	return nil
 }

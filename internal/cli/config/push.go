@@ -6,6 +6,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
@@ -44,7 +45,8 @@ to version N", or "unchanged <name> (version N)" when the TOML is identical
 
 An invalid TOML file exits 1 with "FILE:LINE:COLUMN: …" on stderr and
 stores nothing. --label labels are assigned (never removed); --note is the
-new version's note (e.g. a commit hash).`,
+new version's note (e.g. a commit hash). Labels must exist ("tcctl label
+create"); a missing one exits 3 before anything is stored.`,
 		Example: `  tcctl config push --name web -f web.toml --note "$GIT_SHA"
   TCCTL_URL=http://tcd:8888 TCCTL_TOKEN=$TOKEN tcctl config push --name web -f web.toml -o json`,
 		Args: cmdutil.NoArgs,
@@ -61,6 +63,8 @@ new version's note (e.g. a commit hash).`,
 	cmd.Flags().StringVar(&opts.Note, "note", "", "note of the new version (at most 1000 characters)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "description (set on create, changed on update when given)")
 	cmd.Flags().StringArrayVar(&opts.Labels, "label", nil, "label ID or name to assign (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("label", resource.Labels.Complete(f))
+	_ = cmd.RegisterFlagCompletionFunc("name", resource.Configs.Complete(f))
 	return cmd
 }
 
@@ -72,6 +76,12 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
+	}
+	// Labels must exist: say so before anything is stored.
+	if _, missing, err := resource.Labels.FindAll(ctx, c, opts.Labels); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		return fmt.Errorf("%w: nothing was pushed; create it first: tcctl label create --name %s", resource.Labels.Missing(missing), missing[0])
 	}
 	list, err := c.ListConfigs(ctx, client.ConfigFilter{Name: opts.Name})
 	if err != nil {
@@ -117,11 +127,11 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 	}
 	switch res.Result {
 	case "created":
-		fmt.Fprintf(opts.IO.Out, "created %s (version %d)\n", res.Config.Name, res.Config.Version)
+		fmt.Fprintf(opts.IO.Out, "created %s (version %d)\n", cmdutil.Safe(res.Config.Name), res.Config.Version)
 	case "updated":
-		fmt.Fprintf(opts.IO.Out, "updated %s to version %d\n", res.Config.Name, res.Config.Version)
+		fmt.Fprintf(opts.IO.Out, "updated %s to version %d\n", cmdutil.Safe(res.Config.Name), res.Config.Version)
 	default:
-		fmt.Fprintf(opts.IO.Out, "unchanged %s (version %d)\n", res.Config.Name, res.Config.Version)
+		fmt.Fprintf(opts.IO.Out, "unchanged %s (version %d)\n", cmdutil.Safe(res.Config.Name), res.Config.Version)
 	}
 	return nil
 }

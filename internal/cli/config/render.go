@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 )
 
@@ -19,9 +20,10 @@ func NewCmdRender(f *cmdutil.Factory) *cobra.Command {
 agent: constants and --param values substituted (repeat a --param to give
 several values), ${ENV} and @{secret} left for Telegraf. A missing required
 parameter is an error naming every missing one.`,
-		Example: "  tcctl config render web --param agent_id=web-01\n  tcctl config render web --param urls=a --param urls=b > web.rendered.toml",
+		Example:  "  tcctl config render web --param agent_id=web-01\n  tcctl config render web --param urls=a --param urls=b > web.rendered.toml",
+		Complete: resource.Configs.CompleteFirst(f),
 		Render: func(ctx context.Context, c *client.Client, arg string, q url.Values) (client.Rendered, error) {
-			cfg, err := c.FindConfig(ctx, arg)
+			cfg, err := resource.Configs.Find(ctx, c, arg)
 			if err != nil {
 				return client.Rendered{}, err
 			}

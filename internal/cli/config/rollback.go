@@ -7,6 +7,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
@@ -31,8 +32,9 @@ func NewCmdRollback(f *cmdutil.Factory) *cobra.Command {
 		Short: "Make an earlier version current again (as a new version)",
 		Long: `Restore the TOML of an earlier version. History is never rewritten: the
 restored TOML becomes a new version, with --note or "Rollback to version N".`,
-		Example: "  tcctl config rollback web 1\n  tcctl config rollback web 3 --note \"undo bad output\"",
-		Args:    cmdutil.ExactArgs(2),
+		Example:           "  tcctl config rollback web 1\n  tcctl config rollback web 3 --note \"undo bad output\"",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: resource.Configs.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format, opts.Config = f.Output, args[0]
 			n, err := strconv.Atoi(args[1])
@@ -52,7 +54,7 @@ func rollbackRun(ctx context.Context, opts *RollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	cur, err := c.FindConfig(ctx, opts.Config)
+	cur, err := resource.Configs.Find(ctx, c, opts.Config)
 	if err != nil {
 		return err
 	}
@@ -68,9 +70,9 @@ func rollbackRun(ctx context.Context, opts *RollbackOptions) error {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cfg)
 	}
 	if cfg.Version == cur.Version {
-		fmt.Fprintf(opts.IO.Out, "unchanged %s (version %d already has the TOML of version %d)\n", cfg.Name, cfg.Version, opts.Version)
+		fmt.Fprintf(opts.IO.Out, "unchanged %s (version %d already has the TOML of version %d)\n", cmdutil.Safe(cfg.Name), cfg.Version, opts.Version)
 		return nil
 	}
-	fmt.Fprintf(opts.IO.Out, "rolled back %s to version %d as version %d\n", cfg.Name, opts.Version, cfg.Version)
+	fmt.Fprintf(opts.IO.Out, "rolled back %s to version %d as version %d\n", cmdutil.Safe(cfg.Name), opts.Version, cfg.Version)
 	return nil
 }

@@ -9,18 +9,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/opentc/tc/internal/cli/cmdutil"
-	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/pkg/client"
-	"github.com/spf13/cobra"
 )
+
+// TokenVariable is the environment variable Telegraf 1.39+ sends as the
+// config request's credential (and the example config's heartbeat token).
+const TokenVariable = "TELEGRAF_CONTROLLER_TOKEN"
 
 // UseOptions are the inputs of `tcctl config use`.
 type UseOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-
 	Config   string
 	Params   []string
 	Interval time.Duration
@@ -28,30 +30,50 @@ type UseOptions struct {
 	Server   string
 }
 
+// Use is what `config use` prints with -o json|yaml.
+type Use struct {
+	// Command is the line to run: environment, then telegraf.
+	Command   string `json:"command"`
+	ConfigURL string `json:"configUrl"`
+	// HeartbeatURL is where [[outputs.heartbeat]] reports: the
+	// heartbeatUrl setting, or tcd's host with its heartbeat port.
+	HeartbeatURL string `json:"heartbeatUrl"`
+	// Env names the variables the agent needs: the token variable and
+	// every ${VAR} the TOML references.
+	Env []string `json:"env"`
+	// MissingParams are required parameters --param did not give; they
+	// appear as <name> placeholders in ConfigURL.
+	MissingParams []string `json:"missingParams"`
+}
+
 // NewCmdUse builds `tcctl config use`.
 func NewCmdUse(f *cmdutil.Factory) *cobra.Command {
-	opts := &UseOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &UseOptions{}
 	cmd := &cobra.Command{
 		Use:   "use <config>",
-		Short: "Print the telegraf command line that runs a configuration",
-		Long: `Print a ready "telegraf --config <url> --config-url-watch-interval <d>"
-line for a configuration. Parameters the TOML requires and --param does not
-give appear as <name> placeholders. On a terminal, the environment
-variables the TOML references (e.g. TELEGRAF_CONTROLLER_TOKEN, which
-Telegraf 1.39+ also sends as the config request's credential) are listed on
-stderr. --server replaces the tcd URL agents should use.`,
-		Example: "  tcctl config use web --param agent_id=web-01\n  tcctl config use web --alias web-prod --interval 1m --server https://tcd.example.com:8888",
-		Args:    cmdutil.ExactArgs(1),
+		Short: "Print what an agent needs to run a configuration",
+		Long: `Print the line that runs a configuration on an agent:
+
+  TELEGRAF_CONTROLLER_TOKEN=<token> telegraf --config "<url>" --config-url-watch-interval 30s
+
+followed by a comment with the heartbeat URL ([[outputs.heartbeat]] url):
+the heartbeatUrl setting, or tcd's host with its heartbeat port. The
+environment holds the token variable (Telegraf 1.39+ sends it as the config
+request's credential; the example config's heartbeat token) and every
+${VAR} the TOML references, as <placeholders> to fill in. Parameters the
+TOML requires and --param does not give appear as <name>. The config URL
+uses the publicApiUrl setting, else the URL tcctl talks to; --server
+replaces it. -o json|yaml prints the parts.`,
+		Example:           "  tcctl config use web --param agent_id=web-01\n  tcctl config use web --alias web-prod --interval 1m --server https://tcd.example.com:8888",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: resource.Configs.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Config = args[0]
-			if opts.Interval < 0 {
-				return cmdutil.FlagErrorf("--interval must not be negative")
-			}
-			return useRun(cmd.Context(), opts)
+			return useRun(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "parameter name=value (repeatable)")
-	cmd.Flags().DurationVar(&opts.Interval, "interval", 30*time.Second, "--config-url-watch-interval of the agent (0 to leave it out)")
+	cmd.Flags().Var(cmdutil.NewDuration(&opts.Interval, 30*time.Second), "interval", "--config-url-watch-interval of the agent (0 to leave it out)")
 	cmd.Flags().StringVar(&opts.Alias, "alias", "", "use the /c/<alias> URL instead of the ID URL")
 	cmd.Flags().StringVar(&opts.Server, "server", "", "tcd URL the agents use (default: the publicApiUrl setting, else the URL tcctl talks to)")
 	return cmd
@@ -59,70 +81,96 @@ stderr. --server replaces the tcd URL agents should use.`,
 
 var envRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`)
 
-func useRun(ctx context.Context, opts *UseOptions) error {
+func useRun(ctx context.Context, f *cmdutil.Factory, opts *UseOptions) error {
 	q, err := cmdutil.ParseParams(opts.Params)
 	if err != nil {
 		return err
 	}
-	c, err := opts.Client()
+	c, cfg, err := find(ctx, f, opts.Config)
 	if err != nil {
 		return err
 	}
-	cfg, err := c.FindConfig(ctx, opts.Config)
-	if err != nil {
-		return err
-	}
+	pub, _ := c.PublicURLs(ctx) // any credential may read it; without it, fall back
 	base := opts.Server
 	if base == "" {
-		// The publicApiUrl setting, when set, is what agents should use.
-		if pub, err := c.PublicURLs(ctx); err == nil && pub.PublicAPIURL != "" {
-			base = pub.PublicAPIURL
-		} else {
-			base = c.BaseURL()
-		}
+		base = pub.PublicAPIURL
+	}
+	if base == "" {
+		base = c.BaseURL()
 	}
 	path := "/api/configs/" + url.PathEscape(cfg.ID) + "/toml"
 	if opts.Alias != "" {
 		path = "/c/" + url.PathEscape(opts.Alias)
 	}
-	var missing []string
+	out := Use{Env: []string{TokenVariable}, MissingParams: []string{}, HeartbeatURL: heartbeatURL(pub.HeartbeatURL, c)}
 	for _, p := range render.Params(cfg.TOML) {
 		if _, ok := q[p.Name]; !ok && !p.HasDefault {
-			missing = append(missing, p.Name)
+			out.MissingParams = append(out.MissingParams, p.Name)
 		}
 	}
 	query := q.Encode()
-	for _, m := range missing {
+	for _, m := range out.MissingParams {
 		if query != "" {
 			query += "&"
 		}
 		query += url.QueryEscape(m) + "=<" + m + ">"
 	}
-	u := strings.TrimRight(base, "/") + path
+	out.ConfigURL = strings.TrimRight(base, "/") + path
 	if query != "" {
-		u += "?" + query
+		out.ConfigURL += "?" + query
 	}
-	line := fmt.Sprintf("telegraf --config %q", u)
+	seen := map[string]bool{TokenVariable: true}
+	var more []string
+	for _, m := range envRe.FindAllStringSubmatch(cfg.TOML, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			more = append(more, m[1])
+		}
+	}
+	sort.Strings(more)
+	out.Env = append(out.Env, more...)
+	var line strings.Builder
+	for _, v := range out.Env {
+		placeholder := "<" + strings.ToLower(v) + ">"
+		if v == TokenVariable {
+			placeholder = "<token>"
+		}
+		fmt.Fprintf(&line, "%s=%s ", v, placeholder)
+	}
+	fmt.Fprintf(&line, "telegraf --config %q", out.ConfigURL)
 	if opts.Interval > 0 {
-		line += " --config-url-watch-interval " + opts.Interval.String()
+		line.WriteString(" --config-url-watch-interval " + cmdutil.FormatDuration(opts.Interval))
 	}
-	fmt.Fprintln(opts.IO.Out, line)
-	if opts.IO.IsStdoutTTY() {
-		seen := map[string]bool{}
-		var envs []string
-		for _, m := range envRe.FindAllStringSubmatch(cfg.TOML, -1) {
-			if !seen[m[1]] {
-				seen[m[1]] = true
-				envs = append(envs, m[1])
-			}
-		}
-		sort.Strings(envs)
-		if len(envs) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "Set these environment variables for the agent: %s\n", strings.Join(envs, ", "))
-		}
-		if len(missing) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "Replace the placeholders of the required parameters: %s\n", strings.Join(missing, ", "))
-		}
+	out.Command = line.String()
+	if f.Output.Structured() {
+		return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, out)
+	}
+	fmt.Fprintln(f.IOStreams.Out, cmdutil.Safe(out.Command))
+	fmt.Fprintf(f.IOStreams.Out, "# heartbeats ([[outputs.heartbeat]] url): %s\n", cmdutil.Safe(out.HeartbeatURL))
+	if len(out.MissingParams) > 0 {
+		cmdutil.Notef(f.IOStreams, "Replace the placeholders of the required parameters: %s", strings.Join(out.MissingParams, ", "))
 	}
 	return nil
+}
+
+// heartbeatURL is the heartbeat endpoint from tcd's public heartbeat URL
+// (the setting, or its host with the heartbeat port), else the API host on
+// the default heartbeat port 8000.
+func heartbeatURL(public string, c *client.Client) string {
+	if public == "" {
+		u, err := url.Parse(c.BaseURL())
+		if err != nil {
+			return ""
+		}
+		u.Host = u.Hostname() + ":8000"
+		if strings.Contains(u.Hostname(), ":") {
+			u.Host = "[" + u.Hostname() + "]:8000"
+		}
+		public = u.Scheme + "://" + u.Host
+	}
+	public = strings.TrimRight(public, "/")
+	if strings.HasSuffix(public, "/agents/heartbeat") {
+		return public
+	}
+	return public + "/agents/heartbeat"
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/spf13/cobra"
 )
@@ -28,7 +29,8 @@ func NewCmdSet(f *cmdutil.Factory) *cobra.Command {
 		Short: "Create a constant or change its value",
 		Long: `Create a constant or change its value. The value is the second argument,
 or the first line of stdin with --value-stdin.`,
-		Example: "  tcctl constant set region eu-west-1\n  echo http://db:8086 | tcctl constant set db_url --value-stdin",
+		Example:           "  tcctl constant set region eu-west-1\n  echo http://db:8086 | tcctl constant set db_url --value-stdin",
+		ValidArgsFunction: resource.Constants.CompleteFirst(f),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if opts.Stdin {
 				return cmdutil.ExactArgs(1)(cmd, args)

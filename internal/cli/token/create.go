@@ -11,6 +11,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -24,7 +25,7 @@ type CreateOptions struct {
 	Description   string
 	Preset        string
 	Permissions   []string
-	ExpiresIn     string
+	ExpiresIn     time.Duration
 	ExpiresAt     string
 	RawTokenStdin bool
 }
@@ -55,22 +56,19 @@ lowercase hex digits, and the server may refuse pre-shared values.`,
 			if opts.Preset == "" && len(opts.Permissions) == 0 {
 				return cmdutil.FlagErrorf("give --preset (%s) or at least one --permission", presetList())
 			}
-			if opts.Preset != "" && len(opts.Permissions) > 0 {
-				return cmdutil.FlagErrorf("give either --preset or --permission, not both")
-			}
-			if opts.ExpiresIn != "" && opts.ExpiresAt != "" {
-				return cmdutil.FlagErrorf("give either --expires-in or --expires-at, not both")
-			}
+
 			return createRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Description, "description", "", "what the token is for; unique (required)")
 	cmd.Flags().StringVar(&opts.Preset, "preset", "", "permission preset: "+presetList())
 	cmd.Flags().StringArrayVar(&opts.Permissions, "permission", nil, "a permission such as configs:read (repeatable)")
-	cmd.Flags().StringVar(&opts.ExpiresIn, "expires-in", "", "lifetime such as 12h, 30d or 2w (default: never expires)")
+	cmd.Flags().Var(cmdutil.NewDuration(&opts.ExpiresIn, 0), "expires-in", "lifetime such as 12h, 30d or 2w (default: never expires)")
 	cmd.Flags().StringVar(&opts.ExpiresAt, "expires-at", "", "expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z")
 	cmd.Flags().BoolVar(&opts.RawTokenStdin, "raw-token-stdin", false, "read a pre-shared token value from standard input")
 	_ = cmd.MarkFlagRequired("description")
+	cmd.MarkFlagsMutuallyExclusive("expires-in", "expires-at")
+	cmd.MarkFlagsMutuallyExclusive("preset", "permission")
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(tc.Presets, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("permission", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		out := make([]cobra.Completion, len(tc.Catalogue))
@@ -94,7 +92,10 @@ func presetList() string {
 }
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
-	req := tc.CreateTokenRequest{Description: opts.Description, Preset: opts.Preset, Permissions: opts.Permissions, ExpiresIn: opts.ExpiresIn}
+	req := tc.CreateTokenRequest{Description: opts.Description, Preset: opts.Preset, Permissions: opts.Permissions}
+	if opts.ExpiresIn > 0 {
+		req.ExpiresIn = opts.ExpiresIn.String()
+	}
 	if opts.ExpiresAt != "" {
 		at, err := time.Parse(time.RFC3339, opts.ExpiresAt)
 		if err != nil {
@@ -124,13 +125,13 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, tok)
 	}
 	if !opts.IO.IsStdoutTTY() {
-		_, err := fmt.Fprintln(opts.IO.Out, tok.Raw)
+		_, err := fmt.Fprintln(opts.IO.Out, cmdutil.Safe(tok.Raw))
 		return err
 	}
-	if err := printTokenTable(opts.IO, tok.Token); err != nil {
+	if err := resource.Tokens.Table(opts.IO, tok.Token); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "\nToken (shown once; store it now):\n")
-	fmt.Fprintln(opts.IO.Out, tok.Raw)
+	fmt.Fprintln(opts.IO.Out, cmdutil.Safe(tok.Raw))
 	return nil
 }

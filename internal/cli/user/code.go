@@ -23,7 +23,7 @@ func (o oneTimeCode) print(ios *iostreams.IOStreams, format cmdutil.Format) erro
 		return cmdutil.PrintStructured(ios.Out, format, o.object)
 	}
 	if !ios.IsStdoutTTY() {
-		_, err := fmt.Fprintln(ios.Out, o.code)
+		_, err := fmt.Fprintln(ios.Out, cmdutil.Safe(o.code))
 		return err
 	}
 	if err := o.table(); err != nil {

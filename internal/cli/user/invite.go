@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -27,28 +28,28 @@ type InviteOptions struct {
 func NewCmdInvite(f *cmdutil.Factory) *cobra.Command {
 	opts := &InviteOptions{IO: f.IOStreams, Client: f.Client}
 	var role string
-	var hours int
+	var lifetime func() (*int, error)
 	cmd := &cobra.Command{
 		Use:   "invite",
 		Short: "Invite a new user and print the one-time invite code",
 		Long: fmt.Sprintf(`Invite a user: tcd returns a one-time code that the new user redeems with
 "tcctl user accept-invite" to choose a password. The code is shown once and
-expires after --expires-in-hours (%d–%d, default %d).
+expires after --expires-in (1h to 30d, default %s).
 
 On a terminal the invitation is printed as a table; in a pipe only the code
 is printed, so it can be captured. -o json|yaml prints the invitation.`,
-			tc.CodeHoursMin, tc.CodeHoursMax, tc.InviteHoursDefault),
+			cmdutil.FormatDuration(tc.InviteHoursDefault*time.Hour)),
 		Example: `  tcctl user invite --username bob --email bob@example.com --role manager
-  CODE=$(tcctl user invite --username ci --email ci@example.com --role viewer --expires-in-hours 1)`,
+  CODE=$(tcctl user invite --username ci-bot --email ci@example.com --role viewer --expires-in 1h)`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
-			r, err := tc.ParseRole(role)
+			r, err := parseGrantableRole(role)
 			if err != nil {
-				return &cmdutil.FlagError{Err: err}
+				return err
 			}
 			opts.Role = r
-			if opts.ExpiresInHours, err = cmdutil.HoursFlag(cmd, "expires-in-hours", hours, tc.InviteHoursDefault); err != nil {
+			if opts.ExpiresInHours, err = lifetime(); err != nil {
 				return err
 			}
 			return inviteRun(cmd.Context(), opts)
@@ -57,11 +58,11 @@ is printed, so it can be captured. -o json|yaml prints the invitation.`,
 	cmd.Flags().StringVar(&opts.Username, "username", "", "username of the new user (required)")
 	cmd.Flags().StringVar(&opts.Email, "email", "", "email address of the new user (required)")
 	cmd.Flags().StringVar(&role, "role", "", "role of the new user: administrator, manager or viewer (required)")
-	cmd.Flags().IntVar(&hours, "expires-in-hours", tc.InviteHoursDefault, "hours until the code expires")
+	lifetime = cmdutil.CodeLifetimeFlags(cmd, tc.InviteHoursDefault)
 	for _, name := range []string{"username", "email", "role"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
-	_ = cmd.RegisterFlagCompletionFunc("role", cmdutil.CompleteRoles)
+	_ = cmd.RegisterFlagCompletionFunc("role", completeGrantableRoles)
 	return cmd
 }
 
@@ -83,6 +84,6 @@ func inviteRun(ctx context.Context, opts *InviteOptions) error {
 			return t.Flush()
 		},
 		advice: fmt.Sprintf("Share this code with %s; it is shown once. They join with:\n  tcctl user accept-invite --url %s --code %s",
-			inv.Username, c.BaseURL(), inv.Code),
+			cmdutil.Safe(inv.Username), c.BaseURL(), inv.Code),
 	}.print(opts.IO, opts.Format)
 }

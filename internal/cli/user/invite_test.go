@@ -46,7 +46,9 @@ func TestInvite(t *testing.T) {
 	})
 	t.Run("expiry out of range", func(t *testing.T) {
 		env := newEnv(t)
-		env.Run(append(args, "--expires-in-hours", "0")...).Expect(t, 2, nil, []string{"--expires-in-hours must be between 1 and 720"})
+		env.Run(append(args, "--expires-in", "31d")...).Expect(t, 2, nil, []string{"--expires-in must be from 1h to 30d (got 31d)"})
+		env.Run(append(args, "--expires-in", "90m")...).Expect(t, 2, nil, []string{"give whole hours"})
+		env.Run(append(args, "--expires-in-hours", "0")...).Expect(t, 2, nil, []string{"--expires-in must be from 1h to 30d"})
 	})
 	t.Run("invalid role", func(t *testing.T) {
 		env := newEnv(t)
@@ -57,7 +59,7 @@ func TestInvite(t *testing.T) {
 func TestInvitesAndDeleteInvite(t *testing.T) {
 	env := newEnv(t)
 	env.Run("user", "invites", "-o", "json").Expect(t, 0, []string{"[]"}, nil)
-	env.Run("user", "invites").Expect(t, 0, nil, []string{"No pending invites"})
+	env.Run("user", "invites").Expect(t, 0, nil, []string{"No invites found"})
 
 	var inv tc.Invite
 	env.Run("user", "invite", "--username", "dave", "--email", "dave@example.com", "--role", "manager", "-o", "json").JSON(t, &inv)
@@ -69,9 +71,10 @@ func TestInvitesAndDeleteInvite(t *testing.T) {
 	}
 
 	env.Run("user", "delete-invite", inv.ID).Expect(t, 2, nil, []string{"--yes is required when not running on a terminal"})
-	env.RunWith(clitest.Opts{TTY: true, Stdin: "n\n"}, "user", "delete-invite", inv.ID).Expect(t, 1, nil, []string{"Delete invite " + inv.ID + "? [y/N] ", "Cancelled."})
-	env.RunWith(clitest.Opts{TTY: true, Stdin: "y\n"}, "user", "delete-invite", inv.ID).Expect(t, 0, nil, []string{"✓ Invite " + inv.ID + " deleted"})
-	env.Run("user", "delete-invite", inv.ID, "--yes").Expect(t, 3, nil, []string{"not found"})
+	env.RunWith(clitest.Opts{TTY: true, Stdin: "n\n"}, "user", "delete-invite", inv.ID).Expect(t, 1, nil, []string{"Delete invite dave? Their codes stop working. [y/N] ", "Cancelled."})
+	// By the invited username, as by its ID.
+	env.RunWith(clitest.Opts{TTY: true, Stdin: "y\n"}, "user", "delete-invite", "dave").Expect(t, 0, nil, []string{"✓ Deleted invite dave"})
+	env.Run("user", "delete-invite", inv.ID, "--yes").Expect(t, 3, nil, []string{"no such invite: " + inv.ID})
 }
 
 func TestAcceptInvite(t *testing.T) {

@@ -33,7 +33,7 @@ func TestDisableEnable(t *testing.T) {
 		t.Fatal("disabled without --yes")
 	}
 	res := env.RunWith(clitest.Opts{TTY: true, Stdin: "yes\n"}, "user", "disable", "bob")
-	res.Expect(t, 0, nil, []string{"Disable user bob? [y/N] ", "✓ User bob disabled"})
+	res.Expect(t, 0, nil, []string{"Disable user bob? [y/N] ", "✓ User bob (manager) disabled"})
 	if u, _ := env.Server.User("bob"); !u.Disabled || env.Server.SessionValid(bobTok) {
 		t.Errorf("bob = %+v, session valid = %v", u, env.Server.SessionValid(bobTok))
 	}
@@ -57,10 +57,10 @@ func TestDelete(t *testing.T) {
 	}{
 		{name: "script needs --yes", code: 2, stderr: []string{"--yes is required when not running on a terminal"}},
 		{name: "script with --yes", args: []string{"--yes"}, deleted: true},
-		{name: "terminal, answer y", opts: clitest.Opts{TTY: true, Stdin: "y\n"}, stderr: []string{"Delete user bob? [y/N] ", "✓ User bob deleted"}, deleted: true},
-		{name: "terminal, answer no", opts: clitest.Opts{TTY: true, Stdin: "\n"}, code: 1, stderr: []string{"Delete user bob? [y/N] ", "Cancelled."}},
+		{name: "terminal, answer y", opts: clitest.Opts{TTY: true, Stdin: "y\n"}, stderr: []string{"Delete user bob? Their sessions end and their API tokens are deleted. [y/N] ", "✓ Deleted user bob"}, deleted: true},
+		{name: "terminal, answer no", opts: clitest.Opts{TTY: true, Stdin: "\n"}, code: 1, stderr: []string{"Delete user bob? Their sessions end and their API tokens are deleted. [y/N] ", "Cancelled."}},
 		{name: "terminal, stdin closed", opts: clitest.Opts{TTY: true}, code: 1, stderr: []string{"Cancelled."}},
-		{name: "terminal with -y", opts: clitest.Opts{TTY: true}, args: []string{"-y"}, stderr: []string{"✓ User bob deleted"}, deleted: true},
+		{name: "terminal with -y", opts: clitest.Opts{TTY: true}, args: []string{"-y"}, stderr: []string{"✓ Deleted user bob"}, deleted: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +73,8 @@ func TestDelete(t *testing.T) {
 			if _, exists := env.Server.User("bob"); exists == tt.deleted {
 				t.Errorf("bob exists = %v, want deleted = %v", exists, tt.deleted)
 			}
-			if _, called := env.Server.LastRequest("DELETE", "/api/users/bob"); called != tt.deleted {
+			// bob is looked up, then deleted by his ID.
+			if _, called := env.Server.LastRequest("DELETE", "/api/users/u0003"); called != tt.deleted {
 				t.Errorf("DELETE sent = %v", called)
 			}
 		})

@@ -3,9 +3,11 @@ package user
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
@@ -24,30 +26,30 @@ type ResetPasswordOptions struct {
 // NewCmdResetPassword builds `tcctl user reset-password`.
 func NewCmdResetPassword(f *cmdutil.Factory) *cobra.Command {
 	opts := &ResetPasswordOptions{IO: f.IOStreams, Client: f.Client}
-	var hours int
+	var lifetime func() (*int, error)
 	cmd := &cobra.Command{
 		Use:   "reset-password <user>",
 		Short: "Create a one-time password reset code for a user",
 		Long: fmt.Sprintf(`Create a one-time code with which the user sets a new password
 ("tcctl user use-reset-code"). The code is shown once and expires after
---expires-in-hours (%d–%d, default %d).
+--expires-in (1h to 30d, default %s).
 
 On a terminal the code is printed with advice; in a pipe only the code is
-printed. -o json|yaml prints the reset object.`, tc.CodeHoursMin, tc.CodeHoursMax, tc.ResetHoursDefault),
-		Example:           "  tcctl user reset-password bob\n  CODE=$(tcctl user reset-password bob --expires-in-hours 2)",
+printed. -o json|yaml prints the reset object.`, cmdutil.FormatDuration(tc.ResetHoursDefault*time.Hour)),
+		Example:           "  tcctl user reset-password bob\n  CODE=$(tcctl user reset-password bob --expires-in 2h)",
 		Args:              cmdutil.ExactArgs(1),
-		ValidArgsFunction: cmdutil.CompleteUsername(f),
+		ValidArgsFunction: resource.Users.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
 			opts.User = args[0]
 			var err error
-			if opts.ExpiresInHours, err = cmdutil.HoursFlag(cmd, "expires-in-hours", hours, tc.ResetHoursDefault); err != nil {
+			if opts.ExpiresInHours, err = lifetime(); err != nil {
 				return err
 			}
 			return resetPasswordRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&hours, "expires-in-hours", tc.ResetHoursDefault, "hours until the code expires")
+	lifetime = cmdutil.CodeLifetimeFlags(cmd, tc.ResetHoursDefault)
 	return cmd
 }
 
@@ -69,6 +71,6 @@ func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
 			return t.Flush()
 		},
 		advice: fmt.Sprintf("Share this code with %s; it is shown once. They set a new password with:\n  tcctl user use-reset-code --url %s --code %s",
-			opts.User, c.BaseURL(), r.Code),
+			cmdutil.Safe(opts.User), c.BaseURL(), r.Code),
 	}.print(opts.IO, opts.Format)
 }

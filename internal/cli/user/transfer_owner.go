@@ -6,6 +6,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/spf13/cobra"
 )
@@ -32,7 +33,7 @@ you lose your sessions and log in again. Only the owner can do this. Asks
 for confirmation on a terminal; elsewhere --yes is required.`,
 		Example:           "  tcctl user transfer-owner carol\n  tcctl user transfer-owner carol --yes -o json",
 		Args:              cmdutil.ExactArgs(1),
-		ValidArgsFunction: cmdutil.CompleteUsername(f),
+		ValidArgsFunction: resource.Users.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
 			opts.User = args[0]
@@ -48,7 +49,7 @@ func transferOwnerRun(ctx context.Context, opts *TransferOwnerOptions) error {
 	if err != nil {
 		return err
 	}
-	q := fmt.Sprintf("Transfer ownership to %s? You become an administrator and both of you are logged out.", opts.User)
+	q := fmt.Sprintf("Transfer ownership to %s? You become an administrator and both of you are logged out.", cmdutil.Safe(opts.User))
 	if err := cmdutil.Confirm(ctx, opts.IO, opts.Yes, q); err != nil {
 		return err
 	}
