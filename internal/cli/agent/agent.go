@@ -142,14 +142,8 @@ func detail(ctx context.Context, f *cmdutil.Factory, a tc.Agent) error {
 	if len(a.Configurations) == 0 {
 		fields = append(fields, [2]string{"Configuration", ""})
 	}
-	var b strings.Builder
-	ios := *f.IOStreams
-	ios.Out = &b
-	if err := cmdutil.PrintFields(&ios, fields); err != nil {
-		return err
-	}
 	// The status line carries tcctl's own colour around the escaped value.
-	out := strings.Replace(b.String(), "Status:          -\n", "Status:          "+status+" (reported "+cmdutil.Safe(a.ReportedStatus)+")\n", 1)
+	out := strings.Replace(cmdutil.Fields(fields), "Status:          -\n", "Status:          "+status+" (reported "+cmdutil.Safe(a.ReportedStatus)+")\n", 1)
 	_, err := fmt.Fprint(f.IOStreams.Out, out)
 	return err
 }

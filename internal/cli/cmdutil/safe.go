@@ -104,6 +104,12 @@ func safeArgs(args []any) []any {
 // PrintFields prints a key-value view ("Name:   web") on stdout, keys
 // aligned, values made Safe and empty ones shown as "-".
 func PrintFields(ios *iostreams.IOStreams, fields [][2]string) error {
+	_, err := io.WriteString(ios.Out, Fields(fields))
+	return err
+}
+
+// Fields formats a key-value view as PrintFields prints it.
+func Fields(fields [][2]string) string {
 	width := 0
 	for _, kv := range fields {
 		width = max(width, len(kv[0]))
@@ -116,8 +122,7 @@ func PrintFields(ios *iostreams.IOStreams, fields [][2]string) error {
 		}
 		fmt.Fprintf(&b, "%-*s  %s\n", width+1, kv[0]+":", v)
 	}
-	_, err := io.WriteString(ios.Out, b.String())
-	return err
+	return b.String()
 }
 
 // WriteText writes a document (TOML, a diff) to stdout: exactly as it is
