@@ -59,7 +59,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE:          cmdutil.GroupRunE,
+		// --version prints what `tcctl version` prints.
+		Version: currentVersion().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &cmdutil.FlagError{Err: err}
@@ -94,6 +97,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
 		newCmdVersion(f),
+		newCmdAPI(f),
 		newCmdCompletion(f),
 	)
 	return root

@@ -17,6 +17,15 @@ type versionInfo struct {
 	Platform  string `json:"platform"`
 }
 
+// String is the line `tcctl version` and `tcctl --version` print.
+func (v versionInfo) String() string {
+	commit := v.Commit
+	if commit == "" {
+		commit = "unknown"
+	}
+	return fmt.Sprintf("tcctl %s (commit %s, %s %s)", v.Version, commit, v.GoVersion, v.Platform)
+}
+
 func currentVersion() versionInfo {
 	// Set at build time through internal/version (see the Makefile).
 	ver, commit := version.Info()
@@ -27,8 +36,8 @@ func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of tcctl",
-		Long: `Print the version and commit tcctl was built from. Only the local binary
-is described; no connection to tcd is made.`,
+		Long: `Print the version and commit tcctl was built from (also: tcctl --version).
+Only the local binary is described; no connection to tcd is made.`,
 		Example: "  tcctl version\n  tcctl version -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -36,11 +45,7 @@ is described; no connection to tcd is made.`,
 			if f.Output.Structured() {
 				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, v)
 			}
-			commit := v.Commit
-			if commit == "" {
-				commit = "unknown"
-			}
-			_, err := fmt.Fprintf(f.IOStreams.Out, "tcctl %s (commit %s, %s %s)\n", v.Version, commit, v.GoVersion, v.Platform)
+			_, err := fmt.Fprintln(f.IOStreams.Out, v)
 			return err
 		},
 	}
