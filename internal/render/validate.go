@@ -73,10 +73,19 @@ func locateDuplicate(doc, msg string) (int, int) {
 	return 1, 1
 }
 
-// Diff returns the unified diff from old to new (empty when equal).
+// Diff returns the unified diff from old to new (empty when equal): the
+// lines of a shortest edit script (Myers' algorithm, as diff -u computes
+// it) with 3 lines of context. udiff.Unified would diff characters and
+// widen each change to whole lines, which turns a two-line change into a
+// block of the file replaced.
 func Diff(oldLabel, newLabel, old, new string) string {
 	if old == new {
 		return ""
 	}
-	return udiff.Unified(oldLabel, newLabel, old, new)
+	d, err := udiff.ToUnified(oldLabel, newLabel, old, udiff.Lines(old, new), udiff.DefaultContextLines)
+	if err != nil {
+		// Cannot happen: the edits come from old itself.
+		return udiff.Unified(oldLabel, newLabel, old, new)
+	}
+	return d
 }

@@ -70,23 +70,30 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
-	if c.caFile != "" {
-		pem, err := os.ReadFile(c.caFile)
-		if err != nil {
-			return nil, tc.Errorf(tc.EInvalid, "read CA certificate %s: %v", c.caFile, err)
+	if u.Scheme == "https" {
+		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.caFile != "" {
+			pem, err := os.ReadFile(c.caFile)
+			if err != nil {
+				return nil, tc.Errorf(tc.EInvalid, "read CA certificate %s: %v", c.caFile, err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, tc.Errorf(tc.EInvalid, "%s holds no PEM certificate", c.caFile)
+			}
+			tlsCfg.RootCAs = pool
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
+		if c.http.Transport == nil || c.caFile != "" {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = tlsCfg
+			tr.DialTLSContext = dialTLS(tlsCfg)
+			hc := *c.http
+			hc.Transport = tr
+			c.http = &hc
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, tc.Errorf(tc.EInvalid, "%s holds no PEM certificate", c.caFile)
-		}
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		hc := *c.http
-		hc.Transport = tr
-		c.http = &hc
 	}
 	return c, nil
 }
