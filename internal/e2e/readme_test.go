@@ -187,7 +187,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(apiURL, "http://")
-	if !regexp.MustCompile(`currentContext: "?` + regexp.QuoteMeta(host) + `"?\n`).Match(data) || !strings.Contains(string(data), "alice@"+host) {
+	if !regexp.MustCompile(`currentContext: "?`+regexp.QuoteMeta(host)+`"?\n`).Match(data) || !strings.Contains(string(data), "alice@"+host) {
 		t.Errorf("configuration file:\n%s", data)
 	}
 }
