@@ -6,24 +6,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opentc/tc/internal/cli"
-	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/testutil"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// tcctlTTY runs tcctl with stdout on a "terminal".
+// tcctlTTY runs tcctl with stdout on a colour terminal.
 func tcctlTTY(t *testing.T, env map[string]string, args ...string) run {
 	t.Helper()
-	t.Setenv("TCCTL_CONFIG", t.TempDir()+"/p.yaml")
-	for _, k := range []string{"TCCTL_URL", "TCCTL_TOKEN"} {
-		t.Setenv(k, env[k])
+	e := map[string]string{"TERM": "xterm"}
+	for k, v := range env {
+		e[k] = v
 	}
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetTerminal(true)
-	code := cli.Run(bg, args, ios)
-	return run{code, out.String(), errOut.String()}
+	return tcctlTerm(t, t.TempDir()+"/p.yaml", e, args...)
 }
 
 func TestTcctlAgentsAndRules(t *testing.T) {
