@@ -13,11 +13,15 @@ func newCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 		Use:   "completion <bash|zsh|fish|powershell>",
 		Short: "Print a shell completion script",
 		Long: `Print the completion script for a shell. Besides commands and flags it
-completes usernames for <user> arguments by asking tcd (when a URL and a
-credential are configured).
+completes the names of what arguments and flags refer to — users, configs,
+groups, labels, agents, tokens, reporting rules, constants, aliases,
+invites, contexts — by asking tcd with the current credential (nothing is
+offered when there is none or tcd is unreachable).
 
   bash        source <(tcctl completion bash)
-              or save it to /etc/bash_completion.d/tcctl
+              or save it to /etc/bash_completion.d/tcctl. Needs the
+              bash-completion package (apt install bash-completion;
+              brew install bash-completion@2) loaded by your shell.
   zsh         tcctl completion zsh > "${fpath[1]}/_tcctl"
   fish        tcctl completion fish > ~/.config/fish/completions/tcctl.fish
   powershell  tcctl completion powershell | Out-String | Invoke-Expression`,

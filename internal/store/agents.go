@@ -441,17 +441,15 @@ func (s *Store) LabelsExist(ctx context.Context, ids []string) ([]string, error)
 
 // AssignAgentLabels links every agent to every label (existing links stay).
 func (s *Store) AssignAgentLabels(ctx context.Context, agentIDs, labelIDs []string) (int, error) {
-	n := 0
-	for _, a := range agentIDs {
-		for _, l := range labelIDs {
-			res := s.db.WithContext(ctx).Exec("INSERT INTO agent_labels (agent_id, label_id) VALUES (?, ?) ON CONFLICT DO NOTHING", a, l)
-			if res.Error != nil {
-				return n, res.Error
-			}
-			n += int(res.RowsAffected)
-		}
+	if len(agentIDs) == 0 || len(labelIDs) == 0 {
+		return 0, nil
 	}
-	return n, nil
+	// One statement for the whole batch (a row at a time cost a commit
+	// each: 1,000 agents took over a second on SQLite).
+	res := s.db.WithContext(ctx).Exec(`INSERT INTO agent_labels (agent_id, label_id)
+		SELECT a.id, l.id FROM agents a, labels l WHERE a.id IN ? AND l.id IN ?
+		ON CONFLICT DO NOTHING`, agentIDs, labelIDs)
+	return int(res.RowsAffected), res.Error
 }
 
 // RemoveAgentLabels unlinks every agent from every label.
