@@ -61,7 +61,6 @@ func newDaily(t *testing.T, dsn string) *daily {
 	return s
 }
 
-
 func (s *daily) run(t *testing.T, args ...string) run {
 	t.Helper()
 	return tcctl(t, s.prof, "", s.env, args...)
