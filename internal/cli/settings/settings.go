@@ -84,6 +84,16 @@ heartbeatUrl (empty = derived from requests), auditRetentionHours (720, 2160,
 4320, 8760, 17520 or 0 = forever). Nothing is changed unless every value is valid.`,
 		Example: "  tcctl settings set passwordComplexity=medium\n  tcctl settings set publicApiUrl=",
 		Args:    cobra.MinimumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion
+			for _, keys := range []map[string]bool{intKeys, strKeys} {
+				for k := range keys {
+					out = append(out, k+"=")
+				}
+			}
+			sort.Strings(out)
+			return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			patch := map[string]any{}
 			for _, a := range args {
