@@ -385,3 +385,55 @@ func wrap(spec WriteSpec, err error) error {
 	}
 	return err
 }
+
+// ObjectSpec describes a verb that acts on one object named by its first
+// argument (config history, rule set-default, token reassign, …).
+type ObjectSpec[T any] struct {
+	Help
+	// Args is the number of positional arguments (default 1, the object).
+	Args int
+	// Flags adds the verb's flags; Complete completes the arguments after
+	// the first.
+	Flags    func(cmd *cobra.Command)
+	Complete cobra.CompletionFunc
+	// Run acts on the object found; args are all the arguments.
+	Run func(cmd *cobra.Command, c *client.Client, v T, args []string) error
+}
+
+// NewObjectCmd builds a verb from spec: it checks the arguments, resolves
+// the first to an object of r (exit 3 if there is none) and runs spec.Run.
+func NewObjectCmd[T any](f *cmdutil.Factory, r *Resource[T], spec ObjectSpec[T]) *cobra.Command {
+	n := spec.Args
+	if n == 0 {
+		n = 1
+	}
+	h := spec.Help
+	cmd := &cobra.Command{
+		Use: h.Use, Short: h.Short, Long: h.Long, Example: h.Example, Aliases: h.Aliases,
+		Args: cmdutil.ExactArgs(n),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return r.Completions(cmd.Context(), f, toComplete), cobra.ShellCompDirectiveNoFileComp
+			}
+			if spec.Complete != nil {
+				return spec.Complete(cmd, args, toComplete)
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client()
+			if err != nil {
+				return err
+			}
+			v, err := r.Find(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			return spec.Run(cmd, c, v, args)
+		},
+	}
+	if spec.Flags != nil {
+		spec.Flags(cmd)
+	}
+	return cmd
+}

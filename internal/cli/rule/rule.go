@@ -85,21 +85,9 @@ elsewhere --yes is required.`,
 
 func newCmdSetDefault(f *cmdutil.Factory) *cobra.Command {
 	r := resource.Rules
-	return &cobra.Command{
-		Use:               "set-default <rule>",
-		Short:             "Make a reporting rule the default for new agents",
-		Example:           "  tcctl rule set-default slow-links",
-		Args:              cmdutil.ExactArgs(1),
-		ValidArgsFunction: r.CompleteFirst(f),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			cur, err := r.Find(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
+	return resource.NewObjectCmd(f, r, resource.ObjectSpec[tc.ReportingRule]{
+		Help: resource.Help{Use: "set-default <rule>", Short: "Make a reporting rule the default for new agents", Example: "  tcctl rule set-default slow-links"},
+		Run: func(cmd *cobra.Command, c *client.Client, cur tc.ReportingRule, args []string) error {
 			var v tc.ReportingRule
 			if err := c.Do(cmd.Context(), http.MethodPost, r.ObjectPath(cur.ID)+"/default", nil, nil, &v); err != nil {
 				return err
@@ -107,5 +95,5 @@ func newCmdSetDefault(f *cmdutil.Factory) *cobra.Command {
 			cmdutil.Successf(f.IOStreams, "%s is now the default reporting rule", v.Name)
 			return r.Print(cmd.Context(), f, v)
 		},
-	}
+	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/resource"
+	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -109,39 +110,24 @@ re-activated; they stay listed as revoked. Asks on a terminal; elsewhere
 
 func newCmdReassign(f *cmdutil.Factory) *cobra.Command {
 	r := resource.Tokens
-	return &cobra.Command{
-		Use:   "reassign <token> <user>",
-		Short: "Give an API token to another user",
-		Long: `Make another user the owner of a token (administrators and the owner only).
+	return resource.NewObjectCmd(f, r, resource.ObjectSpec[tc.Token]{
+		Args: 2,
+		Help: resource.Help{Use: "reassign <token> <user>", Short: "Give an API token to another user",
+			Long: `Make another user the owner of a token (administrators and the owner only).
 Its permissions are clamped to the new owner's role: a full-access token
 given to a viewer keeps only read permissions; a token left with nothing is
 revoked.`,
-		Example: "  tcctl token reassign \"CI deploy\" bob",
-		Args:    cmdutil.ExactArgs(2),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			if len(args) == 1 {
-				return resource.Users.Complete(f)(cmd, args, toComplete)
-			}
-			return r.CompleteFirst(f)(cmd, args, toComplete)
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			t, err := r.Find(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
+			Example: "  tcctl token reassign \"CI deploy\" bob"},
+		Complete: resource.Users.Complete(f),
+		Run: func(cmd *cobra.Command, c *client.Client, t tc.Token, args []string) error {
 			var v tc.Token
-			if err := c.Do(ctx, http.MethodPost, r.ObjectPath(t.ID)+"/reassign", nil, tc.ReassignTokenRequest{UserID: args[1]}, &v); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodPost, r.ObjectPath(t.ID)+"/reassign", nil, tc.ReassignTokenRequest{UserID: args[1]}, &v); err != nil {
 				return err
 			}
 			if !f.Output.Structured() {
 				cmdutil.Successf(f.IOStreams, "Token %s now belongs to %s (state %s)", v.Description, v.Username, v.State)
 			}
-			return r.Print(ctx, f, v)
+			return r.Print(cmd.Context(), f, v)
 		},
-	}
+	})
 }

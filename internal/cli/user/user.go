@@ -11,6 +11,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/resource"
+	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -87,81 +88,62 @@ func parseGrantableRole(s string) (tc.Role, error) {
 	return r, nil
 }
 
-// patchUser changes one user (PATCH /api/users/{id}) and prints it.
-func patchUser(cmd *cobra.Command, f *cmdutil.Factory, ref string, req tc.UpdateUserRequest, done string) error {
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	u, err := resource.Users.Find(ctx, c, ref)
-	if err != nil {
-		return err
-	}
-	var out tc.User
-	if err := c.Do(ctx, http.MethodPatch, resource.Users.ObjectPath(u.ID), nil, req, &out); err != nil {
-		return err
-	}
-	if f.Output.Structured() {
-		return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, out)
-	}
-	cmdutil.Successf(f.IOStreams, done, out.Username, out.Role)
-	return nil
+// patchVerb builds a verb that changes one user (PATCH /api/users/{id})
+// with the request req returns, and prints the user.
+func patchVerb(f *cmdutil.Factory, h resource.Help, args int, flags func(*cobra.Command), req func(cmd *cobra.Command, u tc.User, args []string) (tc.UpdateUserRequest, string, error)) *cobra.Command {
+	r := resource.Users
+	return resource.NewObjectCmd(f, r, resource.ObjectSpec[tc.User]{
+		Help: h, Args: args, Flags: flags, Complete: completeGrantableRoles,
+		Run: func(cmd *cobra.Command, c *client.Client, u tc.User, args []string) error {
+			body, done, err := req(cmd, u, args)
+			if err != nil {
+				return err
+			}
+			var out tc.User
+			if err := c.Do(cmd.Context(), http.MethodPatch, r.ObjectPath(u.ID), nil, body, &out); err != nil {
+				return err
+			}
+			if f.Output.Structured() {
+				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, out)
+			}
+			cmdutil.Successf(f.IOStreams, done, out.Username, out.Role)
+			return nil
+		},
+	})
 }
 
 func newCmdSetRole(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "set-role <user> <role>",
-		Short: "Change a user's role",
+	return patchVerb(f, resource.Help{Use: "set-role <user> <role>", Short: "Change a user's role",
 		Long: `Change the role of a user to administrator, manager or viewer. The user's
 sessions end at once; their API tokens are narrowed to the new role (and
 revoked if it cannot hold tokens). The owner's role cannot be changed: use
 "tcctl user transfer-owner".`,
-		Example: "  tcctl user set-role bob manager",
-		Args:    cmdutil.ExactArgs(2),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			if len(args) == 1 {
-				return completeGrantableRoles(cmd, args, toComplete)
-			}
-			return resource.Users.CompleteFirst(f)(cmd, args, toComplete)
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
+		Example: "  tcctl user set-role bob manager"}, 2, nil,
+		func(cmd *cobra.Command, u tc.User, args []string) (tc.UpdateUserRequest, string, error) {
 			role, err := parseGrantableRole(args[1])
-			if err != nil {
-				return err
-			}
-			return patchUser(cmd, f, args[0], tc.UpdateUserRequest{Role: &role}, "Role of %s set to %s")
-		},
-	}
+			return tc.UpdateUserRequest{Role: &role}, "Role of %s set to %s", err
+		})
 }
 
 // newCmdSetDisabled builds `user disable` (disable=true) or `user enable`.
 func newCmdSetDisabled(f *cmdutil.Factory, disable bool) *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
-		Use:               "enable <user>",
-		Short:             "Enable a disabled user's account",
-		Long:              "Enable a disabled user: they can log in again and their API tokens work again.",
-		Example:           "  tcctl user enable bob",
-		Args:              cmdutil.ExactArgs(1),
-		ValidArgsFunction: resource.Users.CompleteFirst(f),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if disable {
-				if err := cmdutil.Confirm(cmd.Context(), f.IOStreams, yes, fmt.Sprintf("Disable user %s?", cmdutil.Safe(args[0]))); err != nil {
-					return err
-				}
-				return patchUser(cmd, f, args[0], tc.UpdateUserRequest{Disabled: &disable}, "User %s (%s) disabled")
-			}
-			return patchUser(cmd, f, args[0], tc.UpdateUserRequest{Disabled: &disable}, "User %s (%s) enabled")
-		},
+	if !disable {
+		return patchVerb(f, resource.Help{Use: "enable <user>", Short: "Enable a disabled user's account",
+			Long: "Enable a disabled user: they can log in again and their API tokens work again.", Example: "  tcctl user enable bob"}, 1, nil,
+			func(cmd *cobra.Command, u tc.User, args []string) (tc.UpdateUserRequest, string, error) {
+				return tc.UpdateUserRequest{Disabled: &disable}, "User %s (%s) enabled", nil
+			})
 	}
-	if disable {
-		cmd.Use, cmd.Short, cmd.Example = "disable <user>", "Disable a user's account", "  tcctl user disable bob\n  tcctl user disable bob --yes"
-		cmd.Long = `Disable a user: their sessions end at once, they cannot log in, and their
+	var yes bool
+	return patchVerb(f, resource.Help{Use: "disable <user>", Short: "Disable a user's account",
+		Long: `Disable a user: their sessions end at once, they cannot log in, and their
 API tokens stop working until the account is enabled again. The owner and
 you yourself cannot be disabled. Asks for confirmation on a terminal;
-elsewhere --yes is required.`
-		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	}
-	return cmd
+elsewhere --yes is required.`,
+		Example: "  tcctl user disable bob\n  tcctl user disable bob --yes"}, 1,
+		func(cmd *cobra.Command) { cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation") },
+		func(cmd *cobra.Command, u tc.User, args []string) (tc.UpdateUserRequest, string, error) {
+			err := cmdutil.Confirm(cmd.Context(), f.IOStreams, yes, fmt.Sprintf("Disable user %s?", cmdutil.Safe(u.Username)))
+			return tc.UpdateUserRequest{Disabled: &disable}, "User %s (%s) disabled", err
+		})
 }
