@@ -171,8 +171,8 @@ func TestMatchBoundaries(t *testing.T) {
 	openEnded := `"ranges":[{"type":"SEMVER","events":[{"introduced":"1.40.0-rc.1"}]}]`
 	for _, c := range []struct {
 		affected, version string
-		want             bool
-		fixed            string
+		want              bool
+		fixed             string
 	}{
 		{semverRange, "1.35.9", false, ""},
 		{semverRange, "1.36.0-rc.2", false, ""}, // a pre-release of the first affected version is before it
