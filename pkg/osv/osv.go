@@ -345,8 +345,9 @@ func (e *Entry) check(f *fields) {
 			}
 		}
 	}
-	e.Summary = cut(e.Summary, MaxSummaryLen)
-	e.Details = cut(e.Details, MaxDetailsLen)
+	// NUL is not text to PostgreSQL; the document keeps it escaped.
+	e.Summary = cut(strings.ReplaceAll(e.Summary, "\x00", ""), MaxSummaryLen)
+	e.Details = cut(strings.ReplaceAll(e.Details, "\x00", ""), MaxDetailsLen)
 }
 
 func checkVersion(f *fields, path, v string) {

@@ -8,35 +8,18 @@ import (
 	gocvss30 "github.com/pandatix/go-cvss/30"
 	gocvss31 "github.com/pandatix/go-cvss/31"
 	gocvss40 "github.com/pandatix/go-cvss/40"
+
+	"github.com/opentc/tc/pkg/tc"
 )
 
-// Severity levels, highest first; "unknown" when an entry says nothing
-// tcd can rank.
+// Severity levels are tc's: critical, high, medium, low and unknown.
 const (
-	Critical = "critical"
-	High     = "high"
-	Medium   = "medium"
-	Low      = "low"
-	Unknown  = "unknown"
+	Critical = tc.SeverityCritical
+	High     = tc.SeverityHigh
+	Medium   = tc.SeverityMedium
+	Low      = tc.SeverityLow
+	Unknown  = tc.SeverityUnknown
 )
-
-// Levels lists the severity levels, highest first.
-var Levels = []string{Critical, High, Medium, Low, Unknown}
-
-// LevelRank orders levels: critical 4 … low 1, unknown (and anything else) 0.
-func LevelRank(level string) int {
-	switch level {
-	case Critical:
-		return 4
-	case High:
-		return 3
-	case Medium:
-		return 2
-	case Low:
-		return 1
-	}
-	return 0
-}
 
 // levelOfWord maps the words databases use: GitHub's LOW, MODERATE, HIGH,
 // CRITICAL, and the usual synonyms ("" when unknown).
@@ -128,7 +111,7 @@ func (e *Entry) Level() string {
 	}
 	best := ""
 	for _, a := range e.TrackedAffected() {
-		if l := levelOfWord(a.DatabaseSeverity); l != "" && LevelRank(l) > LevelRank(best) {
+		if l := levelOfWord(a.DatabaseSeverity); l != "" && tc.SeverityRank(l) > tc.SeverityRank(best) {
 			best = l
 		}
 	}
@@ -147,7 +130,7 @@ func (e *Entry) Level() string {
 		} else if score, err := cvssScore(s.Type, s.Score); err == nil {
 			l = levelOfScore(s.Type, score)
 		}
-		if LevelRank(l) > LevelRank(best) {
+		if tc.SeverityRank(l) > tc.SeverityRank(best) {
 			best = l
 		}
 	}
