@@ -18,8 +18,8 @@ const maxMemo = 10_000
 
 // item is one stored advisory, parsed and compiled.
 type item struct {
-	api       tc.Advisory // without exposure (AgentsAffected, Versions)
-	matcher   *osv.Matcher
+	api       tc.Advisory  // without exposure (AgentsAffected, Versions)
+	matcher   *osv.Matcher // Telegraf's ranges: what agents are matched against
 	rank      int
 	acked     bool
 	withdrawn bool
@@ -43,7 +43,10 @@ type catalog struct {
 	memo map[string][]hit
 }
 
-func buildCatalog(rows []store.AdvisoryRow, warn func(id string, err error)) *catalog {
+// buildCatalog compiles the stored advisories; tcdVersion (this tcd's, if
+// it parses) decides TCDAffected of advisories about tcd.
+func buildCatalog(rows []store.AdvisoryRow, tcdVersion string, warn func(id string, err error)) *catalog {
+	self, selfOK := AgentVersion(tcdVersion)
 	c := &catalog{byID: make(map[string]*item, len(rows)), memo: map[string][]hit{}}
 	for _, r := range rows {
 		res, err := osv.Parse("", []byte(r.Document))
@@ -52,8 +55,11 @@ func buildCatalog(rows []store.AdvisoryRow, warn func(id string, err error)) *ca
 			continue
 		}
 		e := res.Entries[0]
-		it := &item{api: toAPI(r, &e), matcher: e.Matcher(), rank: tc.SeverityRank(r.Severity),
+		it := &item{api: toAPI(r, &e), matcher: e.Matcher(osv.TelegrafModule), rank: tc.SeverityRank(r.Severity),
 			acked: r.AckedMs != nil, withdrawn: r.WithdrawnMs != nil}
+		if selfOK && !it.withdrawn {
+			it.api.TCDAffected, _ = e.Matcher(osv.TCModule).Match(self)
+		}
 		c.items = append(c.items, it)
 		c.byID[r.ID] = it
 	}
@@ -198,7 +204,7 @@ func (s *Service) catalog(ctx context.Context) (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c = buildCatalog(rows, func(id string, err error) {
+	c = buildCatalog(rows, s.tcdVersion, func(id string, err error) {
 		s.log.Error("a stored advisory cannot be read; it is left out", "advisory", id, "err", err)
 	})
 	s.mu.Lock()

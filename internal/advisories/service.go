@@ -38,13 +38,17 @@ type Options struct {
 	// OnFleetMatch, if set, receives the advisories that start to apply to
 	// the fleet (see FleetMatchHook).
 	OnFleetMatch FleetMatchHook
+	// TCDVersion is this tcd's version, matched against advisories about
+	// tcd itself ("dev" and other non-versions match none).
+	TCDVersion string
 }
 
 // Service is the advisories feature.
 type Service struct {
-	st  *store.Store
-	log *slog.Logger
-	now func() time.Time
+	st         *store.Store
+	log        *slog.Logger
+	now        func() time.Time
+	tcdVersion string
 
 	hookMu sync.Mutex
 	hook   FleetMatchHook
@@ -65,7 +69,7 @@ func New(st *store.Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{st: st, log: o.Logger, now: o.Now, hook: o.OnFleetMatch}
+	return &Service{st: st, log: o.Logger, now: o.Now, hook: o.OnFleetMatch, tcdVersion: o.TCDVersion}
 }
 
 // SetFleetMatchHook replaces the hook (nil: none).

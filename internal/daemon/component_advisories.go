@@ -23,7 +23,8 @@ const defaultAdvisoryFeedInterval = 24 * time.Hour
 
 func init() {
 	registerComponent(func(ctx context.Context, m *Main) (component, error) {
-		svc := advisories.New(m.store, advisories.Options{Logger: m.Logger, Now: m.Now})
+		v, _ := version.Info()
+		svc := advisories.New(m.store, advisories.Options{Logger: m.Logger, Now: m.Now, TCDVersion: v})
 		m.advisories = svc
 		c := &advisoriesComponent{AdvisoriesAPI: api.NewAdvisoriesAPI(svc), svc: svc}
 		m.advisoriesComp = c

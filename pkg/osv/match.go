@@ -40,11 +40,15 @@ type compiledRange struct {
 	hasLimits bool
 }
 
-// Matcher compiles the entry's ranges and versions of tracked modules. The
+// Matcher compiles the entry's ranges and versions of one module (e.g.
+// TelegrafModule: an advisory about tcd says nothing about Telegraf). The
 // entry must have come from Parse (its versions are valid).
-func (e *Entry) Matcher() *Matcher {
+func (e *Entry) Matcher(module string) *Matcher {
 	m := &Matcher{}
 	for _, a := range e.TrackedAffected() {
+		if a.Name != module {
+			continue
+		}
 		for _, s := range a.Versions {
 			if v, err := parseVersion(s); err == nil {
 				m.versions = append(m.versions, v)
@@ -110,6 +114,10 @@ func (a compiledEvent) rank() int {
 	}
 	return 1
 }
+
+// Empty reports whether the matcher can match nothing (the entry has no
+// ranges or versions for its module).
+func (m *Matcher) Empty() bool { return len(m.ranges) == 0 && len(m.versions) == 0 }
 
 // Match reports whether v is affected and, when it is, the version that
 // fixes it: the lowest "fixed" above v in the range that matched ("" when

@@ -154,7 +154,7 @@ func matcher(t *testing.T, affected string) *Matcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Entries[0].Matcher()
+	return res.Entries[0].Matcher(TelegrafModule)
 }
 
 // The range boundaries are exact: introduced is inclusive, fixed exclusive,
@@ -210,6 +210,17 @@ func TestMatchBoundaries(t *testing.T) {
 		if got != c.want || fixed != c.fixed {
 			t.Errorf("%s vs %s: affected %v fixed %q; want %v %q", c.version, c.affected, got, fixed, c.want, c.fixed)
 		}
+	}
+	// An advisory about tcd says nothing about Telegraf, and the other way round.
+	res, err := Parse("", []byte(`{"id":"X-2","affected":[{"package":{"ecosystem":"Go","name":"github.com/opentc/tc"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := res.Entries[0].Matcher(TelegrafModule).Match(semver.MustParse("1.0.0")); got {
+		t.Fatal("a tcd advisory matched a Telegraf version")
+	}
+	if got, _ := res.Entries[0].Matcher(TCModule).Match(semver.MustParse("1.0.0")); !got {
+		t.Fatal("a tcd advisory did not match a tcd version")
 	}
 	// GIT ranges name commits: never matched against versions.
 	m := matcher(t, `"ranges":[{"type":"GIT","repo":"https://github.com/influxdata/telegraf","events":[{"introduced":"0"}]}]`)

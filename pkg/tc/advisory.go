@@ -65,9 +65,12 @@ type Advisory struct {
 	AgentsAffected  int              `json:"agentsAffected"`
 	Versions        []ExposedVersion `json:"versions"`
 	Acknowledgement *Acknowledgement `json:"acknowledgement"`
-	Source          string           `json:"source"`
-	CreatedAt       time.Time        `json:"createdAt"`
-	UpdatedAt       time.Time        `json:"updatedAt"`
+	// TCDAffected is true for an advisory about tcd itself whose ranges
+	// include this tcd's version (advisories about tcd never match agents).
+	TCDAffected bool      `json:"tcdAffected"`
+	Source      string    `json:"source"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
 // AdvisoryScore is one OSV severity entry: its type (CVSS_V3, CVSS_V4,

@@ -85,6 +85,9 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 		fixed = "no fixed version known"
 	}
 	line("Fixed in", clean(fixed, false))
+	if a.TCDAffected {
+		line("This tcd", "affected: upgrade tcd to a fixed version")
+	}
 	if k := a.Acknowledgement; k != nil {
 		line("Acknowledged", fmt.Sprintf("%s by %s: %s", cmdutil.Time(k.At), clean(k.By, false), clean(k.Note, false)))
 	}
