@@ -24,11 +24,17 @@ var preReleaseRe = regexp.MustCompile(`^(alpha|beta|rc|pre|preview)[0-9]*$`)
 // after. ok is false when there is no version to parse ("Telegraf
 // unknown"): such agents are never reported as exposed.
 func AgentVersion(reported string) (v *semver.Version, ok bool) {
-	m := agentVersionRe.FindStringSubmatch(reported)
-	if m == nil {
+	loc := agentVersionRe.FindStringSubmatchIndex(reported)
+	if loc == nil {
 		return nil, false
 	}
-	base, suffix := m[1], strings.TrimRight(m[2], ".-")
+	if rest := reported[loc[1]:]; len(rest) > 1 && rest[0] == '.' && rest[1] >= '0' && rest[1] <= '9' {
+		return nil, false // 2.1.1.5 is not a semantic version
+	}
+	base, suffix := reported[loc[2]:loc[3]], ""
+	if loc[4] >= 0 {
+		suffix = strings.TrimRight(reported[loc[4]:loc[5]], ".-")
+	}
 	if suffix != "" {
 		first, _, _ := strings.Cut(suffix, ".")
 		if preReleaseRe.MatchString(strings.ToLower(first)) {
