@@ -49,9 +49,18 @@ func (s *Service) FeedStats() (lastSuccess time.Time, failures int64) {
 	return s.feed.lastSuccess, s.feed.failures
 }
 
+// Retry delays of RunFeed (each at most the interval): after a failed
+// fetch, and while this node is not the leader (so a node that becomes
+// leader fetches soon after).
+const (
+	feedRetry         = 15 * time.Minute
+	feedLeaderRecheck = 15 * time.Second
+)
+
 // RunFeed fetches o.URL at start and then every o.Interval until ctx ends.
 // A failed fetch (unreachable, an HTTP error, a malformed file) stores
-// nothing, is logged, and is tried again at the next interval.
+// nothing, is logged, and is tried again after 15 minutes (or the
+// interval, if shorter).
 func (s *Service) RunFeed(ctx context.Context, o FeedOptions) {
 	if o.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -65,15 +74,20 @@ func (s *Service) RunFeed(ctx context.Context, o FeedOptions) {
 			return
 		case <-t.C:
 		}
-		if o.IsLeader == nil || o.IsLeader() {
+		next := o.Interval
+		switch {
+		case o.IsLeader != nil && !o.IsLeader():
+			next = min(o.Interval, feedLeaderRecheck)
+		default:
 			if _, err := s.FetchFeed(ctx, o); err != nil && ctx.Err() == nil {
 				s.feed.mu.Lock()
 				s.feed.failures++
 				s.feed.mu.Unlock()
-				s.log.Warn("fetching the advisory feed failed; it is tried again later", "url", redact(o.URL), "retry_in", o.Interval, "err", err)
+				next = min(o.Interval, feedRetry)
+				s.log.Warn("fetching the advisory feed failed; it is tried again later", "url", redact(o.URL), "retry_in", next, "err", err)
 			}
 		}
-		t.Reset(o.Interval)
+		t.Reset(next)
 	}
 }
 

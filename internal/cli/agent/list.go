@@ -32,7 +32,7 @@ func addFilterFlags(cmd *cobra.Command, opts *ListOptions) {
 	cmd.Flags().StringVar(&opts.Filter.Config, "config", "", "only agents using this config or config group (ID or alias)")
 	cmd.Flags().StringVar(&opts.Filter.ReportingRule, "rule", "", "only agents on this reporting rule (ID or name)")
 	cmd.Flags().BoolVar(&opts.Filter.Exposed, "exposed", false, "only agents to which an unacknowledged security advisory applies (see tcctl advisory)")
-	cmd.Flags().StringVar(&opts.Filter.Severity, "severity", "", "with --exposed: only advisories of at least this severity count: "+strings.Join(tc.Severities, ", "))
+	cmd.Flags().StringVar(&opts.Filter.Severity, "severity", "", "only agents exposed to an advisory of at least this severity (implies --exposed): "+strings.Join(tc.Severities, ", "))
 	cmd.Flags().StringVar(&opts.Filter.Advisory, "advisory", "", "only agents this advisory (ID) applies to")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(tc.AgentStatuses, cobra.ShellCompDirectiveNoFileComp))
 }
