@@ -516,57 +516,60 @@ func TestAdvisoryFleetMatchHook(t *testing.T) {
 
 // The periodic fetch imports from a configured URL (here a local server, as
 // an air-gapped site's mirror), asks again with the answer's validators,
-// and a failing or malformed feed stores nothing and counts a failure.
+// and a failing or malformed feed stores nothing and counts a failure. On
+// PostgreSQL the node fetches once it is elected leader.
 func TestAdvisoryFeed(t *testing.T) {
-	var mu sync.Mutex
-	body := zipFiles(t, map[string][]byte{"TCTEST-2026-0001.json": advisoryFile(t, "TCTEST-2026-0001.json")})
-	etag := `"v1"`
-	var conditional int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Header.Get("If-None-Match") == etag {
-			conditional++
-			w.WriteHeader(http.StatusNotModified)
-			return
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		var mu sync.Mutex
+		body := zipFiles(t, map[string][]byte{"TCTEST-2026-0001.json": advisoryFile(t, "TCTEST-2026-0001.json")})
+		etag := `"v1"`
+		var conditional int
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Header.Get("If-None-Match") == etag {
+				conditional++
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			w.Header().Set("ETag", etag)
+			w.Header().Set("Content-Type", "application/zip")
+			w.Write(body)
+		}))
+		defer srv.Close()
+		cfg := testutil.DefaultConfig(e.DSN)
+		cfg.AdvisoryFeedURL = srv.URL + "/osv/all.zip"
+		cfg.AdvisoryFeedInterval = 100 * time.Millisecond
+		d := testutil.StartTCDWith(t, cfg, testutil.NewClock())
+		owner := d.Setup(t)
+		waitFor(t, "the feed's advisory", func() bool {
+			_, err := owner.GetAdvisory(bg, "TCTEST-2026-0001")
+			return err == nil
+		})
+		a := must[tc.Advisory](t)(owner.GetAdvisory(bg, "TCTEST-2026-0001"))
+		if a.Source != "feed "+srv.URL+"/osv/all.zip" {
+			t.Fatalf("source %q", a.Source)
 		}
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Content-Type", "application/zip")
-		w.Write(body)
-	}))
-	defer srv.Close()
-	cfg := testutil.DefaultConfig(testutil.SQLiteDSN(t))
-	cfg.AdvisoryFeedURL = srv.URL + "/osv/all.zip"
-	cfg.AdvisoryFeedInterval = 100 * time.Millisecond
-	d := testutil.StartTCDWith(t, cfg, testutil.NewClock())
-	owner := d.Setup(t)
-	waitFor(t, "the feed's advisory", func() bool {
-		_, err := owner.GetAdvisory(bg, "TCTEST-2026-0001")
-		return err == nil
-	})
-	a := must[tc.Advisory](t)(owner.GetAdvisory(bg, "TCTEST-2026-0001"))
-	if a.Source != "feed "+srv.URL+"/osv/all.zip" {
-		t.Fatalf("source %q", a.Source)
-	}
-	waitFor(t, "a conditional request", func() bool { mu.Lock(); defer mu.Unlock(); return conditional > 0 })
-	before := advisoryRows(t, d)
-	fams, _ := scrape(t, d, "")
-	if value(fams, "tcd_advisory_feed_last_success_timestamp_seconds", nil) == 0 {
-		t.Fatal("no successful fetch in the metrics")
-	}
-	mu.Lock()
-	body, etag = zipFiles(t, map[string][]byte{"a.json": advisoryFile(t, "mixed.json"), "b.json": advisoryFile(t, "malformed.json")}), `"v2"`
-	mu.Unlock()
-	waitFor(t, "a failed fetch", func() bool {
+		waitFor(t, "a conditional request", func() bool { mu.Lock(); defer mu.Unlock(); return conditional > 0 })
+		before := advisoryRows(t, d)
 		fams, _ := scrape(t, d, "")
-		return value(fams, "tcd_advisory_feed_failures_total", nil) > 0
+		if value(fams, "tcd_advisory_feed_last_success_timestamp_seconds", nil) == 0 {
+			t.Fatal("no successful fetch in the metrics")
+		}
+		mu.Lock()
+		body, etag = zipFiles(t, map[string][]byte{"a.json": advisoryFile(t, "mixed.json"), "b.json": advisoryFile(t, "malformed.json")}), `"v2"`
+		mu.Unlock()
+		waitFor(t, "a failed fetch", func() bool {
+			fams, _ := scrape(t, d, "")
+			return value(fams, "tcd_advisory_feed_failures_total", nil) > 0
+		})
+		if after := advisoryRows(t, d); after != before {
+			t.Fatalf("a malformed feed changed the table:\n%s\n%s", before, after)
+		}
+		if !strings.Contains(d.Log.String(), "b.json: $[3].affected[0].ranges[0].events[1].fixed") {
+			t.Fatalf("the log does not name the problem:\n%s", d.Log.String())
+		}
 	})
-	if after := advisoryRows(t, d); after != before {
-		t.Fatalf("a malformed feed changed the table:\n%s\n%s", before, after)
-	}
-	if !strings.Contains(d.Log.String(), "b.json: $[3].affected[0].ranges[0].events[1].fixed") {
-		t.Fatalf("the log does not name the problem:\n%s", d.Log.String())
-	}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {
