@@ -144,8 +144,11 @@ func detail(ctx context.Context, f *cmdutil.Factory, a tc.Agent) error {
 	}
 	// The status line carries tcctl's own colour around the escaped value.
 	out := strings.Replace(cmdutil.Fields(fields), "Status:          -\n", "Status:          "+status+" (reported "+cmdutil.Safe(a.ReportedStatus)+")\n", 1)
-	_, err := fmt.Fprint(f.IOStreams.Out, out)
-	return err
+	if _, err := fmt.Fprint(f.IOStreams.Out, out); err != nil {
+		return err
+	}
+	printAdvisories(f.IOStreams.Out, a.Advisories)
+	return nil
 }
 
 func newCmdSummary(f *cmdutil.Factory, r *resource.Resource[tc.Agent]) *cobra.Command {

@@ -238,8 +238,54 @@ var Agents = &Resource[tc.Agent]{
 		{Flag: "search", Param: "search", Usage: "only agents whose ID, hostname or IP contains this text"},
 		{Flag: "configuration", Param: "config", Usage: "only agents using this config or config group (ID, alias or name)", Resolve: resolveConfigOrGroup, Complete: completeConfigsAndGroups},
 		{Flag: "rule", Param: "reportingRule", Usage: "only agents on this reporting rule (ID or name)", Resolve: resolveRule, Complete: completeRules},
+		{Flag: "exposed", Param: "exposed", Bool: true, Usage: "only agents to which an unacknowledged security advisory applies (see tcctl advisory)"},
+		{Flag: "severity", Param: "severity", Values: tc.Severities, Usage: "only agents exposed to an advisory of at least this severity (implies --exposed)"},
+		{Flag: "advisory", Param: "advisory", Usage: "only agents this advisory (ID) applies to", Complete: completeAdvisories},
 	},
 }
+
+var severityColor = map[string]string{
+	tc.SeverityCritical: "\x1b[31;1m", tc.SeverityHigh: "\x1b[31m", tc.SeverityMedium: "\x1b[33m",
+	tc.SeverityLow: "\x1b[36m", tc.SeverityUnknown: "\x1b[90m",
+}
+
+// SeverityColor is the colour of an advisory severity.
+func SeverityColor(s string) string { return severityColor[s] }
+
+// Advisories are /api/advisories: by ID.
+var Advisories = &Resource[tc.Advisory]{
+	Kind: "advisory", Plural: "advisories", Path: "/api/advisories", Paged: true,
+	ID: func(v tc.Advisory) string { return v.ID }, Name: func(v tc.Advisory) string { return v.ID },
+	Describe: func(v tc.Advisory) string { return v.Severity + " " + v.Summary },
+	Lookup:   Lookup{Get: true},
+	Columns: []Column[tc.Advisory]{
+		{Header: "ID", Value: func(v tc.Advisory) string { return v.ID }},
+		{Header: "SEVERITY", Value: func(v tc.Advisory) string { return v.Severity }, Color: SeverityColor},
+		{Header: "AGENTS", Value: func(v tc.Advisory) string { return strconv.Itoa(v.AgentsAffected) }},
+		{Header: "FIXED IN", Value: func(v tc.Advisory) string { return strings.Join(v.Fixed, ", ") }},
+		{Header: "SUMMARY", Value: func(v tc.Advisory) string { return v.Summary }, TTYValue: func(v tc.Advisory) string {
+			if r := []rune(v.Summary); len(r) > 80 {
+				return string(r[:79]) + "…"
+			}
+			return v.Summary
+		}},
+		{Header: "STATE", Value: func(v tc.Advisory) string {
+			switch {
+			case v.Withdrawn != nil:
+				return "withdrawn"
+			case v.Acknowledgement != nil:
+				return "acknowledged"
+			}
+			return "open"
+		}},
+	},
+	Filters: []Filter{
+		{Flag: "acknowledged", Param: "all", Bool: true, Usage: "include acknowledged and withdrawn advisories"},
+		{Flag: "severity", Param: "severity", Values: tc.Severities, Usage: "only advisories of at least this severity"},
+	},
+}
+
+func completeAdvisories(f *cmdutil.Factory) cobra.CompletionFunc { return Advisories.Complete(f) }
 
 // AuditEntries are /api/audit, newest first unless --sort seq|time.
 var AuditEntries = &Resource[tc.AuditEntry]{

@@ -29,6 +29,8 @@ type Filter struct {
 	// Values, when set, are the only values allowed (checked here, exit 2)
 	// and the completions.
 	Values []string
+	// Bool makes it a flag without a value that sends Param=true.
+	Bool bool
 	// Parse turns a flag value into the parameter's value (e.g. --since 7d
 	// into a time); its errors are usage errors.
 	Parse func(string) (string, error)
@@ -54,6 +56,7 @@ type ListOptions struct {
 	Desc          bool
 	values        map[string]*[]string
 	single        map[string]*string
+	flags         map[string]*bool
 }
 
 // NewListCmd builds the list verb of r.
@@ -99,7 +102,7 @@ func AddListFlags[T any](cmd *cobra.Command, f *cmdutil.Factory, r *Resource[T],
 
 // NewListOptions returns empty list options (for AddFilterFlags).
 func NewListOptions() *ListOptions {
-	return &ListOptions{values: map[string]*[]string{}, single: map[string]*string{}}
+	return &ListOptions{values: map[string]*[]string{}, single: map[string]*string{}, flags: map[string]*bool{}}
 }
 
 // AddFilterFlags adds only the filter flags of r to cmd (for verbs such as
@@ -108,6 +111,12 @@ func AddFilterFlags[T any](cmd *cobra.Command, f *cmdutil.Factory, r *Resource[T
 	fl := cmd.Flags()
 	for _, flt := range r.Filters {
 		usage := flt.Usage
+		if flt.Bool {
+			v := new(bool)
+			opts.flags[flt.Flag] = v
+			fl.BoolVarP(v, flt.Flag, flt.Shorthand, false, usage)
+			continue
+		}
 		if flt.Multi {
 			v := new([]string)
 			opts.values[flt.Flag] = v
@@ -133,6 +142,12 @@ func Query[T any](ctx context.Context, f *cmdutil.Factory, c *client.Client, r *
 	q = url.Values{}
 	for _, flt := range r.Filters {
 		var vals []string
+		if p := opts.flags[flt.Flag]; p != nil {
+			if *p {
+				q.Set(flt.Param, "true")
+			}
+			continue
+		}
 		if p := opts.values[flt.Flag]; p != nil {
 			vals = *p
 		} else if p := opts.single[flt.Flag]; p != nil && *p != "" {
