@@ -2,11 +2,13 @@
 // the same program with its arguments and streams passed in, so tests can
 // drive every command end to end against a fake tcd.
 //
-// Layout (after the GitHub CLI): this package holds the root command and
-// error handling; cmdutil the factory and shared helpers; iostreams the
-// streams and terminal detection; profile the saved login; and one package
-// per noun (account, user) with one file per verb. Each verb is an Options
-// struct plus a run function.
+// Layout (after the GitHub CLI): this package holds the root command, error
+// handling, version and the raw `api` verb; cmdutil the factory (URL and
+// credential per context), output, tables and escaping; iostreams the
+// streams and terminal detection; profile the configuration file of named
+// contexts; resource the descriptors of tcd's resources and the verbs
+// built from them (list, get, create, edit, delete, one-object verbs, bulk
+// requests); and one package per noun holding only what is special to it.
 package cli
 
 import (
