@@ -127,7 +127,7 @@ var Options = []Option{
 	{Key: "password-hash-concurrency", Env: "TC_PASSWORD_HASH_CONCURRENCY", Default: "0", Usage: "most bcrypt password checks run at once; others wait up to 1 s, then get 429 (0 = half the cores, at least 1; at most the number of cores)"},
 	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics", Bool: true},
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often the scheduler auto-deletes silent agents and prunes history (not_reporting itself is exact at any moment)"},
-	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
+	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the client's address (agents' on the heartbeat listener; on the API for the per-address limit, the audit log and whether setup comes from this host)"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
 	{Key: "audit-log-retention", Env: "AUDIT_LOG_RETENTION", Default: "2160", Usage: "hours audit entries are kept: 720, 2160, 4320, 8760, 17520 or 0 = forever (first start only; then a setting)"},
 	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
