@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -256,4 +258,154 @@ func TestAttackParallelLoginsBypassLockout(t *testing.T) {
 		d.Clock.Advance(d.Auth().Settings().LockoutDuration + time.Second)
 		login(t, d, "root", "rootpass1")
 	})
+}
+
+// Issue 14, finding 7 and acceptance 5: on a fresh install whoever reached
+// setup first became owner, from anywhere. A caller tcd counts as remote
+// (here: a trusted proxy's X-Forwarded-For names a non-loopback address)
+// now needs the one-time code from tcd's log; from loopback no code is
+// needed; with OWNER_* no code is issued.
+func TestAttackRemoteSetup(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		_, lo, _ := net.ParseCIDR("127.0.0.0/8")
+		d := testutil.StartTCD(t, e.DSN, func(c *config.Config) { c.TrustedProxies = []*net.IPNet{lo} })
+		m := regexp.MustCompile(`setup_code=(tc-setup_[0-9a-f]{64})`).FindStringSubmatch(d.Log.String())
+		if m == nil {
+			t.Fatalf("no setup code in tcd's log:\n%s", d.Log.String())
+		}
+		code := m[1]
+		body := func(code string) string {
+			return `{"username":"mallory","email":"m@example.com","password":"mallory-pass1"` + map[bool]string{true: "", false: `,"code":"` + code + `"`}[code == ""] + `}`
+		}
+		remote := []string{"X-Forwarded-For", "203.0.113.9"}
+		before := dbSnapshot(t, d)
+		attempts := []struct {
+			what    string
+			body    string
+			headers []string
+		}{
+			{"remote, no code", body(""), remote},
+			{"remote, wrong code", body("tc-setup_" + strings.Repeat("0", 64)), remote},
+			{"remote, malformed code", body("let-me-in"), remote},
+			{"remote behind two proxies", body(""), []string{"X-Forwarded-For", "203.0.113.9, 127.0.0.1"}},
+			{"client-written loopback left of the remote address", body(""), []string{"X-Forwarded-For", "127.0.0.1, 203.0.113.9"}},
+		}
+		for _, a := range attempts {
+			status, env := send(t, d, "POST", "/api/auth/setup", "", a.body, a.headers...)
+			if status != 403 || env["field"] != "code" {
+				t.Fatalf("%s: %d %v, want 403 naming the code", a.what, status, env)
+			}
+		}
+		unchanged(t, d, before, len(attempts))
+		status, env := send(t, d, "POST", "/api/auth/setup", "", body(code), remote...)
+		if status != 201 {
+			t.Fatalf("remote setup with the code from the log: %d %v", status, env)
+		}
+		audit := dbSnapshot(t, d).audit
+		if last := audit[len(audit)-1]; last.IP != "203.0.113.9" || last.Outcome != tc.OutcomeSuccess {
+			t.Fatalf("the audit entry of the setup: %+v", last)
+		}
+
+		// Loopback without a proxy needs no code.
+		d2 := testutil.StartTCD(t, testutil.SQLiteDSN(t))
+		if status, env := send(t, d2, "POST", "/api/auth/setup", "", body("")); status != 201 {
+			t.Fatalf("setup from loopback: %d %v", status, env)
+		}
+		// A proxy on this host that is not trusted forwards for anybody:
+		// its requests are not local.
+		d3 := testutil.StartTCD(t, testutil.SQLiteDSN(t))
+		if status, env := send(t, d3, "POST", "/api/auth/setup", "", body(""), "X-Forwarded-For", "127.0.0.1"); status != 403 {
+			t.Fatalf("setup through an untrusted proxy: %d %v", status, env)
+		}
+		// OWNER_* creates the owner: no code is issued.
+		d4 := testutil.StartTCD(t, testutil.SQLiteDSN(t), func(c *config.Config) {
+			c.OwnerUsername, c.OwnerEmail, c.OwnerPassword = "root", "root@example.com", "rootpass1"
+		})
+		if strings.Contains(d4.Log.String(), "setup_code") {
+			t.Fatal("a setup code was issued although OWNER_* created the owner")
+		}
+	})
+}
+
+// Issue 14, finding 8 and acceptance 6: creating a token told a manager
+// about tokens it may not see (token_name_conflict/token_value_conflict for
+// another user's description or value), and weak pre-shared values were
+// accepted. Conflicts with invisible tokens now get one answer that names
+// neither owner nor kind; values under 128 bits of estimated entropy are
+// refused with the reason.
+func TestAttackTokenOracleAndWeakValues(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN)
+		owner := d.Setup(t)
+		admin, _ := invite(t, d, owner, "alice", tc.RoleAdministrator)
+		mgr, _ := invite(t, d, owner, "mike", tc.RoleManager)
+		secret := "tc-apiv1_9c4e1f0b7a2d5e8f3c6b9a0d1e4f7a2b5c8d1e4f7a0b3c6d9e2f5a8b1c4d7e0f"
+		createToken(t, admin, tc.CreateTokenRequest{Description: "prod deploy", Preset: tc.PresetCI, RawToken: secret})
+		fresh := func() string {
+			return createToken(t, mgr, tc.CreateTokenRequest{Description: "probe", Preset: tc.PresetCI}).Raw
+		}
+		unusedValue := fresh() // a random value nobody holds any more
+		must[tc.Token](t)(mgr.RevokeToken(bg, tokenID(t, mgr, "probe")))
+		if err := mgr.DeleteToken(bg, tokenID(t, mgr, "probe")); err != nil {
+			t.Fatal(err)
+		}
+
+		before := dbSnapshot(t, d)
+		auth := "Bearer " + mgr.Token()
+		_, byName := send(t, d, "POST", "/api/tokens", auth, `{"description":"prod deploy","preset":"ci","rawToken":"`+unusedValue+`"}`)
+		_, byValue := send(t, d, "POST", "/api/tokens", auth, `{"description":"probe 2","preset":"ci","rawToken":"`+secret+`"}`)
+		status, byNameOnly := send(t, d, "POST", "/api/tokens", auth, `{"description":"prod deploy","preset":"ci"}`)
+		if fmt.Sprint(byName) != fmt.Sprint(byValue) {
+			t.Fatalf("a name clash and a value clash with an invisible token answer differently:\n%v\n%v", byName, byValue)
+		}
+		for _, env := range []map[string]any{byName, byValue, byNameOnly} {
+			text := fmt.Sprint(env)
+			for _, leak := range []string{"alice", "administrator", "token_name_conflict", "token_value_conflict", "already exists"} {
+				if strings.Contains(text, leak) {
+					t.Fatalf("the refusal tells %q: %v", leak, env)
+				}
+			}
+		}
+		if status != 409 || byName["code"] != tc.EConflict {
+			t.Fatalf("refusal: %d %v", status, byName)
+		}
+		// Weak pre-shared values, each refused with the reason.
+		weak := map[string]string{
+			"tc-apiv1_" + strings.Repeat("0", 64):                                       "repeats",
+			"tc-apiv1_" + strings.Repeat("0123456789abcdef", 4):                         "",
+			"tc-apiv1_" + strings.Repeat("ab", 32):                                      "repeats",
+			"tc-apiv1_" + strings.Repeat("deadbeef", 8):                                 "",
+			"tc-apiv1_0123456789012345678901234567890123456789012345678901234567890123": "",
+			"tc-apiv1_" + strings.Repeat("0", 32) + "5f3c9a1b7e2d4068a9c1b3e5f7092d4c":  "repeats",
+		}
+		n := 3
+		for v, why := range weak {
+			status, env := send(t, d, "POST", "/api/tokens", auth, `{"description":"weak","preset":"ci","rawToken":"`+v+`"}`)
+			n++
+			msg := fmt.Sprint(env["message"])
+			if status != 400 || env["field"] != "rawToken" || !strings.Contains(msg, "entropy") || !strings.Contains(msg, why) {
+				t.Fatalf("%s: %d %v", v, status, env)
+			}
+		}
+		unchanged(t, d, before, n)
+		// A caller who may see the other token learns which field clashes.
+		_, err := owner.CreateToken(bg, tc.CreateTokenRequest{Description: "x", Preset: tc.PresetCI, RawToken: secret})
+		var te *tc.Error
+		if !asTC(err, &te) || te.Details["reason"] != "token_value_conflict" {
+			t.Fatalf("owner, value clash: %v", err)
+		}
+		// A random value is accepted.
+		createToken(t, mgr, tc.CreateTokenRequest{Description: "random", Preset: tc.PresetCI, RawToken: unusedValue})
+	})
+}
+
+func tokenID(t *testing.T, c *client.Client, desc string) string {
+	t.Helper()
+	for _, tok := range must[tc.List[tc.Token]](t)(c.ListTokens(bg, "", tc.Page{})).Items {
+		if tok.Description == desc {
+			return tok.ID
+		}
+	}
+	t.Fatalf("no token %q", desc)
+	return ""
 }
