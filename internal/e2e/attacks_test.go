@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -408,4 +409,140 @@ func tokenID(t *testing.T, c *client.Client, desc string) string {
 	}
 	t.Fatalf("no token %q", desc)
 	return ""
+}
+
+// Issue 15, finding 2: a flood of failed logins costs tcd a bcrypt
+// comparison each. Now one address gets its burst (20) and then 429 with
+// Retry-After, before any comparison or database write; heartbeats go on
+// being served meanwhile. (The throughput figures are tcbench's, in
+// docs/performance.md.)
+func TestLoginFloodGets429(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, func(c *config.Config) { c.AuthRateLimit, c.AuthRateBurst = 20, 20 })
+		owner := d.Setup(t) // one request of the burst
+		agent := createToken(t, owner, tc.CreateTokenRequest{Description: "fleet", Preset: tc.PresetTelegrafAgent}).Raw
+		verifs := d.Auth().PasswordVerifications()
+		auditBefore := len(dbSnapshot(t, d).audit)
+
+		const conns, each = 32, 10
+		var (
+			mu       sync.Mutex
+			statuses = map[int]int{}
+			retry    = 0
+			wg       sync.WaitGroup
+		)
+		stop := make(chan struct{})
+		hbDone := make(chan [2]int)
+		go func() { // an agent keeps sending heartbeats through the flood
+			ok, n := 0, 0
+			for {
+				select {
+				case <-stop:
+					hbDone <- [2]int{ok, n}
+					return
+				default:
+				}
+				if s, _ := postHeartbeat(t, d, "Bearer "+agent, hbBody("flooded", n+1)); s == 200 {
+					ok++
+				}
+				n++
+			}
+		}()
+		for c := 0; c < conns; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					req, _ := http.NewRequest("POST", d.URL+"/api/auth/login", strings.NewReader(fmt.Sprintf(`{"username":"user%d","password":"guess-%d"}`, c, i)))
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					mu.Lock()
+					statuses[resp.StatusCode]++
+					if resp.StatusCode == 429 && resp.Header.Get("Retry-After") != "" {
+						retry++
+					}
+					mu.Unlock()
+				}
+			}(c)
+		}
+		wg.Wait()
+		close(stop)
+		hb := <-hbDone
+		comparisons := d.Auth().PasswordVerifications() - verifs
+		t.Logf("%d failed logins over %d connections: statuses %v, %d bcrypt comparisons, %d/%d heartbeats answered 200 meanwhile",
+			conns*each, conns, statuses, comparisons, hb[0], hb[1])
+		if statuses[429] < conns*each-20 || retry != statuses[429] {
+			t.Fatalf("statuses %v (%d with Retry-After): want all but the burst of 19 refused with 429 and Retry-After", statuses, retry)
+		}
+		if comparisons > 19 {
+			t.Fatalf("%d bcrypt comparisons for a flood from one address with a burst of 20 (one spent on setup)", comparisons)
+		}
+		if hb[0] == 0 || hb[0] != hb[1] {
+			t.Fatalf("heartbeats during the flood: %d of %d answered 200", hb[0], hb[1])
+		}
+		// Refused requests checked nothing and are not written to the audit
+		// log one by one (tcd_auth_rate_limited_total counts them).
+		if n := len(dbSnapshot(t, d).audit) - auditBefore; n > 19+1 || n < 1 {
+			t.Fatalf("%d audit entries for the flood", n)
+		}
+		if d.API().AuthRateLimited() != int64(statuses[429]) {
+			t.Fatalf("limited counter %d, 429s %d", d.API().AuthRateLimited(), statuses[429])
+		}
+	})
+}
+
+// Issue 15: locking a username is not a way to keep its owner out for good.
+// An address floods wrong passwords for the owner: the username locks and
+// the address is rate-limited; attempts during the lock do not extend it.
+// Once the lock expires, the right password from another address works;
+// and while it is locked, RESET_OWNER_PASSWORD at a restart lets the owner
+// in at once.
+func TestLockoutIsNotForever(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		_, lo, _ := net.ParseCIDR("127.0.0.0/8")
+		opts := func(c *config.Config) {
+			c.TrustedProxies = []*net.IPNet{lo}
+			c.AuthRateLimit, c.AuthRateBurst = 20, 20
+			c.OwnerUsername, c.OwnerEmail, c.OwnerPassword = "root", "root@example.com", "rootpass1"
+		}
+		d := testutil.StartTCD(t, e.DSN, opts)
+		attacker := []string{"X-Forwarded-For", "198.51.100.7"}
+		owner := []string{"X-Forwarded-For", "198.51.100.8"}
+		statuses := map[int]int{}
+		for i := 0; i < 40; i++ {
+			s, _ := send(t, d, "POST", "/api/auth/login", "", fmt.Sprintf(`{"username":"root","password":"guess-%d"}`, i), attacker...)
+			statuses[s]++
+			if i == 10 {
+				d.Clock.Advance(10 * time.Minute) // attempts during the lock do not extend it
+			}
+		}
+		if statuses[401] != 4 || statuses[429] != 36 {
+			t.Fatalf("attacker: %v, want 4 × 401 and the rest 429 (lock, then the address's limit)", statuses)
+		}
+		if s, _ := send(t, d, "POST", "/api/auth/login", "", `{"username":"root","password":"rootpass1"}`, owner...); s != 429 {
+			t.Fatalf("owner while locked: %d", s)
+		}
+		d.Clock.Advance(5*time.Minute + time.Second) // 15 minutes after the lock was taken
+		if s, env := send(t, d, "POST", "/api/auth/login", "", `{"username":"root","password":"rootpass1"}`, owner...); s != 200 {
+			t.Fatalf("owner after the lock expired: %d %v", s, env)
+		}
+
+		// Locked again; the owner restarts tcd with RESET_OWNER_PASSWORD.
+		for i := 0; i < 5; i++ {
+			send(t, d, "POST", "/api/auth/login", "", `{"username":"root","password":"again"}`, attacker...)
+		}
+		if s, _ := send(t, d, "POST", "/api/auth/login", "", `{"username":"root","password":"rootpass1"}`, owner...); s != 429 {
+			t.Fatalf("owner while locked again: %d", s)
+		}
+		d.Close()
+		d = testutil.StartTCD(t, e.DSN, opts, func(c *config.Config) { c.ResetOwnerPassword, c.OwnerPassword = true, "recovered-1" })
+		if s, env := send(t, d, "POST", "/api/auth/login", "", `{"username":"root","password":"recovered-1"}`, owner...); s != 200 {
+			t.Fatalf("owner after RESET_OWNER_PASSWORD: %d %v", s, env)
+		}
+	})
 }
