@@ -25,6 +25,14 @@ const (
 	// authLimiterAddresses bounds the memory the limiter keeps: the least
 	// recently seen addresses are forgotten beyond it (about 200 bytes each).
 	authLimiterAddresses = 65536
+	// DefaultAuthRefusalDelay is how long a refused request waits before its
+	// 429 is sent (at most its Retry-After): a client that ignores
+	// Retry-After and retries at once, on every connection it has, then
+	// sends a few requests a second instead of thousands.
+	DefaultAuthRefusalDelay = time.Second
+	// maxDelayedRefusals bounds the refusals waiting at once (a goroutine
+	// and a connection each); beyond it they are answered at once.
+	maxDelayedRefusals = 4096
 )
 
 // authLimitedRoutes are the unauthenticated routes that cost a password
@@ -44,6 +52,10 @@ var authLimitedRoutes = map[string]bool{
 type authLimiter struct {
 	limit rate.Limit
 	burst int
+	// delay holds a refusal back (0: answer at once); delayed counts the
+	// refusals being held.
+	delay   time.Duration
+	delayed chan struct{}
 
 	mu      sync.Mutex
 	buckets *lru.Cache[string, *addrBucket]
@@ -57,8 +69,10 @@ type addrBucket struct {
 }
 
 // newAuthLimiter returns a limiter of perMinute requests a minute per
-// address in bursts of burst; nil when perMinute is 0 (no limit).
-func newAuthLimiter(perMinute float64, burst int, now func() time.Time) *authLimiter {
+// address in bursts of burst; nil when perMinute is 0 (no limit). delay is
+// how long a refusal is held back (0: DefaultAuthRefusalDelay; negative:
+// none).
+func newAuthLimiter(perMinute float64, burst int, delay time.Duration, now func() time.Time) *authLimiter {
 	if perMinute <= 0 {
 		return nil
 	}
@@ -72,7 +86,31 @@ func newAuthLimiter(perMinute float64, burst int, now func() time.Time) *authLim
 	if now == nil {
 		now = time.Now
 	}
-	return &authLimiter{limit: rate.Limit(perMinute / 60), burst: burst, buckets: c, now: now}
+	switch {
+	case delay == 0:
+		delay = DefaultAuthRefusalDelay
+	case delay < 0:
+		delay = 0
+	}
+	return &authLimiter{limit: rate.Limit(perMinute / 60), burst: burst, buckets: c, now: now,
+		delay: delay, delayed: make(chan struct{}, maxDelayedRefusals)}
+}
+
+// hold waits before a refusal is answered: d, at most the limiter's delay,
+// when fewer than maxDelayedRefusals are waiting already.
+func (l *authLimiter) hold(d time.Duration) {
+	if d > l.delay {
+		d = l.delay
+	}
+	if d <= 0 {
+		return
+	}
+	select {
+	case l.delayed <- struct{}{}:
+		time.Sleep(d)
+		<-l.delayed
+	default:
+	}
 }
 
 // limiterKey groups addresses: IPv4 one by one, IPv6 by /64.
@@ -119,7 +157,9 @@ func (l *authLimiter) Limited() int64 {
 // before the audit middleware: a refused request checked nothing and is
 // counted (tcd_auth_rate_limited_total) and logged once a minute per
 // address instead of written to the audit log, so a flood cannot turn into
-// a flood of database writes either.
+// a flood of database writes either. The refusal is held back up to a
+// second, so a client that retries at once costs a few requests a second
+// per connection.
 func (s *Server) limitAuth(c *fiber.Ctx) error {
 	if s.authLimit == nil || !authLimitedRoutes[c.Method()+" "+routeKey(c.Path())] {
 		return c.Next()
@@ -136,6 +176,7 @@ func (s *Server) limitAuth(c *fiber.Ctx) error {
 	if warn {
 		s.log.Warn("too many login, setup or code attempts from one address: refusing them with 429", "ip", ip.String(), "path", c.Path(), "retry_after_s", secs)
 	}
+	s.authLimit.hold(retry)
 	e := tc.Errorf(tc.ETooManyRequests, "too many attempts from your address: retry in %d second%s", secs, map[bool]string{true: "", false: "s"}[secs == 1])
 	e.RetryAfter = secs
 	return writeError(c, e)

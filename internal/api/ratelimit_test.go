@@ -11,7 +11,7 @@ func TestAuthLimiter(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	l := newAuthLimiter(20, 5, clock)
+	l := newAuthLimiter(20, 5, -1, clock)
 	a := limiterKey(net.ParseIP("198.51.100.7"))
 	for i := 0; i < 5; i++ {
 		if ok, _, _ := l.allow(a); !ok {
@@ -42,7 +42,7 @@ func TestAuthLimiter(t *testing.T) {
 	if l.Limited() != 2 {
 		t.Fatalf("limited counter %d", l.Limited())
 	}
-	if newAuthLimiter(0, 5, clock) != nil {
+	if newAuthLimiter(0, 5, 0, clock) != nil {
 		t.Fatal("0 per minute must turn the limit off")
 	}
 	// Memory is bounded: the LRU never holds more than its size.

@@ -51,6 +51,9 @@ type Deps struct {
 	// (ratelimit.go); 0 per minute turns the limit off.
 	AuthRatePerMinute float64
 	AuthRateBurst     int
+	// AuthRefusalDelay holds a refused request back before its 429 (0 =
+	// DefaultAuthRefusalDelay, negative = none).
+	AuthRefusalDelay time.Duration
 	// Now is the clock of the limiter (default time.Now).
 	Now func() time.Time
 }
@@ -80,7 +83,7 @@ func New(d Deps) *Server {
 		d.Logger = slog.Default()
 	}
 	s := &Server{deps: d, auth: d.Auth, log: d.Logger, openGroups: map[string]bool{}, openPerms: tc.PermissionSet{},
-		authLimit: newAuthLimiter(d.AuthRatePerMinute, d.AuthRateBurst, d.Now)}
+		authLimit: newAuthLimiter(d.AuthRatePerMinute, d.AuthRateBurst, d.AuthRefusalDelay, d.Now)}
 	for _, g := range d.OpenGroups {
 		s.openGroups[g] = true
 		for p := range GroupPermissions(g) {

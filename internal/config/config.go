@@ -65,6 +65,9 @@ type Config struct {
 	// limit), in bursts of up to AuthRateBurst.
 	AuthRateLimit int
 	AuthRateBurst int
+	// AuthRefusalDelay holds a rate-limited request back before its 429 (0 =
+	// one second, negative = none). Not an option: tests shorten it.
+	AuthRefusalDelay time.Duration
 	// PasswordHashConcurrency bounds the bcrypt operations run at once
 	// (0 = half the cores, at least one).
 	PasswordHashConcurrency int

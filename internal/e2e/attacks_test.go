@@ -418,7 +418,10 @@ func tokenID(t *testing.T, c *client.Client, desc string) string {
 // docs/performance.md.)
 func TestLoginFloodGets429(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
-		d := testutil.StartTCD(t, e.DSN, func(c *config.Config) { c.AuthRateLimit, c.AuthRateBurst = 20, 20 })
+		d := testutil.StartTCD(t, e.DSN, func(c *config.Config) {
+			c.AuthRateLimit, c.AuthRateBurst = 20, 20
+			c.AuthRefusalDelay = 20 * time.Millisecond // a refusal is held back (1 s by default)
+		})
 		owner := d.Setup(t) // one request of the burst
 		agent := createToken(t, owner, tc.CreateTokenRequest{Description: "fleet", Preset: tc.PresetTelegrafAgent}).Raw
 		verifs := d.Auth().PasswordVerifications()
@@ -508,6 +511,7 @@ func TestLockoutIsNotForever(t *testing.T) {
 		opts := func(c *config.Config) {
 			c.TrustedProxies = []*net.IPNet{lo}
 			c.AuthRateLimit, c.AuthRateBurst = 20, 20
+			c.AuthRefusalDelay = -1
 			c.OwnerUsername, c.OwnerEmail, c.OwnerPassword = "root", "root@example.com", "rootpass1"
 		}
 		d := testutil.StartTCD(t, e.DSN, opts)
