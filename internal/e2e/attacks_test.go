@@ -493,8 +493,10 @@ func TestLoginFloodGets429(t *testing.T) {
 		if n := len(dbSnapshot(t, d).audit) - auditBefore; n > 19+1 || n < 1 {
 			t.Fatalf("%d audit entries for the flood", n)
 		}
-		if d.API().AuthRateLimited() != int64(statuses[429]) {
-			t.Fatalf("limited counter %d, 429s %d", d.API().AuthRateLimited(), statuses[429])
+		// Every 429 is the per-address limit's, or — on a slow machine — a
+		// password check that found every bcrypt slot busy for a second.
+		if limited, busy := d.API().AuthRateLimited(), d.Auth().HashBusy(); limited+busy != int64(statuses[429]) || limited < int64(conns*each-20) {
+			t.Fatalf("limited counter %d + busy %d, 429s %d", limited, busy, statuses[429])
 		}
 	})
 }
