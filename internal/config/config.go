@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -83,6 +84,11 @@ type Config struct {
 
 	ShutdownTimeout time.Duration
 
+	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
+	// OSV advisories (see docs/advisories.md); empty means never.
+	AdvisoryFeedURL      string
+	AdvisoryFeedInterval time.Duration
+
 	// Explicit holds the keys set by a flag, the environment or the file (as
 	// opposed to defaults); bootstrap-only settings use it to warn when a
 	// given value is ignored because the database already holds one.
@@ -136,6 +142,8 @@ var Options = []Option{
 	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
 	{Key: "ha-poll-interval-ms", Env: "HA_POLL_INTERVAL_MS", Default: "5000", Usage: "cluster safety net: how often (ms) a node re-checks for cache changes whose notification it may have missed"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
+	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
+	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
 
 // SettingKeys maps options that seed database settings to their keys.
@@ -356,6 +364,13 @@ func (l *loader) build() (Config, error) {
 		l.fail("ha", "cluster mode needs PostgreSQL (DATABASE_URL=postgres://…); the SQLite database %s serves a single node", c.Database)
 	}
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
+	c.AdvisoryFeedURL = l.str("advisory-feed-url")
+	if c.AdvisoryFeedURL != "" {
+		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("advisory-feed-url", "%q is not an http:// or https:// URL", c.AdvisoryFeedURL)
+		}
+	}
+	c.AdvisoryFeedInterval = l.duration("advisory-feed-interval", time.Minute)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {
 			c.Explicit[key] = true
