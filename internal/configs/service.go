@@ -45,6 +45,8 @@ type Options struct {
 	// entries and 64 MiB).
 	CacheEntries int
 	CacheBytes   int
+	// Checks are the rules writes are held to (zero value: defaults).
+	Checks Checks
 }
 
 // Service implements configurations on a store.
@@ -53,8 +55,9 @@ type Service struct {
 	now   func() time.Time
 	log   *slog.Logger
 	usage AgentUsage
-	cache *renderCache
-	stats renderStats
+	cache  *renderCache
+	stats  renderStats
+	checks Checks
 }
 
 // New returns a Service on st.
@@ -74,7 +77,8 @@ func New(st *store.Store, o Options) *Service {
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 64 << 20
 	}
-	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes)}
+	o.Checks.defaults()
+	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).

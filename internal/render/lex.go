@@ -219,3 +219,25 @@ func position(doc string, off int) (line, col int) {
 	start := strings.LastIndexByte(doc[:off], '\n') + 1
 	return line, utf8.RuneCountInString(doc[start:off]) + 1
 }
+
+// DepthAt returns how deeply arrays and inline tables nest in doc and, when
+// that is beyond limit, the line and column of the bracket that went
+// beyond it.
+func DepthAt(doc string, limit int) (depth, line, col int) {
+	l := lex(doc, nil, limit)
+	if l.overAt >= 0 {
+		line, col = position(doc, l.overAt)
+	}
+	return l.maxDepth, line, col
+}
+
+// FirstConstantUse returns the line and column of the first use of
+// constant name outside comments (0, 0 if none).
+func FirstConstantUse(tmpl, name string) (line, col int) {
+	for _, t := range scan(tmpl) {
+		if t.constant && t.name == name && t.ctx != CtxComment {
+			return position(tmpl, t.start)
+		}
+	}
+	return 0, 0
+}

@@ -18,6 +18,8 @@ type ConfigRow struct {
 	TOML         string `gorm:"column:toml"`
 	Version      int
 	LastModified int64
+	// EnvHandling is "" (tcd's setting), "strict" or "nonstrict".
+	EnvHandling string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
