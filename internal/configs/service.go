@@ -51,10 +51,10 @@ type Options struct {
 
 // Service implements configurations on a store.
 type Service struct {
-	st    *store.Store
-	now   func() time.Time
-	log   *slog.Logger
-	usage AgentUsage
+	st     *store.Store
+	now    func() time.Time
+	log    *slog.Logger
+	usage  AgentUsage
 	cache  *renderCache
 	stats  renderStats
 	checks Checks

@@ -407,7 +407,7 @@ func encodeAll(ctx Context, vals []string) (string, error) {
 //     characters escaped (EscapeValue), so the value reads back exactly;
 //   - '…': as it is; a ' or a control character other than TAB cannot be
 //     written there (error);
-//   - '''…''': as it is; two ' in a row, a ' at either end or a control
+//   - ”'…”': as it is; two ' in a row, a ' at either end or a control
 //     character other than TAB and line breaks cannot (error);
 //   - a key or [table] header: letters, digits, '_' and '-' only;
 //   - a bare value: v must be one TOML value on one line (1000, true,

@@ -57,7 +57,9 @@ type Warning struct {
 	Msg          string
 }
 
-func (w Warning) String() string { return fmt.Sprintf("line %d, column %d: %s", w.Line, w.Column, w.Msg) }
+func (w Warning) String() string {
+	return fmt.Sprintf("line %d, column %d: %s", w.Line, w.Column, w.Msg)
+}
 
 // Warning codes.
 const (

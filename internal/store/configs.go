@@ -20,8 +20,8 @@ type ConfigRow struct {
 	LastModified int64
 	// EnvHandling is "" (tcd's setting), "strict" or "nonstrict".
 	EnvHandling string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 func (ConfigRow) TableName() string { return "configs" }
