@@ -288,8 +288,9 @@ func CheckConstantName(s string) error {
 }
 
 // CheckConstantValue validates a constant value: valid UTF-8, at most
-// 64 KiB, one line (rendering escapes it for the TOML context each use
-// stands in, and refuses uses it cannot stand in).
+// 64 KiB, one line without control characters other than TAB. Rendering
+// escapes it for the TOML context each use stands in, and refuses uses it
+// cannot stand in.
 func CheckConstantValue(s string) error {
 	switch {
 	case !utf8.ValidString(s):
@@ -298,6 +299,8 @@ func CheckConstantValue(s string) error {
 		return invalidField("value", "constant value must be at most %d bytes", MaxConstantValueLen)
 	case strings.ContainsAny(s, "\r\n"):
 		return invalidField("value", "constant value must not contain line breaks")
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }):
+		return invalidField("value", "constant value must not contain control characters (other than TAB)")
 	}
 	return nil
 }
