@@ -321,11 +321,7 @@ func refusal(problems []tc.ConfigProblem, self string) error {
 	if len(problems) > 1 {
 		msg += fmt.Sprintf(" (and %d more, listed in affected)", len(problems)-1)
 	}
-	e := tc.Errorf(tc.EConflict, "%s", msg).With("affected", problems)
-	if first.Line > 0 {
-		e = e.With("line", first.Line).With("column", first.Column)
-	}
-	return e
+	return tc.Errorf(tc.EConflict, "%s", msg).With("affected", problems)
 }
 
 // describe is one line about a problem: what, where, why.

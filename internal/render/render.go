@@ -224,6 +224,9 @@ type Options struct {
 	// of the kind its context needs ("x" in strings and keys, 0 as a bare
 	// value) instead of failing: the render a write is checked with.
 	Fill bool
+	// FillConstants gives undefined constants a neutral value too (a check
+	// without a server: tcctl config validate).
+	FillConstants bool
 }
 
 // Render is RenderWith without limits.
@@ -251,7 +254,7 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 			continue // a comment never makes a placeholder required
 		}
 		if t.constant {
-			if _, ok := constants[t.name]; !ok && !seenU[t.name] {
+			if _, ok := constants[t.name]; !ok && !o.FillConstants && !seenU[t.name] {
 				seenU[t.name] = true
 				undefined = append(undefined, t.name)
 			}
@@ -294,9 +297,15 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 		)
 		if t.constant {
 			c, ok := constants[t.name]
-			if !ok { // only possible in a comment
+			switch {
+			case !ok && o.FillConstants && t.ctx != CtxComment:
+				v = neutral(t.ctx)
+			case !ok: // only possible in a comment
 				v = tmpl[t.start:t.end]
-			} else if v, err = Encode(t.ctx, c); err != nil {
+			default:
+				v, err = Encode(t.ctx, c)
+			}
+			if err != nil {
 				return "", valueError(tmpl, t, "constant", err)
 			}
 		} else {

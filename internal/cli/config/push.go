@@ -42,8 +42,12 @@ if it exists. Prints one line: "created <name> (version 1)", "updated <name>
 to version N", or "unchanged <name> (version N)" when the TOML is identical
 (no version is created). Exits 0 in all three cases.
 
-An invalid TOML file exits 1 with "FILE:LINE:COLUMN: …" on stderr and
-stores nothing. --label labels are assigned (never removed); --note is the
+A file Telegraf would not load exits 1 with "FILE:LINE:COLUMN: …" on
+stderr and stores nothing (as does a change that would break a config
+group the config is in); a file that is not UTF-8 is refused before
+anything is sent. Lint warnings (unknown plugins, options that crash
+agents, a heartbeat URL that is not this tcd's) are printed on stderr as
+"FILE:LINE:COLUMN: warning: …" and do not fail the push. --label labels are assigned (never removed); --note is the
 new version's note (e.g. a commit hash).`,
 		Example: `  tcctl config push --name web -f web.toml --note "$GIT_SHA"
   TCCTL_URL=http://tcd:8888 TCCTL_TOKEN=$TOKEN tcctl config push --name web -f web.toml -o json`,
@@ -112,6 +116,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 			res.Result = "updated"
 		}
 	}
+	printWarnings(opts.IO.ErrOut, opts.File, res.Config.ID, res.Config.Warnings)
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, res)
 	}
