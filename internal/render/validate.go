@@ -73,10 +73,16 @@ const (
 // Hint for text that is not UTF-8.
 const iconvHint = "tcd keeps configs as UTF-8: convert the file first, e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8"
 
-// CheckUTF8 returns nil for valid UTF-8 and otherwise a *SyntaxError at the
-// first bad byte, with a hint how to convert the file.
+// CheckUTF8 returns nil for valid UTF-8 text without NUL bytes and
+// otherwise a *SyntaxError at the first bad byte, with a hint how to
+// convert the file. tcd keeps configs as text: PostgreSQL cannot store a
+// NUL, and Telegraf refuses a local file with one as binary.
 func CheckUTF8(doc string) error {
 	if utf8.ValidString(doc) {
+		if k := strings.IndexByte(doc, 0); k >= 0 {
+			line, col := position(doc, k)
+			return &SyntaxError{Line: line, Column: col, Msg: "a NUL byte: configs are text (Telegraf refuses a local file with one as binary): remove it"}
+		}
 		return nil
 	}
 	off := 0
