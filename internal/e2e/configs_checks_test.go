@@ -326,3 +326,180 @@ func TestLintErrorsSetting(t *testing.T) {
 	}
 	must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "fine", TOML: "[[inputs.cpu]]\n"}))
 }
+
+// Issue 15 acceptance 3 (findings 3 and 4): render amplification and deep
+// nesting are refused when written, naming the configs; a constant change
+// that would push a dependent config or group over the rendered-size limit
+// is refused; a fetch whose parameters would exceed it is refused without
+// building more than the limit.
+func TestRenderLimits(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN)
+		c := d.Setup(t)
+		big := strings.Repeat("a", tc.MaxConstantValueLen)
+		must[tc.Constant](t)(c.SetConstant(bg, "big", big))
+		must[tc.Constant](t)(c.SetConstant(bg, "small", "s"))
+		refs := func(name string, n int) string {
+			var b strings.Builder
+			b.WriteString("[global_tags]\n")
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&b, "  t%d = \"::{%s}\"\n", i, name)
+			}
+			return b.String()
+		}
+		// 130 uses of a 64 KiB constant: 8.3 MB rendered from a 3 KB template.
+		_, err := c.CreateConfig(bg, tc.CreateConfigRequest{Name: "amplified", TOML: refs("big", 130)})
+		te := wantRefused(t, err, tc.EInvalid, 400, "amplified")
+		if !strings.Contains(te.Message, "rendered-size limit") {
+			t.Fatalf("amplification: %s", te.Message)
+		}
+		// The same template on a small constant is fine; growing the
+		// constant would push it over, and is refused naming it.
+		amp := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "amplifiable", TOML: refs("small", 130)}))
+		path := "/api/configs/" + amp.ID + "/toml"
+		before := serve(t, c, path)
+		_, err = c.SetConstant(bg, "small", big)
+		wantRefused(t, err, tc.EConflict, 409, "amplifiable", "rendered-size limit")
+		if after := serve(t, c, path); after != before {
+			t.Fatal("a refused constant change moved the config")
+		}
+		// Two members of 5 MB each: each loads, the group would not fit.
+		m1 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "half1", TOML: refs("big", 80)}))
+		m2 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "half2", TOML: strings.Replace(refs("big", 80), "[global_tags]", "[[inputs.mem]]\n  [inputs.mem.tags]", 1)}))
+		_, err = c.CreateGroup(bg, tc.GroupRequest{Name: "too-big", Members: []string{m1.ID, m2.ID}})
+		wantRefused(t, err, tc.EConflict, 409, "too-big", "rendered-size limit")
+
+		// Finding 4: 87,000 nested inline tables (348 KB) are refused at
+		// once; 1,000 levels (the limit) are fine.
+		nest := func(n int) string {
+			return "[global_tags]\n  x = " + strings.Repeat("{a = ", n) + "1" + strings.Repeat("}", n) + "\n"
+		}
+		_, err = c.CreateConfig(bg, tc.CreateConfigRequest{Name: "deep", TOML: nest(87000)})
+		wantCode(t, err, tc.EInvalid, 400)
+		if te := err.(*tc.Error); !strings.Contains(te.Message, "deeper than 1000") || te.Details["line"] != float64(2) {
+			t.Fatalf("deep nesting: %s %v", te.Message, te.Details)
+		}
+		arrays := func(n int) string {
+			return "[[inputs.mem]]\n  fieldinclude = " + strings.Repeat("[", n) + `"x"` + strings.Repeat("]", n) + "\n"
+		}
+		must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "deep-ok", TOML: arrays(1000)}))
+		_, err = c.CreateConfig(bg, tc.CreateConfigRequest{Name: "deep-no", TOML: arrays(1001)})
+		wantCode(t, err, tc.EInvalid, 400)
+
+		// A fetch: 1,000 uses of a parameter, 15 KB values → 15 MB: refused.
+		var b strings.Builder
+		b.WriteString("[global_tags]\n")
+		for i := 0; i < 1000; i++ {
+			fmt.Fprintf(&b, "  p%d = \"&{p}\"\n", i)
+		}
+		pc := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "param-amp", TOML: b.String()}))
+		_, err = c.RenderConfig(bg, pc.ID, map[string][]string{"p": {strings.Repeat("v", 15000)}})
+		wantCode(t, err, tc.EInvalid, 400)
+		if !strings.Contains(err.Error(), "rendered-size limit") {
+			t.Fatalf("fetch over the limit: %v", err)
+		}
+		if r, err := c.RenderConfig(bg, pc.ID, map[string][]string{"p": {"short"}}); err != nil || !strings.Contains(r.Body, `p999 = "short"`) {
+			t.Fatalf("fetch under the limit: %v", err)
+		}
+	})
+}
+
+// Issue 16 acceptance 5: Telegraf's full sample config (585 KB, every
+// plugin) is accepted through tcctl and the API; a Windows-1252 file is
+// refused with the line and column of its first bad byte by both.
+func TestSampleConfigAndWindows1252(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN)
+		owner := d.Setup(t)
+		env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}
+		profile := filepath.Join(t.TempDir(), "p.yaml")
+		sample := "../../testdata/telegraf/telegraf-sample-1.40.conf"
+		if st, err := os.Stat(sample); err != nil || st.Size() < 500_000 {
+			t.Fatalf("sample config: %v", err)
+		}
+		r := tcctl(t, profile, "", env, "config", "push", "--name", "full-sample", "-f", sample)
+		if r.code != 0 || r.stdout != "created full-sample (version 1)\n" {
+			t.Fatalf("push of the sample config: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		cfg := must[tc.Config](t)(owner.FindConfig(bg, "full-sample"))
+		if got := serve(t, owner, "/api/configs/"+cfg.ID+"/toml"); len(got.body) < 500_000 {
+			t.Fatalf("served %d bytes", len(got.body))
+		}
+
+		cp := "../../testdata/telegraf/windows-1252.conf"
+		r = tcctl(t, profile, "", env, "config", "push", "--name", "cp1252", "-f", cp)
+		if r.code != 1 || !strings.Contains(r.stderr, cp+":2:12:") || !strings.Contains(r.stderr, "iconv -f WINDOWS-1252 -t UTF-8") {
+			t.Fatalf("tcctl push of a Windows-1252 file: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		raw, _ := os.ReadFile(cp)
+		body := append(append([]byte(`{"name":"cp1252","toml":`), rawJSONString(string(raw))...), '}')
+		status, out := postRaw(t, d, owner.Token(), "POST", "/api/configs", body)
+		if status != 400 || out["line"] != float64(2) || out["column"] != float64(12) || !strings.Contains(fmt.Sprint(out["message"]), "iconv") {
+			t.Fatalf("API and a Windows-1252 body: %d %v", status, out)
+		}
+		if l := must[tc.List[tc.Config]](t)(owner.ListConfigs(bg, client.ConfigFilter{Name: "cp1252"})); l.Total != 0 {
+			t.Fatal("a Windows-1252 config was stored")
+		}
+	})
+}
+
+// Issue 16 acceptance 4: tcctl config validate on the corpus prints one
+// FILE:LINE:COL line per file Telegraf refuses (Telegraf's line) and exits
+// 1; on the files it accepts, nothing, exit 0. No server is involved.
+func TestTcctlValidateCorpus(t *testing.T) {
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "telegraf.env")
+	var lines []string
+	for k, v := range corpusEnv {
+		lines = append(lines, k+"='"+v+"'")
+	}
+	if err := os.WriteFile(envFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(dir, "p.yaml")
+	var all, accepted []string
+	rejected := map[string]string{}
+	for _, v := range corpusVerdicts(t) {
+		path := filepath.Join(corpusDir, v.file)
+		all = append(all, "-f", path)
+		b, _ := os.ReadFile(path)
+		if v.strict == "reject" || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+			rejected[path] = v.line
+		} else {
+			accepted = append(accepted, "-f", path)
+		}
+	}
+	r := tcctl(t, profile, "", nil, append([]string{"config", "validate", "--env-file", envFile}, all...)...)
+	if r.code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	out := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(out) != len(rejected) {
+		t.Fatalf("%d lines for %d rejected files:\n%s", len(out), len(rejected), r.stdout)
+	}
+	for _, l := range out {
+		parts := strings.SplitN(l, ":", 4)
+		if len(parts) < 4 {
+			t.Fatalf("not FILE:LINE:COL: %q", l)
+		}
+		want, ok := rejected[parts[0]]
+		if !ok {
+			t.Errorf("reported an accepted file: %s", l)
+			continue
+		}
+		if _, err := strconv.Atoi(parts[2]); err != nil {
+			t.Errorf("no column: %s", l)
+		}
+		if want != "-" && parts[1] != want {
+			t.Errorf("line %s, Telegraf says %s: %s", parts[1], want, l)
+		}
+		delete(rejected, parts[0])
+	}
+	if len(rejected) > 0 {
+		t.Errorf("not reported: %v", rejected)
+	}
+	r = tcctl(t, profile, "", nil, append([]string{"config", "validate", "--env-file", envFile}, accepted...)...)
+	if r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("accepted files: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
