@@ -70,13 +70,13 @@ func (l *lexer) run() {
 		c := doc[i]
 		switch {
 		case c == '"' && strings.HasPrefix(doc[i:], `"""`):
-			i, t = l.str(i+3, t, `"""`, true, CtxMLBasic)
+			i, t = l.str(i+3, t, `"""`, true, CtxMLBasic, false)
 		case c == '"':
-			i, t = l.str(i+1, t, `"`, true, CtxBasic)
+			i, t = l.str(i+1, t, `"`, true, CtxBasic, inArray(stack))
 		case c == '\'' && strings.HasPrefix(doc[i:], "'''"):
-			i, t = l.str(i+3, t, "'''", false, CtxMLLiteral)
+			i, t = l.str(i+3, t, "'''", false, CtxMLLiteral, false)
 		case c == '\'':
-			i, t = l.str(i+1, t, "'", false, CtxLiteral)
+			i, t = l.str(i+1, t, "'", false, CtxLiteral, inArray(stack))
 		case c == '#':
 			end := strings.IndexByte(doc[i:], '\n')
 			if end < 0 {
@@ -150,6 +150,9 @@ func (l *lexer) run() {
 	}
 }
 
+// inArray reports whether a string starting here is an array element.
+func inArray(stack []byte) bool { return len(stack) > 0 && stack[len(stack)-1] == '[' }
+
 func (l *lexer) push(stack []byte, b byte, at int) []byte {
 	stack = append(stack, b)
 	if len(stack) > l.maxDepth {
@@ -164,11 +167,12 @@ func (l *lexer) push(stack []byte, b byte, at int) []byte {
 // str skips a string that opened before i and returns the offset after its
 // close (a single-line string also ends at a line break, which it keeps
 // for the caller) and the next token index, classifying the tokens inside.
-func (l *lexer) str(i, t int, quote string, escapes bool, ctx Context) (int, int) {
+func (l *lexer) str(i, t int, quote string, escapes bool, ctx Context, array bool) (int, int) {
 	doc := l.doc
 	for i < len(doc) {
 		if t < len(l.toks) && l.toks[t].start == i {
 			l.toks[t].ctx = ctx
+			l.toks[t].inArray = array
 			i = l.toks[t].end
 			t++
 			continue

@@ -42,6 +42,7 @@ type token struct {
 	start, end int
 	constant   bool
 	ctx        Context
+	inArray    bool // in a string that is an array element
 	name       string
 	def        string
 	hasDef     bool
@@ -312,7 +313,7 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 			vals, ok := query[t.name]
 			switch {
 			case ok:
-				v, err = encodeAll(t.ctx, vals)
+				v, err = encodeAll(t, vals)
 			case t.hasDef:
 				v, err = Encode(t.ctx, t.def)
 			case o.Fill && t.ctx != CtxComment:
@@ -381,20 +382,21 @@ func neutral(ctx Context) string {
 	return "x"
 }
 
-func encodeAll(ctx Context, vals []string) (string, error) {
+func encodeAll(t token, vals []string) (string, error) {
+	ctx := t.ctx
 	if len(vals) == 1 {
 		return Encode(ctx, vals[0])
 	}
 	var sep string
-	switch ctx {
-	case CtxBasic:
+	switch {
+	case ctx == CtxBasic && t.inArray:
 		sep = ParamJoin
-	case CtxLiteral:
+	case ctx == CtxLiteral && t.inArray:
 		sep = "', '"
-	case CtxComment:
+	case ctx == CtxComment:
 		sep = ", "
 	default:
-		return "", fmt.Errorf(`it is given %d times, which works only inside a "…" or '…' string (urls = ["&{urls}"])`, len(vals))
+		return "", fmt.Errorf(`it is given %d times, which works only inside a string that is an array element (urls = ["&{urls}"])`, len(vals))
 	}
 	var b strings.Builder
 	for i, v := range vals {
