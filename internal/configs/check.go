@@ -221,6 +221,15 @@ type affected struct {
 // change), every config and group the write affects, and refuses the
 // write if any would no longer load. It returns the warnings of all.
 func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected) ([]tc.ConfigProblem, error) {
+	// Telegraf's parser is slow and hungry on large documents (a dense
+	// 4 MiB template: seconds and a few hundred MiB): checks run at most
+	// one per core at a time.
+	select {
+	case s.checkSlots <- struct{}{}:
+		defer func() { <-s.checkSlots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	consts, err := s.constantsOf(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ package configs
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -58,6 +59,8 @@ type Service struct {
 	cache  *renderCache
 	stats  renderStats
 	checks Checks
+	// checkSlots bounds how many write checks run at once.
+	checkSlots chan struct{}
 }
 
 // New returns a Service on st.
@@ -78,7 +81,8 @@ func New(st *store.Store, o Options) *Service {
 		o.CacheBytes = 64 << 20
 	}
 	o.Checks.defaults()
-	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks}
+	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks,
+		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).

@@ -58,7 +58,17 @@ func (l *lexer) run() {
 	header := false // inside a [table] header
 	t := 0          // next token
 	for i := 0; i < len(doc); {
-		if t < len(l.toks) && l.toks[t].start == i {
+		next := len(doc)
+		if t < len(l.toks) {
+			next = l.toks[t].start
+		}
+		for i < next && !special[doc[i]] {
+			i++
+		}
+		if i >= len(doc) {
+			break
+		}
+		if i == next {
 			l.toks[t].ctx = CtxValue
 			if key || header {
 				l.toks[t].ctx = CtxKey
@@ -150,6 +160,14 @@ func (l *lexer) run() {
 	}
 }
 
+// special are the bytes the lexer stops at outside strings.
+var special = func() (t [256]bool) {
+	for _, c := range "\"'#\\$@\n[]{}=," {
+		t[c] = true
+	}
+	return t
+}()
+
 // inArray reports whether a string starting here is an array element.
 func inArray(stack []byte) bool { return len(stack) > 0 && stack[len(stack)-1] == '[' }
 
@@ -170,7 +188,17 @@ func (l *lexer) push(stack []byte, b byte, at int) []byte {
 func (l *lexer) str(i, t int, quote string, escapes bool, ctx Context, array bool) (int, int) {
 	doc := l.doc
 	for i < len(doc) {
-		if t < len(l.toks) && l.toks[t].start == i {
+		next := len(doc)
+		if t < len(l.toks) {
+			next = l.toks[t].start
+		}
+		for i < next && doc[i] != quote[0] && doc[i] != '\\' && doc[i] != '\n' {
+			i++
+		}
+		if i >= len(doc) {
+			break
+		}
+		if i == next {
 			l.toks[t].ctx = ctx
 			l.toks[t].inArray = array
 			i = l.toks[t].end

@@ -285,7 +285,8 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 	if o.MaxBytes > 0 && grow > o.MaxBytes {
 		grow = o.MaxBytes
 	}
-	w.b.Grow(grow)
+	w.buf = make([]byte, 0, grow)
+	memo := map[memoKey]string{}
 	last := 0
 	for _, t := range toks {
 		if err := w.write(tmpl[last:t.start]); err != nil {
@@ -304,7 +305,15 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 			case !ok: // only possible in a comment
 				v = tmpl[t.start:t.end]
 			default:
-				v, err = Encode(t.ctx, c)
+				// Each constant is encoded once per context: a value used
+				// thousands of times costs its size once, not per use.
+				k := memoKey{t.name, t.ctx}
+				var hit bool
+				if v, hit = memo[k]; !hit {
+					if v, err = Encode(t.ctx, c); err == nil {
+						memo[k] = v
+					}
+				}
 			}
 			if err != nil {
 				return "", valueError(tmpl, t, "constant", err)
@@ -332,7 +341,12 @@ func RenderWith(tmpl string, constants map[string]string, query url.Values, o Op
 	if err := w.write(tmpl[last:]); err != nil {
 		return "", err
 	}
-	return w.b.String(), nil
+	return string(w.buf), nil
+}
+
+type memoKey struct {
+	name string
+	ctx  Context
 }
 
 // TooLargeError is a render that would exceed the rendered-size limit.
@@ -361,16 +375,31 @@ func valueError(tmpl string, t token, kind string, err error) error {
 	return &ValueError{Kind: kind, Name: t.name, Line: line, Column: col, Context: t.ctx, Reason: err.Error()}
 }
 
+// capWriter builds a render without ever holding more than max bytes (nor
+// allocating a buffer beyond max).
 type capWriter struct {
-	b   strings.Builder
+	buf []byte
 	max int
 }
 
 func (w *capWriter) write(s string) error {
-	if w.max > 0 && w.b.Len()+len(s) > w.max {
+	need := len(w.buf) + len(s)
+	if w.max > 0 && need > w.max {
 		return &TooLargeError{Limit: w.max}
 	}
-	w.b.WriteString(s)
+	if need > cap(w.buf) {
+		n := 2 * cap(w.buf)
+		if n < need {
+			n = need
+		}
+		if w.max > 0 && n > w.max {
+			n = w.max
+		}
+		grown := make([]byte, len(w.buf), n)
+		copy(grown, w.buf)
+		w.buf = grown
+	}
+	w.buf = append(w.buf, s...)
 	return nil
 }
 
