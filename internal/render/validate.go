@@ -131,7 +131,7 @@ func Validate(doc string, c Check) (*Result, error) {
 		var se *SyntaxError
 		if errors.As(err, &se) {
 			if _, nerr := parseNonStrict(text, c.Env); nerr == nil {
-				se.Msg += "; Telegraf accepts this file only with --non-strict-env-handling (the default of Telegraf ≤ 1.37): if your agents run that way, declare the config nonstrict (envHandling, tcctl --env-handling nonstrict) or start tcd with --config-env-handling nonstrict"
+				se.Msg += "; Telegraf accepts this file only with --non-strict-env-handling (the default of Telegraf ≤ 1.37): if your agents run that way, declare the config nonstrict (envHandling: nonstrict; tcctl config push --env-handling nonstrict) or start tcd with --config-env-handling nonstrict"
 			}
 		}
 	}

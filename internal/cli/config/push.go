@@ -22,6 +22,7 @@ type PushOptions struct {
 	Note        string
 	Description string
 	Labels      []string
+	EnvHandling string
 }
 
 // PushResult is what push prints with -o json|yaml.
@@ -65,6 +66,7 @@ new version's note (e.g. a commit hash).`,
 	cmd.Flags().StringVar(&opts.Note, "note", "", "note of the new version (at most 1000 characters)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "description (set on create, changed on update when given)")
 	cmd.Flags().StringArrayVar(&opts.Labels, "label", nil, "label ID or name to assign (repeatable)")
+	cmd.Flags().StringVar(&opts.EnvHandling, "env-handling", "", "how the agents handle ${VAR}: strict or nonstrict (--non-strict-env-handling); default tcd's setting")
 	return cmd
 }
 
@@ -83,7 +85,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 	}
 	var res PushResult
 	if len(list.Items) == 0 {
-		cfg, err := c.CreateConfig(ctx, tc.CreateConfigRequest{Name: opts.Name, TOML: toml, Note: opts.Note, Description: opts.Description, Labels: opts.Labels})
+		cfg, err := c.CreateConfig(ctx, tc.CreateConfigRequest{Name: opts.Name, TOML: toml, Note: opts.Note, Description: opts.Description, Labels: opts.Labels, EnvHandling: opts.EnvHandling})
 		if err != nil {
 			return tomlError(opts.File, err)
 		}
@@ -97,8 +99,11 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 		if opts.Description != "" && opts.Description != cur.Description {
 			req.Description = &opts.Description
 		}
+		if opts.EnvHandling != "" && opts.EnvHandling != cur.EnvHandling {
+			req.EnvHandling = &opts.EnvHandling
+		}
 		cfg := cur
-		if toml != cur.TOML || req.Description != nil {
+		if toml != cur.TOML || req.Description != nil || req.EnvHandling != nil {
 			if cfg, err = c.UpdateConfig(ctx, cur.ID, req); err != nil {
 				return tomlError(opts.File, err)
 			}
