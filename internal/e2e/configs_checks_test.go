@@ -363,10 +363,14 @@ func TestRenderLimits(t *testing.T) {
 		if after := serve(t, c, path); after != before {
 			t.Fatal("a refused constant change moved the config")
 		}
-		// Two members of 5 MB each: each loads, the group would not fit.
-		m1 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "half1", TOML: refs("big", 80)}))
-		m2 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "half2", TOML: strings.Replace(refs("big", 80), "[global_tags]", "[[inputs.mem]]\n  [inputs.mem.tags]", 1)}))
-		_, err = c.CreateGroup(bg, tc.GroupRequest{Name: "too-big", Members: []string{m1.ID, m2.ID}})
+		// Two members that each fit but not together (on a tcd with a 256 KiB
+		// limit: Telegraf's parser takes seconds on megabytes under -race).
+		small := testutil.StartTCD(t, testutil.SQLiteDSN(t), func(c *config.Config) { c.ConfigMaxRenderSize = 256 << 10 })
+		sc := small.Setup(t)
+		must[tc.Constant](t)(sc.SetConstant(bg, "big", strings.Repeat("b", 4<<10)))
+		m1 := must[tc.Config](t)(sc.CreateConfig(bg, tc.CreateConfigRequest{Name: "half1", TOML: refs("big", 40)}))
+		m2 := must[tc.Config](t)(sc.CreateConfig(bg, tc.CreateConfigRequest{Name: "half2", TOML: strings.Replace(refs("big", 40), "[global_tags]", "[[inputs.mem]]\n  [inputs.mem.tags]", 1)}))
+		_, err = sc.CreateGroup(bg, tc.GroupRequest{Name: "too-big", Members: []string{m1.ID, m2.ID}})
 		wantRefused(t, err, tc.EConflict, 409, "too-big", "rendered-size limit")
 
 		// Finding 4: 87,000 nested inline tables (348 KB) are refused at
@@ -501,5 +505,36 @@ func TestTcctlValidateCorpus(t *testing.T) {
 	r = tcctl(t, profile, "", nil, append([]string{"config", "validate", "--env-file", envFile}, accepted...)...)
 	if r.code != 0 || r.stdout != "" || r.stderr != "" {
 		t.Fatalf("accepted files: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// tcctl push prints lint warnings on stderr as FILE:LINE:COL and succeeds;
+// a file only --non-strict-env-handling accepts is refused saying so, and
+// is accepted once the config declares nonstrict.
+func TestTcctlPushWarningsAndEnvHandling(t *testing.T) {
+	d := testutil.StartTCD(t, testutil.SQLiteDSN(t))
+	owner := d.Setup(t)
+	env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "p.yaml")
+	file := filepath.Join(dir, "typo.toml")
+	if err := os.WriteFile(file, []byte("[[inputs.cpuu]]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := tcctl(t, profile, "", env, "config", "push", "--name", "typo", "-f", file)
+	if r.code != 0 || !strings.Contains(r.stderr, file+":1:1: warning: ") || !strings.Contains(r.stderr, "inputs.cpuu") || r.stdout != "created typo (version 1)\n" {
+		t.Fatalf("push with a warning: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	unquoted := filepath.Join(corpusDir, "env-unquoted-int.toml")
+	r = tcctl(t, profile, "", env, "config", "push", "--name", "legacy", "-f", unquoted)
+	if r.code != 1 || !strings.Contains(r.stderr, unquoted+":2:") || !strings.Contains(r.stderr, "--env-handling nonstrict") {
+		t.Fatalf("strict push of an unquoted ${VAR}: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = tcctl(t, profile, "", env, "config", "push", "--name", "legacy", "-f", unquoted, "--env-handling", "nonstrict")
+	if r.code != 0 {
+		t.Fatalf("nonstrict push: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if cfg := must[tc.Config](t)(owner.FindConfig(bg, "legacy")); cfg.EnvHandling != tc.EnvNonStrict {
+		t.Fatalf("envHandling %q", cfg.EnvHandling)
 	}
 }
