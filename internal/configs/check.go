@@ -2,11 +2,13 @@ package configs
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
@@ -84,19 +86,106 @@ func (s *Service) checkConfig(row *store.ConfigRow, consts map[string]string) (v
 		line, col, msg := renderProblem(row.TOML, err)
 		return p(line, col, msg), nil
 	}
-	res, err := render.Validate(out, s.renderCheck(s.nonStrict(row.EnvHandling)))
-	var se *render.SyntaxError
-	if errors.As(err, &se) {
-		return p(se.Line, se.Column, se.Msg), nil
+	nonStrict := s.nonStrict(row.EnvHandling)
+	key := memoKey{sum: sha256.Sum256([]byte(out)), nonStrict: nonStrict}
+	if m, ok := s.memo.get(key); ok {
+		return m.verdict(row), nil
 	}
-	if err != nil {
-		return p(0, 0, err.Error()), nil
+	var m memoVerdict
+	res, err := render.Validate(out, s.renderCheck(nonStrict))
+	var se *render.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		m.bad, m.line, m.col, m.msg = true, se.Line, se.Column, se.Msg
+	case err != nil:
+		m.bad, m.msg = true, err.Error()
+	default:
+		m.warnings = res.Lint(s.checks.Lint())
+	}
+	s.memo.put(key, m)
+	return m.verdict(row), res
+}
+
+// memoKey identifies a rendered document and the rules it was judged by.
+type memoKey struct {
+	sum       [32]byte
+	nonStrict bool
+}
+
+// memoVerdict is what Validate and Lint said about a document.
+type memoVerdict struct {
+	bad       bool
+	line, col int
+	msg       string
+	warnings  []render.Warning
+}
+
+func (m memoVerdict) verdict(row *store.ConfigRow) verdict {
+	if m.bad {
+		return verdict{problem: &tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: m.line, Column: m.col, Message: m.msg}}
 	}
 	v := verdict{}
-	for _, w := range res.Lint(s.checks.Lint()) {
+	for _, w := range m.warnings {
 		v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Msg})
 	}
-	return v, res
+	return v
+}
+
+// verdictMemo remembers the verdicts of recently checked documents, so a
+// config checked before its write's transaction is not parsed again
+// inside it (Telegraf's parser is slow on large documents, and the
+// transaction holds SQLite's write lock).
+type verdictMemo struct {
+	mu    sync.Mutex
+	m     map[memoKey]memoVerdict
+	order []memoKey
+}
+
+const memoEntries = 64
+
+func (v *verdictMemo) get(k memoKey) (memoVerdict, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	m, ok := v.m[k]
+	return m, ok
+}
+
+func (v *verdictMemo) put(k memoKey, m memoVerdict) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[memoKey]memoVerdict{}
+	}
+	if _, ok := v.m[k]; ok {
+		return
+	}
+	if len(v.order) >= memoEntries {
+		delete(v.m, v.order[0])
+		v.order = v.order[1:]
+	}
+	v.m[k] = m
+	v.order = append(v.order, k)
+}
+
+// precheck judges a config's template with the constants of now, before
+// its write's transaction: a template Telegraf would not load is refused
+// without taking the write lock, and one that loads is not parsed again
+// inside the transaction (unless a constant changed meanwhile).
+func (s *Service) precheck(ctx context.Context, row *store.ConfigRow) error {
+	select {
+	case s.checkSlots <- struct{}{}:
+		defer func() { <-s.checkSlots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	consts, err := s.constantsOf(ctx, s.st)
+	if err != nil {
+		return err
+	}
+	if v, _ := s.checkConfig(row, consts); v.problem != nil {
+		return refusal([]tc.ConfigProblem{*v.problem}, row.ID)
+	}
+	return nil
 }
 
 // renderProblem places a render error in the template.

@@ -57,6 +57,9 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 	if note == "" {
 		note = "Initial version"
 	}
+	if err := s.precheck(ctx, &store.ConfigRow{ID: id, Name: name, TOML: req.TOML, EnvHandling: req.EnvHandling}); err != nil {
+		return tc.Config{}, err
+	}
 	var warnings []tc.ConfigProblem
 	err = s.write(ctx, func(tx *store.Store) error {
 		if taken, err := tx.ConfigNameTaken(ctx, name, ""); err != nil {
@@ -232,6 +235,24 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 	if req.EnvHandling != nil {
 		if err := tc.CheckEnvHandling(*req.EnvHandling); err != nil {
 			return tc.Config{}, err
+		}
+	}
+	if req.TOML != nil || req.EnvHandling != nil {
+		cur, err := resolveConfig(ctx, s.st, ref)
+		if err != nil {
+			return tc.Config{}, err
+		}
+		next := *cur
+		if req.TOML != nil {
+			next.TOML = *req.TOML
+		}
+		if req.EnvHandling != nil {
+			next.EnvHandling = *req.EnvHandling
+		}
+		if next.TOML != cur.TOML || next.EnvHandling != cur.EnvHandling {
+			if err := s.precheck(ctx, &next); err != nil {
+				return tc.Config{}, err
+			}
 		}
 	}
 	var (

@@ -61,6 +61,7 @@ type Service struct {
 	checks Checks
 	// checkSlots bounds how many write checks run at once.
 	checkSlots chan struct{}
+	memo       verdictMemo
 }
 
 // New returns a Service on st.
