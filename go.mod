@@ -3,6 +3,7 @@ module github.com/opentc/tc
 go 1.26.8
 
 require (
+	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/aymanbagabas/go-udiff v0.4.0
 	github.com/getkin/kin-openapi v0.152.0
 	github.com/goccy/go-json v0.12.0
@@ -10,6 +11,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/influxdata/toml v0.0.0-20251106153700-c381e153d076
 	github.com/jackc/pgx/v5 v5.10.0
+	github.com/pandatix/go-cvss v0.6.4
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.73.1

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -77,6 +78,10 @@ type Config struct {
 	ConfigNonStrict     bool
 	ConfigAgentEnv      map[string]string
 	ConfigLintErrors    bool
+	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
+	// OSV advisories (see docs/advisories.md); empty means never.
+	AdvisoryFeedURL      string
+	AdvisoryFeedInterval time.Duration
 
 	// Explicit holds the keys set by a flag, the environment or the file (as
 	// opposed to defaults); bootstrap-only settings use it to warn when a
@@ -132,6 +137,8 @@ var Options = []Option{
 	{Key: "config-env-handling", Env: "TC_CONFIG_ENV_HANDLING", Default: "strict", Usage: "how agents handle ${VAR}, deciding the rules configs are checked by: strict (Telegraf >= 1.38) or nonstrict (--non-strict-env-handling, Telegraf <= 1.37); a config may declare its own"},
 	{Key: "config-agent-env-file", Env: "TC_CONFIG_AGENT_ENV_FILE", Usage: "NAME=value file of the agents' environment (as /etc/default/telegraf): ${VAR} are checked with these values; without it every variable counts as set"},
 	{Key: "config-lint-errors", Env: "TC_CONFIG_LINT_ERRORS", Default: "false", Usage: "refuse config writes that lint warns about (unknown plugins, options that crash agents, heartbeat URLs elsewhere)", Bool: true},
+	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
+	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
 
 // SettingKeys maps options that seed database settings to their keys.
@@ -356,6 +363,13 @@ func (l *loader) build() (Config, error) {
 		c.ConfigAgentEnv = env
 	}
 	c.ConfigLintErrors = l.boolean("config-lint-errors")
+	c.AdvisoryFeedURL = l.str("advisory-feed-url")
+	if c.AdvisoryFeedURL != "" {
+		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("advisory-feed-url", "%q is not an http:// or https:// URL", c.AdvisoryFeedURL)
+		}
+	}
+	c.AdvisoryFeedInterval = l.duration("advisory-feed-interval", time.Minute)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {
 			c.Explicit[key] = true

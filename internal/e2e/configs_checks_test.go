@@ -79,7 +79,7 @@ func rawJSONString(s string) []byte {
 
 // postRaw sends body to the API with the client's token and decodes the
 // answer into out (if not nil).
-func postRaw(t *testing.T, d *testutil.TCD, token, method, path string, body []byte) (int, map[string]any) {
+func postBody(t *testing.T, d *testutil.TCD, token, method, path string, body []byte) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, d.URL+path, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -119,7 +119,7 @@ func TestCorpusVerdictsThroughTCD(t *testing.T) {
 			for _, mode := range []struct{ handling, want string }{{"", v.strict}, {tc.EnvNonStrict, v.nonstrict}} {
 				body := []byte(`{"name":` + strconv.Quote(mode.handling+"-"+v.file) + `,"envHandling":"` + mode.handling + `","toml":`)
 				body = append(append(body, rawJSONString(string(b))...), '}')
-				status, out := postRaw(t, d, c.Token(), "POST", "/api/configs", body)
+				status, out := postBody(t, d, c.Token(), "POST", "/api/configs", body)
 				what := fmt.Sprintf("%s (%q)", v.file, mode.handling)
 				switch {
 				case !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0:
@@ -437,7 +437,7 @@ func TestSampleConfigAndWindows1252(t *testing.T) {
 		}
 		raw, _ := os.ReadFile(cp)
 		body := append(append([]byte(`{"name":"cp1252","toml":`), rawJSONString(string(raw))...), '}')
-		status, out := postRaw(t, d, owner.Token(), "POST", "/api/configs", body)
+		status, out := postBody(t, d, owner.Token(), "POST", "/api/configs", body)
 		if status != 400 || out["line"] != float64(2) || out["column"] != float64(12) || !strings.Contains(fmt.Sprint(out["message"]), "iconv") {
 			t.Fatalf("API and a Windows-1252 body: %d %v", status, out)
 		}
