@@ -37,7 +37,7 @@ func newDaily(t *testing.T, dsn string) *daily {
 	s := &daily{d: d, owner: owner, env: map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}, prof: filepath.Join(t.TempDir(), "config.yaml")}
 	toml := "[agent]\n  interval = \"10s\"\n\n[[outputs.file]]\n  files = [\"stdout\"]\n"
 	s.cfg = must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "linux-base", TOML: toml}))
-	web := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: toml}))
+	web := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "[[inputs.mem]]\n"}))
 	must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "fleet", Members: []string{s.cfg.ID, web.ID}}))
 	for _, l := range []string{"edge", "eu"} {
 		must[tc.Label](t)(owner.CreateLabel(bg, tc.LabelRequest{Name: l}))

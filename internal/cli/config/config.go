@@ -15,6 +15,7 @@ import (
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/cli/resource"
+	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -62,21 +63,27 @@ are left for Telegraf.
 		cmd.Flags().StringVarP(&file, "file", "f", "", "TOML file (- for stdin)")
 	}
 	wrap := func(err error) error { return tomlError(file, err) }
+	warn := func(v any) {
+		if cfg, ok := v.(tc.Config); ok {
+			printWarnings(f.IOStreams.ErrOut, file, cfg.ID, cfg.Warnings)
+		}
+	}
 	cmd.AddCommand(
 		resource.NewListCmd(f, r, resource.Help{Short: "List configurations",
 			Long:    "List configurations, optionally searched (name and description) and filtered by labels (all must match).",
 			Example: "  tcctl config list\n  tcctl config list --label production --sort updatedAt --desc -o json"}),
 		NewCmdGet(f),
-		resource.NewCreateCmd(f, r, resource.WriteSpec{Fields: createFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, Done: "Config %s created (version 1)",
+		resource.NewCreateCmd(f, r, resource.WriteSpec{Fields: createFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, After: warn, Done: "Config %s created (version 1)",
 			Help: resource.Help{Short: "Create a configuration from a TOML file",
 				Long: `Create a configuration (version 1) from a TOML file, or stdin with -f -.
 The TOML is validated; an error names the line and column and nothing is
-stored. Fails if the name is taken — use "tcctl config push" to create or
+stored; lint warnings are printed on stderr; a file that is not UTF-8 is
+refused before anything is sent. Fails if the name is taken — use "tcctl config push" to create or
 update by name. --id keeps a given ID (e.g. the one a config had in
 Telegraf Controller, so agents' URLs keep working). Prints the new ID.`,
 				Example: "  tcctl config create --name web -f web.toml --label production\n  cat web.toml | tcctl config create --name web -f -"}}),
 		NewCmdPush(f),
-		resource.NewEditCmd(f, r, resource.WriteSpec{Fields: editFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, Done: "Config %s updated",
+		resource.NewEditCmd(f, r, resource.WriteSpec{Fields: editFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, After: warn, Done: "Config %s updated",
 			Help: resource.Help{Short: "Change a configuration's name, description or TOML",
 				Long: `Change a configuration. A new TOML (-f) that differs from the current one
 creates a new version with --note; name and description changes create no
@@ -98,6 +105,7 @@ every group. Refused while agents that are reporting use one, unless
 --force. Asks for confirmation on a terminal; elsewhere --yes is required.`,
 				Example: "  tcctl config delete web\n  tcctl config delete web --force --yes"}}),
 		NewCmdRender(f), NewCmdHistory(f), NewCmdDiff(f), NewCmdRollback(f), NewCmdPrune(f), NewCmdUse(f),
+		NewCmdValidate(f),
 	)
 	return cmd
 }
@@ -108,12 +116,14 @@ var createFields = []resource.Field{
 	{Flag: "note", JSON: "note", Usage: "note of the version (create: default \"Initial version\")"},
 	{Flag: "label", JSON: "labels", Kind: resource.Strings, Usage: "label ID or name", Complete: resource.CompleteLabels},
 	{Flag: "id", JSON: "id", Usage: "use this ID instead of a generated UUID"},
+	{Flag: "env-handling", JSON: "envHandling", Usage: "how the agents handle ${VAR}: strict or nonstrict (default tcd's setting)"},
 }
 
 var editFields = []resource.Field{
 	{Flag: "name", JSON: "name", Usage: "new name"},
 	{Flag: "description", JSON: "description", Usage: "new description"},
 	{Flag: "note", JSON: "note", Usage: "note of the new version"},
+	{Flag: "env-handling", JSON: "envHandling", Usage: "how the agents handle ${VAR}: strict or nonstrict"},
 }
 
 // readTOML reads a file, or stdin for "-".
@@ -133,7 +143,35 @@ func readTOML(ios *iostreams.IOStreams, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
+	// Bytes are sent as they are or not at all: JSON would turn what is
+	// not UTF-8 into U+FFFD without a word.
+	var se *render.SyntaxError
+	if errors.As(render.CheckUTF8(string(b)), &se) {
+		if path == "-" {
+			path = "<stdin>"
+		}
+		return "", fmt.Errorf("%s:%d:%d: %s", path, se.Line, se.Column, se.Msg)
+	}
 	return string(b), nil
+}
+
+// printWarnings prints the lint warnings a write returned on stderr, the
+// pushed file's own as FILE:LINE:COLUMN; tcd's text is escaped.
+func printWarnings(w io.Writer, file, configID string, warnings []tc.ConfigProblem) {
+	if file == "" || file == "-" {
+		file = "<stdin>"
+	}
+	for _, p := range warnings {
+		msg := cmdutil.Safe(p.Message)
+		switch {
+		case p.Kind == "config" && p.ID == configID && p.Line > 0:
+			fmt.Fprintf(w, "%s:%d:%d: warning: %s\n", file, p.Line, p.Column, msg)
+		case p.Member != "":
+			fmt.Fprintf(w, "warning: %s %q, member %q, line %d, column %d: %s\n", p.Kind, p.Name, p.Member, p.Line, p.Column, msg)
+		default:
+			fmt.Fprintf(w, "warning: %s %q, line %d, column %d: %s\n", p.Kind, p.Name, p.Line, p.Column, msg)
+		}
+	}
 }
 
 // tomlError prefixes a TOML validation error with file:line:column, the

@@ -169,6 +169,9 @@ var Tokens = &Resource[tc.Token]{
 		{Header: "ID", Value: func(v tc.Token) string { return v.ID }},
 		{Header: "DESCRIPTION", Value: func(v tc.Token) string { return v.Description }},
 		{Header: "OWNER", Value: func(v tc.Token) string { return firstOf(v.Username, v.UserID) }},
+		// The creator stays when a token is reassigned; "-" for tokens from
+		// OWNER_TOKEN or created before tcd recorded it.
+		{Header: "CREATED BY", Value: func(v tc.Token) string { return firstOf(v.CreatedByUsername, v.CreatedBy) }},
 		{Header: "STATE", Value: func(v tc.Token) string { return v.State }},
 		{Header: "SOURCE", Value: func(v tc.Token) string { return v.Source }},
 		{Header: "HINT", Value: func(v tc.Token) string { return "…" + v.Hint }},

@@ -219,6 +219,9 @@ type WriteSpec struct {
 	Done string
 	// Wrap changes an error of the request (e.g. to name a file's line).
 	Wrap func(error) error
+	// After, if set, sees the object tcd answered (e.g. to print the
+	// warnings it carries) before it is printed.
+	After func(v any)
 }
 
 type fieldValues struct {
@@ -307,6 +310,9 @@ func NewCreateCmd[T any](f *cmdutil.Factory, r *Resource[T], spec WriteSpec) *co
 			if err := c.Do(cmd.Context(), http.MethodPost, r.Path, nil, body, &v); err != nil {
 				return wrap(spec, err)
 			}
+			if spec.After != nil {
+				spec.After(v)
+			}
 			if f.Output.Structured() {
 				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, v)
 			}
@@ -365,6 +371,9 @@ func NewEditCmd[T any](f *cmdutil.Factory, r *Resource[T], spec WriteSpec) *cobr
 			var v T
 			if err := c.Do(cmd.Context(), method, r.ObjectPath(r.ID(cur)), nil, body, &v); err != nil {
 				return wrap(spec, err)
+			}
+			if spec.After != nil {
+				spec.After(v)
 			}
 			if spec.Done != "" {
 				cmdutil.Successf(f.IOStreams, spec.Done, r.display(v))
