@@ -236,7 +236,7 @@ func thousands(n int) string {
 // connection error (1).
 func TestTcctlTyposFail(t *testing.T) {
 	s := newDaily(t, testutil.SQLiteDSN(t))
-	expect(t, s.run(t, "label", "assign", "edge", "--agents", "nosuch-agent"), 3, "no such agent: nosuch-agent")
+	expect(t, s.run(t, "label", "assign", "edge", "--agents", "nosuch-agent,web-01"), 3, "edge assigned to 0 configs, 0 groups and 1 agents", "no such agent: nosuch-agent")
 	r := s.run(t, "agent", "set-rule", "slow-links", "nosuch-agent", "web-01", "-o", "json")
 	expect(t, r, 3, "no such agent: nosuch-agent")
 	if !strings.Contains(r.stdout, `"changed": 1`) {
@@ -246,7 +246,8 @@ func TestTcctlTyposFail(t *testing.T) {
 		t.Error("set-rule did not change web-01")
 	}
 	expect(t, s.run(t, "agent", "set-rule", "nosuch-rule", "web-01"), 3, `reporting rule "nosuch-rule" not found`)
-	expect(t, s.run(t, "agent", "delete", "edge-01", "nosuch", "--yes"), 3, "no such agent: nosuch")
+	// What was done is said beside the error, in a script too.
+	expect(t, s.run(t, "agent", "delete", "edge-01", "nosuch", "--yes"), 3, "Deleted 1 agent\n", "no such agent: nosuch")
 	if _, err := s.owner.GetAgent(bg, "edge-01"); tc.ErrorCode(err) != tc.ENotFound {
 		t.Errorf("edge-01 not deleted: %v", err)
 	}

@@ -97,7 +97,7 @@ func report(f *cmdutil.Factory, res tc.BulkResult, done string) error {
 			return err
 		}
 	} else {
-		cmdutil.Successf(f.IOStreams, done, cmdutil.Thousands(res.Changed))
+		cmdutil.Reportf(f.IOStreams, len(res.NotFound) > 0, done, cmdutil.Thousands(res.Changed))
 	}
 	return resource.Agents.Missing(res.NotFound)
 }

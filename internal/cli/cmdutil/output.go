@@ -100,6 +100,19 @@ func Successf(ios *iostreams.IOStreams, format string, args ...any) {
 	}
 }
 
+// Reportf is what a verb that named several objects says about what it
+// did: a "✓ …" line on a terminal as Successf, and a plain line on stderr
+// in a script when partial (some objects were not found), so that a script
+// log shows what was done beside the error.
+func Reportf(ios *iostreams.IOStreams, partial bool, format string, args ...any) {
+	switch {
+	case ios.IsStdoutTTY():
+		Successf(ios, format, args...)
+	case partial:
+		Notef(ios, format, args...)
+	}
+}
+
 // Notef prints a note on stderr whether or not stdout is a terminal: what a
 // script's author must see too (a truncated list, names not found). String
 // arguments are made Safe.

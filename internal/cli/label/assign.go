@@ -148,7 +148,8 @@ func assignRun(ctx context.Context, f *cmdutil.Factory, assign bool, labelRefs, 
 		if !assign {
 			what = "removed from"
 		}
-		cmdutil.Successf(f.IOStreams, "%s %s %s configs, %s groups and %s agents", strings.Join(res.Labels, ", "), what,
+		partial := len(res.Configs.NotFound)+len(res.Groups.NotFound)+len(res.Agents.NotFound) > 0
+		cmdutil.Reportf(f.IOStreams, partial, "%s %s %s configs, %s groups and %s agents", strings.Join(res.Labels, ", "), what,
 			cmdutil.Thousands(res.Configs.Changed), cmdutil.Thousands(res.Groups.Changed), cmdutil.Thousands(res.Agents.Changed))
 	}
 	return errors.Join(notFound...)

@@ -103,7 +103,7 @@ func NewDeleteCmd[T any](f *cmdutil.Factory, r *Resource[T], spec DeleteSpec) *c
 				if len(found) > 1 {
 					kind = r.plural()
 				}
-				cmdutil.Successf(f.IOStreams, "Deleted %s %s", kind, strings.Join(r.Names(found), ", "))
+				cmdutil.Reportf(f.IOStreams, len(missing) > 0, "Deleted %s %s", kind, strings.Join(r.Names(found), ", "))
 			}
 			return r.Missing(missing)
 		},
@@ -144,7 +144,11 @@ func bulkDelete[T any](cmd *cobra.Command, f *cmdutil.Factory, c *client.Client,
 			return err
 		}
 	} else {
-		cmdutil.Successf(f.IOStreams, "Deleted %s %s", cmdutil.Thousands(res.Changed), r.plural())
+		kind := r.plural()
+		if res.Changed == 1 {
+			kind = r.Kind
+		}
+		cmdutil.Reportf(f.IOStreams, len(res.NotFound) > 0, "Deleted %s %s", cmdutil.Thousands(res.Changed), kind)
 	}
 	return r.Missing(res.NotFound)
 }

@@ -94,7 +94,7 @@ re-activated; they stay listed as revoked. Asks on a terminal; elsewhere
 					return err
 				}
 				out = append(out, v)
-				cmdutil.Successf(f.IOStreams, "Token %s (%s) revoked", v.ID, v.Description)
+				cmdutil.Reportf(f.IOStreams, len(missing) > 0, "Token %s (%s) revoked", v.ID, v.Description)
 			}
 			if f.Output.Structured() && len(out) > 0 {
 				if err := cmdutil.PrintStructured(f.IOStreams.Out, f.Output, out); err != nil {
