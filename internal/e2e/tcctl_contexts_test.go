@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/tc"
 )
 
 // recorder is a listener B that records the Authorization header of every
@@ -44,8 +45,12 @@ func (r *recorder) authorizations() []string {
 // sent to another URL B, whether B comes from --url or TCCTL_URL; tcctl
 // sends nothing and exits 4 naming `tcctl login --url B`.
 func TestTcctlCredentialOnlyToItsServer(t *testing.T) {
-	a := testutil.StartTCD(t, testutil.SQLiteDSN(t))
-	a.Setup(t)
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { testCredentialOnlyToItsServer(t, e.DSN) })
+}
+
+func testCredentialOnlyToItsServer(t *testing.T, dsn string) {
+	a := testutil.StartTCD(t, dsn)
+	owner := a.Setup(t)
 	b := newRecorder(t)
 	prof := filepath.Join(t.TempDir(), "config.yaml")
 	atA := map[string]string{"TCCTL_URL": a.URL}
@@ -53,6 +58,8 @@ func TestTcctlCredentialOnlyToItsServer(t *testing.T) {
 		t.Fatalf("login at A: %d %s", r.code, r.stderr)
 	}
 	saved, _ := os.ReadFile(prof)
+	auditBefore := len(auditAll(t, owner))
+	tokensBefore := must[tc.List[tc.Token]](t)(owner.ListTokens(bg, "", tc.Page{Limit: 100})).Total
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
@@ -84,7 +91,14 @@ func TestTcctlCredentialOnlyToItsServer(t *testing.T) {
 	if got := b.authorizations(); len(got) != 0 {
 		t.Fatalf("B received Authorization headers %q", got)
 	}
-	// Nothing in the file changed, and A still works with its own session.
+	// Nothing changed: the file, A's audit log and tokens; A still works
+	// with its own session.
+	if n := len(auditAll(t, owner)); n != auditBefore {
+		t.Errorf("A's audit log went from %d to %d entries", auditBefore, n)
+	}
+	if n := must[tc.List[tc.Token]](t)(owner.ListTokens(bg, "", tc.Page{Limit: 100})).Total; n != tokensBefore {
+		t.Errorf("A's tokens went from %d to %d", tokensBefore, n)
+	}
 	if now, _ := os.ReadFile(prof); string(now) != string(saved) {
 		t.Errorf("configuration file changed:\n%s\nwas\n%s", now, saved)
 	}

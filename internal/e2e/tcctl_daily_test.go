@@ -115,7 +115,11 @@ func TestTcctlFlagClashAndConfigByName(t *testing.T) {
 // (all must match), several statuses (any matches) — and lists that say
 // when they show less than all.
 func TestTcctlSelectorsAndPaging(t *testing.T) {
-	s := newDaily(t, testutil.SQLiteDSN(t))
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { testSelectorsAndPaging(t, e.DSN) })
+}
+
+func testSelectorsAndPaging(t *testing.T, dsn string) {
+	s := newDaily(t, dsn)
 	for _, c := range []struct {
 		args []string
 		want string
