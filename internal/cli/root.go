@@ -70,7 +70,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&f.URLFlag, "url", "", "tcd URL, e.g. http://localhost:8888 (env TCCTL_URL; default: the profile's URL)")
+	pf.StringVar(&f.URLFlag, "url", "", "tcd URL, e.g. http://localhost:8888 (env TCCTL_URL; default: the current context's URL)")
 	pf.VarP(&f.Output, "output", "o", "output format: table, json or yaml")
 	pf.StringVar(&f.CACertFlag, "ca-cert", "", "PEM certificate to trust for an https tcd, e.g. a self-signed one (env TCCTL_CA_CERT; remembered by login)")
 	pf.StringVar(&f.ConfigFlag, "config", "", "configuration file holding the contexts (env TCCTL_CONFIG; default $XDG_CONFIG_HOME/tcctl/config.yaml)")

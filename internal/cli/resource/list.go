@@ -111,6 +111,9 @@ func AddFilterFlags[T any](cmd *cobra.Command, f *cmdutil.Factory, r *Resource[T
 	fl := cmd.Flags()
 	for _, flt := range r.Filters {
 		usage := flt.Usage
+		if flt.Values != nil {
+			usage += ": " + strings.Join(flt.Values, ", ")
+		}
 		if flt.Bool {
 			v := new(bool)
 			opts.flags[flt.Flag] = v
