@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,35 +57,21 @@ func readmeScript(t *testing.T) string {
 	return script.String()
 }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-	buildOut  []byte
-)
-
-// buildBinaries builds the real tcd and tcctl once per test binary.
+// buildBinaries builds the real tcd and tcctl into a directory removed
+// with the test.
 func buildBinaries(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tc-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binDir = dir
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goBin); err != nil {
-			goBin = "go"
-		}
-		cmd := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/tcd", "./cmd/tcctl")
-		cmd.Dir = "../.."
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v\n%s", buildErr, buildOut)
+	dir := t.TempDir()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		goBin = "go"
 	}
-	return binDir
+	cmd := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/tcd", "./cmd/tcctl")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
 }
 
 // Issue 18 acceptance 2: the README's walk-through (setup, login, invite,
