@@ -58,6 +58,7 @@ const (
 	ResUsers          = "users"
 	ResSettings       = "settings"
 	ResAudit          = "audit"
+	ResNotifications  = "notifications" // notification receivers, rules and the delivery log
 )
 
 // Actions of the permission catalogue; write means create, update and delete.
@@ -89,6 +90,7 @@ var Catalogue = []Permission{
 	Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 	Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 	Perm(ResAudit, ActRead),
+	Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
 }
 
 var catalogueIndex = func() map[Permission]int {
@@ -200,6 +202,7 @@ var rolePerms = func() map[Role]PermissionSet {
 		Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 		Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 		Perm(ResAudit, ActRead),
+		Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
 	)
 	for p := range manager {
 		admin[p] = struct{}{}
