@@ -116,12 +116,16 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 			}(i)
 		}
 		wg.Wait()
+		// An acknowledged delivery is recorded even while tcd stops; an
+		// attempt cut short by the stop is not an attempt (its claim
+		// lapses and it is sent again).
+		rec := context.WithoutCancel(ctx)
 		for i := range rows {
-			if results[i] == nil {
+			if results[i] == nil || (!results[i].ok && ctx.Err() != nil) {
 				continue
 			}
 			total++
-			if err := s.record(ctx, &rows[i], recv[rows[i].ReceiverID], *results[i]); err != nil {
+			if err := s.record(rec, &rows[i], recv[rows[i].ReceiverID], *results[i]); err != nil {
 				return total, err
 			}
 		}
