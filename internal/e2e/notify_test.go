@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/client"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// siteFleet is 2 × n agents labelled site=a and site=b on a reporting rule
+// that calls them not_reporting after 2 s, all having reported once.
+type siteFleet struct {
+	a, b []string
+}
+
+func newSiteFleet(t *testing.T, d *testutil.TCD, owner *client.Client, n int) siteFleet {
+	t.Helper()
+	must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: ptr("fast"), NotReportingAfter: ptr(int64(2)), IsDefault: ptr(true)}))
+	f := siteFleet{a: fleetIDs("site-a-", n), b: fleetIDs("site-b-", n)}
+	beat(t, d, append(append([]string{}, f.a...), f.b...))
+	for _, s := range []struct {
+		name string
+		ids  []string
+	}{{"site=a", f.a}, {"site=b", f.b}} {
+		l := must[tc.Label](t)(owner.CreateLabel(bg, tc.LabelRequest{Name: s.name}))
+		labelAgents(t, d, l.ID, s.ids)
+	}
+	return f
+}
+
+// siteSilenceRule is "not_reporting for 3 s, grouped by site" with a 2 s
+// group window.
+func siteSilenceRule(t *testing.T, owner *client.Client, receivers ...string) tc.NotifyRule {
+	t.Helper()
+	return must[tc.NotifyRule](t)(owner.CreateNotifyRule(bg, tc.NotifyRuleRequest{Name: ptr("site-silence"), Event: ptr(tc.EventAgentNotReporting),
+		For: ptr(int64(3)), GroupBy: ptr("site"), GroupWindow: ptr(int64(2)), Receivers: &receivers}))
+}
+
+// silenceSiteA runs the clock so that site a goes silent (and b keeps
+// reporting) until a's group has fired, and returns when it has: T0 all
+// report; T0+3 b reports; T0+6 a has been not_reporting (since T0+2) for
+// more than 3 s, its group opens; T0+8 the 2 s group window has passed.
+func silenceSiteA(t *testing.T, d *testutil.TCD, f siteFleet, fired func() bool) {
+	t.Helper()
+	d.Clock.Advance(3 * time.Second)
+	beat(t, d, f.b)
+	d.Clock.Advance(3 * time.Second)
+	waitTicks(t, d, 2)
+	if fired() {
+		t.Fatal("notified before the group window passed")
+	}
+	d.Clock.Advance(2 * time.Second)
+	waitFor(t, "the firing notification", 15*time.Second, fired)
+}
+
+// Acceptance 1: 2,000 agents labelled site=a|b, a rule "not_reporting for
+// 3 s, group by site": when all of site a goes silent, the webhook gets
+// exactly one firing message for a naming 1,000 agents and listing the
+// first ten, one resolved message when they report again, and nothing
+// for b.
+func TestNotifySiteSilenceWebhook(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := notifyTCD(t, e.DSN, nil)
+		owner := d.Setup(t)
+		f := newSiteFleet(t, d, owner, 1000)
+		s := newSink(t)
+		recv := must[tc.NotifyReceiver](t)(owner.CreateNotifyReceiver(bg, tc.NotifyReceiverRequest{Name: ptr("hook"), Kind: ptr(tc.ReceiverWebhook), URL: ptr(s.URL())}))
+		siteSilenceRule(t, owner, recv.Name)
+
+		silenceSiteA(t, d, f, func() bool { return len(s.all()) > 0 })
+		d.Clock.Advance(time.Second)
+		waitTicks(t, d, 3)
+		got := s.all()
+		if len(got) != 1 {
+			t.Fatalf("%d messages, want exactly one firing: %+v", len(got), got)
+		}
+		n := got[0].N
+		if n.Status != tc.NotifyFiring || n.Event != tc.EventAgentNotReporting || n.GroupBy != "site" || n.Group != "a" || n.Count != 1000 {
+			t.Fatalf("firing message: %+v", n)
+		}
+		if len(n.Items) != 10 || n.Items[0].ID != "site-a-0000" || n.Items[9].ID != "site-a-0009" || n.Items[0].Name != "host-site-a-0000" {
+			t.Fatalf("first agents: %+v", n.Items)
+		}
+		if !strings.Contains(n.Summary, "1000 agents not reporting") || !strings.Contains(n.Summary, "site=a") {
+			t.Fatalf("summary: %q", n.Summary)
+		}
+		if got[0].Header.Get("X-TC-Delivery") == "" || got[0].Header.Get("X-TC-Event") != tc.EventAgentNotReporting {
+			t.Fatalf("headers: %v", got[0].Header)
+		}
+
+		beat(t, d, append(append([]string{}, f.a...), f.b...))
+		waitFor(t, "the resolved notification", 15*time.Second, func() bool { return len(s.all()) >= 2 })
+		d.Clock.Advance(time.Second)
+		waitTicks(t, d, 3)
+		got = s.all()
+		if len(got) != 2 {
+			t.Fatalf("%d messages, want one firing and one resolved", len(got))
+		}
+		r := got[1].N
+		if r.Status != tc.NotifyResolved || r.Group != "a" || r.Count != 1000 || r.EndsAt == nil || r.Rule.ID != n.Rule.ID || r.ID == n.ID {
+			t.Fatalf("resolved message: %+v", r)
+		}
+		for _, m := range got {
+			if m.N.Group == "b" {
+				t.Fatalf("a message for site b: %+v", m.N)
+			}
+		}
+		// The delivery log holds both, and the counter counts them.
+		log := must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "hook"}))
+		if log.Total != 2 || log.Items[0].Outcome != tc.DeliverySuccess || log.Items[0].Status != tc.NotifyResolved {
+			t.Fatalf("delivery log: %+v", log)
+		}
+		if m := metricsText(t, d); !strings.Contains(m, `tc_notifications_sent_total{outcome="success",receiver="hook"} 2`) ||
+			!strings.Contains(m, "tc_notifications_queue_depth 0") {
+			t.Fatalf("metrics:\n%s", grepLines(m, "tc_notifications"))
+		}
+	})
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
