@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +130,80 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// amAlert is what Alertmanager's GET /api/v2/alerts lists.
+type amAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	StartsAt    time.Time         `json:"startsAt"`
+	EndsAt      time.Time         `json:"endsAt"`
+	Status      struct {
+		State string `json:"state"`
+	} `json:"status"`
+}
+
+func amAlerts(t *testing.T, am *testutil.Alertmanager) []amAlert {
+	t.Helper()
+	resp, err := http.Get(am.URL + "/api/v2/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []amAlert
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/v2/alerts: %d %v", resp.StatusCode, err)
+	}
+	return out
+}
+
+// Acceptance 2: the same rule with a real Alertmanager as receiver: the
+// alert for site a appears in Alertmanager's GET /api/v2/alerts while it
+// fires (none for b) and is gone (resolved, endsAt passed) once the agents
+// report again. tcd's clock runs a minute behind Alertmanager's, so the
+// resolved alert's endsAt is in Alertmanager's past.
+func TestNotifySiteSilenceAlertmanager(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		am := testutil.StartAlertmanager(t)
+		clock := testutil.NewClock()
+		clock.Advance(-time.Minute)
+		d := notifyTCD(t, e.DSN, clock)
+		owner := d.Setup(t)
+		f := newSiteFleet(t, d, owner, 200)
+		recv := must[tc.NotifyReceiver](t)(owner.CreateNotifyReceiver(bg, tc.NotifyReceiverRequest{Name: ptr("am"),
+			Kind: ptr(tc.ReceiverAlertmanager), URL: ptr(am.URL + "/api/v2/alerts")}))
+		if recv.URL != am.URL {
+			t.Fatalf("receiver URL %q, want the base %q", recv.URL, am.URL)
+		}
+		siteSilenceRule(t, owner, recv.ID)
+		ours := func() []amAlert {
+			var out []amAlert
+			for _, a := range amAlerts(t, am) {
+				if a.Labels["alertname"] == "site-silence" {
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+		silenceSiteA(t, d, f, func() bool { return len(ours()) > 0 })
+		got := ours()
+		if len(got) != 1 {
+			t.Fatalf("alerts: %+v", got)
+		}
+		a := got[0]
+		if a.Labels["site"] != "a" || a.Labels["event"] != tc.EventAgentNotReporting || a.Labels["source"] != "tcd" ||
+			a.Annotations["count"] != "200" || !strings.Contains(a.Annotations["summary"], "200 agents not reporting") ||
+			!strings.Contains(a.Annotations["description"], "site-a-0000") || a.Status.State != "active" {
+			t.Fatalf("alert: %+v", a)
+		}
+		if !a.EndsAt.After(time.Now()) {
+			t.Fatalf("a firing alert must end in the future: %s", a.EndsAt)
+		}
+		beat(t, d, append(append([]string{}, f.a...), f.b...))
+		waitFor(t, "the alert to resolve", 15*time.Second, func() bool { return len(ours()) == 0 })
+		log := must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "am"}))
+		if log.Total != 2 || log.Items[0].Status != tc.NotifyResolved || log.Items[0].Outcome != tc.DeliverySuccess || log.Items[0].HTTPStatus != 200 {
+			t.Fatalf("delivery log: %+v", log.Items)
+		}
+	})
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -27,6 +30,15 @@ type deliveryRow struct {
 }
 
 func (deliveryRow) TableName() string { return "notify_deliveries" }
+
+// newDeliveryID returns a time-ordered ID (UUIDv7, monotonic within this
+// process), so the log lists attempts of one millisecond in order.
+func newDeliveryID() string {
+	if id, err := uuid.NewV7(); err == nil {
+		return id.String()
+	}
+	return store.NewID()
+}
 
 func (d *deliveryRow) api() tc.NotifyDelivery {
 	return tc.NotifyDelivery{ID: d.ID, Time: time.UnixMilli(d.AtMs).UTC(), ReceiverID: d.ReceiverID, Receiver: d.ReceiverName,
@@ -72,7 +84,7 @@ func (s *Service) Log(ctx context.Context, f LogFilter) (tc.List[tc.NotifyDelive
 		return tc.List[tc.NotifyDelivery]{}, err
 	}
 	var rows []deliveryRow
-	if err := q.Order("at_ms DESC, id").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error; err != nil {
+	if err := q.Order("at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error; err != nil {
 		return tc.List[tc.NotifyDelivery]{}, err
 	}
 	out := make([]tc.NotifyDelivery, len(rows))

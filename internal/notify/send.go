@@ -256,7 +256,7 @@ func (s *Service) record(ctx context.Context, row *outboxRow, r *receiverRow, d 
 			WHERE id = ?`, state, row.Attempts, next, d.err, done, row.ID).Error; err != nil {
 			return err
 		}
-		return db.Create(&deliveryRow{ID: store.NewID(), AtMs: now.UnixMilli(), ReceiverID: r.ID, ReceiverName: r.Name, RuleID: n.Rule.ID,
+		return db.Create(&deliveryRow{ID: newDeliveryID(), AtMs: now.UnixMilli(), ReceiverID: r.ID, ReceiverName: r.Name, RuleID: n.Rule.ID,
 			RuleName: n.Rule.Name, NotificationID: n.ID, Event: n.Event, Status: n.Status, GroupValue: n.Group, Attempt: row.Attempts,
 			Outcome: outcome, HTTPStatus: d.httpStatus, Error: d.err, DurationMs: d.took.Milliseconds()}).Error
 	})
@@ -417,7 +417,7 @@ func (s *Service) Test(ctx context.Context, ref string) (tc.NotifyDelivery, erro
 	n := tc.Notification{Version: 1, ID: store.NewID(), Status: tc.NotifyFiring, Event: "test", Count: 1,
 		Items: []tc.NotifyItem{{ID: "test", Name: "a test notification"}}, StartsAt: now, Test: true}
 	n.Summary = Summary(n, 0, 0)
-	deliveryID := store.NewID()
+	deliveryID := newDeliveryID()
 	d := s.send(ctx, r, deliveryID, n)
 	outcome := tc.DeliverySuccess
 	if !d.ok {
