@@ -372,11 +372,17 @@ func (s *Service) observeGroups(ctx context.Context, e *evalCtx, r *ruleRow, q *
 		N      int64
 		Starts int64
 	}
-	sql := "SELECT " + glExpr + " AS gl, COUNT(*) AS n, " + q.startExpr + " AS starts FROM " + from + " WHERE " + q.whereSQL() + " GROUP BY " + glExpr
+	sql := "SELECT " + glExpr + " AS gl, COUNT(*) AS n, COALESCE(" + q.startExpr + ", 0) AS starts FROM " + from + " WHERE " + q.whereSQL()
+	if len(gl) > 0 {
+		sql += " GROUP BY " + glExpr
+	}
 	if err := s.st.Gorm(ctx).Raw(sql, q.args(extra...)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, row := range rows {
+		if row.N == 0 {
+			continue // no GROUP BY: one row even when nothing matched
+		}
 		value := ""
 		if row.GL != "" {
 			value = gl[row.GL]
@@ -675,9 +681,13 @@ func (s *Service) evalEvents(ctx context.Context, e *evalCtx, r *ruleRow, events
 }
 
 // eventGroup decides whether a published event is in the rule's scope and
-// which group it joins.
+// which group it joins. An empty selector takes every event (with or
+// without configs or agents); otherwise one of the event's configs (scope
+// configs) or agents (scope agents) must match it. The group value comes
+// from the first matching object's labels.
 func (s *Service) eventGroup(ctx context.Context, r *ruleRow, sel Selector, ev *eventRow) (string, bool, error) {
-	if r.Scope == tc.ScopeAll && r.GroupBy == "" {
+	everything := r.Scope == tc.ScopeAll || len(sel) == 0
+	if everything && r.GroupBy == "" {
 		return "", true, nil
 	}
 	var ids []string
@@ -689,7 +699,7 @@ func (s *Service) eventGroup(ctx context.Context, r *ruleRow, sel Selector, ev *
 		_ = json.Unmarshal([]byte(ev.ConfigIDs), &ids)
 	}
 	if len(ids) == 0 {
-		return "", r.Scope == tc.ScopeAll, nil
+		return "", everything, nil
 	}
 	var rows []struct{ Owner, Name string }
 	if err := s.st.Gorm(ctx).Raw("SELECT x."+col+" AS owner, l.name FROM "+links+" x JOIN labels l ON l.id = x.label_id WHERE x."+col+" IN ? ORDER BY x."+col+", l.name",
@@ -702,17 +712,19 @@ func (s *Service) eventGroup(ctx context.Context, r *ruleRow, sel Selector, ev *
 	}
 	for _, id := range ids {
 		names := byOwner[id]
-		if r.Scope != tc.ScopeAll && !sel.Matches(names) {
+		if !everything && !sel.Matches(names) {
 			continue
 		}
 		for _, n := range names {
-			if k, v := labelKV(n); k == r.GroupBy && r.GroupBy != "" {
+			if k, v := labelKV(n); k == r.GroupBy {
 				return v, true, nil
 			}
 		}
-		return "", true, nil
+		if !everything {
+			return "", true, nil
+		}
 	}
-	return "", false, nil
+	return "", everything, nil
 }
 
 // consumeEvents deletes events the evaluation has seen.
