@@ -92,6 +92,10 @@ type evalCtx struct {
 	newGroups map[*groupRow]bool
 	delGroups []*groupRow
 	decisions []decision
+	// newMembers are agents new-agent rules counted; pruneMembers say
+	// before when each rule's can be forgotten.
+	newMembers   []newMember
+	pruneMembers []newMember
 }
 
 // Evaluate runs every enabled rule once at now: the agents scheduler calls
@@ -588,65 +592,138 @@ func (e *evalCtx) flushOneOff(r *ruleRow) {
 	}
 }
 
+// NewAgentOverlap is how far back each evaluation looks again for new
+// agents. An agent's first-seen time is when its heartbeat arrived, which
+// may commit a moment after an evaluation read past that time; agents
+// already counted are remembered (notify_members) for this long, so none is
+// missed and none counted twice.
+const NewAgentOverlap = time.Minute
+
+// maxNewAgentsTick bounds the new agents one evaluation takes (the rest
+// are taken by the next).
+const maxNewAgentsTick = 100000
+
+// newMember is an agent a new-agent rule counted.
+type newMember struct {
+	ruleID, agentID string
+	sinceMs         int64
+}
+
 // evalNewAgents counts agents first seen since the rule's last evaluation.
 func (s *Service) evalNewAgents(ctx context.Context, e *evalCtx, r *ruleRow) error {
-	if r.EvaluatedMs < e.nowMs {
-		q := &agentQuery{from: "agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id", startExpr: "MIN(a.created_ms)"}
-		q.and("a.created_ms > ? AND a.created_ms <= ?", r.EvaluatedMs, e.nowMs)
-		if err := s.agentScope(ctx, e, r, q); err != nil {
-			return err
-		}
-		obs, err := s.observeGroups(ctx, e, r, q)
-		if err != nil {
-			return err
-		}
-		for v, o := range obs {
-			items, err := s.groupItems(ctx, e, r, q, o)
-			if err != nil {
-				return err
+	from := max(r.EvaluatedMs-NewAgentOverlap.Milliseconds(), r.CreatedAt.UnixMilli())
+	q := &agentQuery{from: "agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id"}
+	q.and("a.created_ms >= ? AND a.created_ms <= ?", from, e.nowMs)
+	q.and("NOT EXISTS (SELECT 1 FROM notify_members m WHERE m.rule_id = ? AND m.agent_id = a.id)", r.ID)
+	if err := s.agentScope(ctx, e, r, q); err != nil {
+		return err
+	}
+	if !q.none {
+		gl := groupLabels(r.GroupBy, e.labels)
+		from, glExpr := q.from, "''"
+		var extra []any
+		if len(gl) > 0 {
+			ids := make([]string, 0, len(gl))
+			for id := range gl {
+				ids = append(ids, id)
 			}
-			e.accumulate(r, v, o.n, o.startMs, items)
+			sort.Strings(ids)
+			from += " LEFT JOIN agent_labels g ON g.agent_id = a.id AND g.label_id IN ?"
+			extra = append(extra, ids)
+			glExpr = "COALESCE(g.label_id, '')"
+		}
+		var rows []struct {
+			ID, Hostname, GL string
+			CreatedMs        int64
+		}
+		if err := s.st.Gorm(ctx).Raw("SELECT a.id, a.hostname, a.created_ms, "+glExpr+" AS gl FROM "+from+" WHERE "+q.whereSQL()+
+			" ORDER BY a.id LIMIT ?", append(q.args(extra...), maxNewAgentsTick)...).Scan(&rows).Error; err != nil {
+			return err
+		}
+		type acc struct {
+			n     int64
+			first int64
+			items []tc.NotifyItem
+		}
+		groups := map[string]*acc{}
+		seen := map[string]bool{}
+		for _, row := range rows {
+			v := ""
+			if row.GL != "" {
+				v = gl[row.GL]
+			}
+			g := groups[v]
+			if g == nil {
+				g = &acc{first: row.CreatedMs}
+				groups[v] = g
+			}
+			g.n++
+			g.first = min(g.first, row.CreatedMs)
+			if len(g.items) < MaxItems {
+				g.items = append(g.items, tc.NotifyItem{ID: row.ID, Name: row.Hostname})
+			}
+			if !seen[row.ID] {
+				seen[row.ID] = true
+				e.newMembers = append(e.newMembers, newMember{ruleID: r.ID, agentID: row.ID, sinceMs: row.CreatedMs})
+			}
+		}
+		values := make([]string, 0, len(groups))
+		for v := range groups {
+			values = append(values, v)
+		}
+		sort.Strings(values)
+		for _, v := range values {
+			g := groups[v]
+			e.accumulate(r, v, g.n, g.first, g.items)
 		}
 	}
+	e.pruneMembers = append(e.pruneMembers, newMember{ruleID: r.ID, sinceMs: from})
 	e.flushOneOff(r)
 	return nil
 }
 
 // evalTokens counts API tokens that entered the rule's warning window
-// (expiry within Days) since its last evaluation.
+// (expiry within Days) since its last evaluation. Like new agents, the
+// tokens counted are remembered for NewAgentOverlap (notify_members holds
+// token IDs for these rules), so a token created in the moment of an
+// evaluation is counted once.
 func (s *Service) evalTokens(ctx context.Context, e *evalCtx, r *ruleRow) error {
-	if r.EvaluatedMs < e.nowMs {
-		window := time.Duration(r.Days) * 24 * time.Hour
-		var rows []struct {
-			ID          string
-			Description string
-			CreatedAt   time.Time
-			ExpiresAt   time.Time
+	from := max(r.EvaluatedMs-NewAgentOverlap.Milliseconds(), r.CreatedAt.UnixMilli())
+	window := time.Duration(r.Days) * 24 * time.Hour
+	var rows []struct {
+		ID          string
+		Description string
+		CreatedAt   time.Time
+		ExpiresAt   time.Time
+	}
+	if err := s.st.Gorm(ctx).Raw(`SELECT t.id, t.description, t.created_at, t.expires_at FROM api_tokens t
+		WHERE t.revoked_at IS NULL AND t.expires_at IS NOT NULL AND t.expires_at > ? AND t.expires_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM notify_members m WHERE m.rule_id = ? AND m.agent_id = t.id) ORDER BY t.expires_at, t.id`,
+		e.now.UTC(), e.now.Add(window).UTC(), r.ID).Scan(&rows).Error; err != nil {
+		return err
+	}
+	var items []tc.NotifyItem
+	var n, first int64
+	for _, t := range rows {
+		entered := t.ExpiresAt.Add(-window)
+		if t.CreatedAt.After(entered) {
+			entered = t.CreatedAt
 		}
-		if err := s.st.Gorm(ctx).Raw(`SELECT id, description, created_at, expires_at FROM api_tokens
-			WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ? AND expires_at <= ? ORDER BY expires_at, id`,
-			e.now.UTC(), e.now.Add(window).UTC()).Scan(&rows).Error; err != nil {
-			return err
-		}
-		var items []tc.NotifyItem
-		var n, first int64
-		for _, t := range rows {
-			entered := t.ExpiresAt.Add(-window)
-			if t.CreatedAt.After(entered) {
-				entered = t.CreatedAt
+		if ms := entered.UnixMilli(); ms >= from && ms <= e.nowMs {
+			n++
+			if first == 0 || ms < first {
+				first = ms
 			}
-			if ms := entered.UnixMilli(); ms > r.EvaluatedMs && ms <= e.nowMs {
-				n++
-				if first == 0 || ms < first {
-					first = ms
-				}
+			if len(items) < MaxItems {
 				items = append(items, tc.NotifyItem{ID: t.ID, Name: t.Description, Summary: "expires " + t.ExpiresAt.UTC().Format(time.RFC3339)})
 			}
-		}
-		if n > 0 {
-			e.accumulate(r, "", n, first, items)
+			e.newMembers = append(e.newMembers, newMember{ruleID: r.ID, agentID: t.ID, sinceMs: ms})
 		}
 	}
+	if n > 0 {
+		e.accumulate(r, "", n, first, items)
+	}
+	e.pruneMembers = append(e.pruneMembers, newMember{ruleID: r.ID, sinceMs: from})
 	e.flushOneOff(r)
 	return nil
 }
@@ -798,6 +875,26 @@ func (s *Service) commit(ctx context.Context, e *evalCtx, rules []ruleRow, event
 		}
 		if err := s.insertOutbox(db, e); err != nil {
 			return err
+		}
+		for _, m := range e.pruneMembers {
+			if err := db.Exec("DELETE FROM notify_members WHERE rule_id = ? AND since_ms < ?", m.ruleID, m.sinceMs).Error; err != nil {
+				return err
+			}
+		}
+		for i := 0; i < len(e.newMembers); i += 500 {
+			batch := e.newMembers[i:min(i+500, len(e.newMembers))]
+			var sb strings.Builder
+			args := make([]any, 0, 3*len(batch))
+			for j, m := range batch {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString("(?, ?, ?)")
+				args = append(args, m.ruleID, m.agentID, m.sinceMs)
+			}
+			if err := db.Exec("INSERT INTO notify_members (rule_id, agent_id, since_ms) VALUES "+sb.String(), args...).Error; err != nil {
+				return err
+			}
 		}
 		for i := range rules {
 			if !tc.ConditionEvent(rules[i].Event) && rules[i].EvaluatedMs < e.nowMs {
