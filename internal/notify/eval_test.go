@@ -145,9 +145,9 @@ func TestEvaluateStatusConditions(t *testing.T) {
 		h.expect(h.eval(time.Second), "warning/firing//1") // no minimum duration, no window
 		h.expect(h.eval(30*time.Second), "")               // fail for 31 s < 60 s
 		h.beat("a1:fail", "a2:fail", "a3:warn", "a4")
-		h.expect(h.eval(30*time.Second), "")                                   // 61 s: groups open, window 10 s
+		h.expect(h.eval(30*time.Second), "")                                      // 61 s: groups open, window 10 s
 		h.expect(h.eval(10*time.Second), "failing/firing/x/1 failing/firing/y/1") // window passed
-		h.beat("a1:fail", "a2:ok", "a3:warn", "a4:fail")                      // y clears, a4 starts failing
+		h.beat("a1:fail", "a2:ok", "a3:warn", "a4:fail")                          // y clears, a4 starts failing
 		got := h.eval(time.Second)
 		h.expect(got, "failing/resolved/y/1")
 		if got[0].Items[0].ID != "a2" || got[0].EndsAt == nil {
@@ -224,7 +224,7 @@ func TestEvaluateAgentsAndTokens(t *testing.T) {
 		if got[0].Items[0].ID != "tok0" || !strings.Contains(got[0].Summary, "1 API token expires within 7 days") {
 			t.Fatalf("tokens: %+v", got[0])
 		}
-		h.expect(h.eval(2*time.Minute), "tokens/firing//1") // tok2 entered the window; tok0 is not told twice
+		h.expect(h.eval(2*time.Minute), "tokens/firing//1")  // tok2 entered the window; tok0 is not told twice
 		h.expect(h.eval(time.Hour), "silent-prod/firing//2") // no token twice; the prod agents went silent meanwhile
 	})
 }
