@@ -111,7 +111,11 @@ func TestNotifySiteSilenceWebhook(t *testing.T) {
 			}
 		}
 		// The delivery log holds both, and the counter counts them.
-		log := must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "hook"}))
+		var log tc.List[tc.NotifyDelivery]
+		waitFor(t, "the delivery log", 5*time.Second, func() bool {
+			log = must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "hook"}))
+			return log.Total >= 2
+		})
 		if log.Total != 2 || log.Items[0].Outcome != tc.DeliverySuccess || log.Items[0].Status != tc.NotifyResolved {
 			t.Fatalf("delivery log: %+v", log)
 		}
@@ -201,7 +205,13 @@ func TestNotifySiteSilenceAlertmanager(t *testing.T) {
 		}
 		beat(t, d, append(append([]string{}, f.a...), f.b...))
 		waitFor(t, "the alert to resolve", 15*time.Second, func() bool { return len(ours()) == 0 })
-		log := must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "am"}))
+		// Alertmanager may show the alert resolved a moment before tcd
+		// records the delivery.
+		var log tc.List[tc.NotifyDelivery]
+		waitFor(t, "the delivery log", 5*time.Second, func() bool {
+			log = must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "am"}))
+			return log.Total >= 2
+		})
 		if log.Total != 2 || log.Items[0].Status != tc.NotifyResolved || log.Items[0].Outcome != tc.DeliverySuccess || log.Items[0].HTTPStatus != 200 {
 			t.Fatalf("delivery log: %+v", log.Items)
 		}
