@@ -62,8 +62,7 @@ const notifyLockKey = 7_451_220_021
 type observed struct {
 	n       int64
 	startMs int64
-	labelID string // condition groups: the group label's ID ("" = none)
-	items   []tc.NotifyItem
+	items   []tc.NotifyItem // the first MaxItems agents by ID
 }
 
 // decision is one notification the evaluation decided.
@@ -92,10 +91,13 @@ type evalCtx struct {
 	newGroups map[*groupRow]bool
 	delGroups []*groupRow
 	decisions []decision
-	// newMembers are agents new-agent rules counted; pruneMembers say
-	// before when each rule's can be forgotten.
+	// newMembers are agents (tokens) rules started counting; delMembers
+	// those that left a rule's condition; pruneMembers say before when
+	// each new-agent or token rule's can be forgotten.
 	newMembers   []newMember
+	delMembers   map[string][]string // rule ID → agent IDs
 	pruneMembers []newMember
+	fleet        *fleet
 }
 
 // Evaluate runs every enabled rule once at now: the agents scheduler calls
@@ -107,7 +109,8 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
 	db := s.st.Gorm(ctx)
-	e := &evalCtx{now: now, nowMs: now.UnixMilli(), groups: map[string]map[string]*groupRow{}, newGroups: map[*groupRow]bool{}}
+	e := &evalCtx{now: now, nowMs: now.UnixMilli(), groups: map[string]map[string]*groupRow{}, newGroups: map[*groupRow]bool{},
+		delMembers: map[string][]string{}}
 	var rules []ruleRow
 	if err := db.Where("enabled").Order("name").Find(&rules).Error; err != nil {
 		return EvalResult{}, err
@@ -117,10 +120,14 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 		return EvalResult{}, err
 	}
 	res := EvalResult{Rules: len(rules)}
+	var err error
 	if len(rules) == 0 {
 		return res, s.consumeEvents(ctx, events)
 	}
 	if err := s.loadEvalState(ctx, e, rules); err != nil {
+		return res, err
+	}
+	if e.fleet, err = s.loadFleet(ctx, e, rules); err != nil {
 		return res, err
 	}
 	var auditFound []auditFailure
@@ -210,228 +217,6 @@ func (s *Service) loadEvalState(ctx context.Context, e *evalCtx, rules []ruleRow
 	return nil
 }
 
-// agentQuery is a rule's condition over agents as SQL: FROM/JOIN text,
-// WHERE text and their arguments. none: the scope matches nothing.
-type agentQuery struct {
-	from      string
-	fromArgs  []any
-	where     []string
-	whereArgs []any
-	startExpr string
-	none      bool
-}
-
-func (q *agentQuery) and(cond string, args ...any) {
-	q.where = append(q.where, cond)
-	q.whereArgs = append(q.whereArgs, args...)
-}
-
-func (q *agentQuery) whereSQL() string {
-	if len(q.where) == 0 {
-		return "TRUE"
-	}
-	return strings.Join(q.where, " AND ")
-}
-
-func (q *agentQuery) args(extra ...any) []any {
-	out := append(append([]any{}, q.fromArgs...), extra...)
-	return append(out, q.whereArgs...)
-}
-
-// agentScope adds the rule's scope to q.
-func (s *Service) agentScope(ctx context.Context, e *evalCtx, r *ruleRow, q *agentQuery) error {
-	if r.Scope == tc.ScopeAll {
-		return nil
-	}
-	sel, err := ParseSelector(r.Selector)
-	if err != nil {
-		return err
-	}
-	matches, ok := sel.resolve(e.labels)
-	if !ok {
-		q.none = true
-		return nil
-	}
-	if r.Scope == tc.ScopeAgents {
-		for _, m := range matches {
-			not := ""
-			if !m.positive {
-				not = "NOT "
-			}
-			q.and(not+"EXISTS (SELECT 1 FROM agent_labels sl WHERE sl.agent_id = a.id AND sl.label_id IN ?)", m.ids)
-		}
-		return nil
-	}
-	// Configs: agents running a managed config or group whose labels match.
-	configs, err := s.matchingConfigs(ctx, matches)
-	if err != nil {
-		return err
-	}
-	if len(configs) == 0 {
-		q.none = true
-		return nil
-	}
-	var ors []string
-	for _, c := range configs {
-		ors = append(ors, "a.configurations LIKE ? ESCAPE '\\'")
-		q.whereArgs = append(q.whereArgs, "%"+escapeLike(c)+"%")
-	}
-	q.where = append(q.where, "("+strings.Join(ors, " OR ")+")")
-	return nil
-}
-
-// matchingConfigs returns the JSON fragments ("configId":"…" and
-// "groupId":"…") of the configs and config groups whose labels match.
-func (s *Service) matchingConfigs(ctx context.Context, matches []labelMatch) ([]string, error) {
-	var out []string
-	for _, t := range []struct{ table, links, col, key string }{
-		{"configs", "config_labels", "config_id", "configId"}, {"config_groups", "config_group_labels", "group_id", "groupId"}} {
-		where, args := []string{"TRUE"}, []any{}
-		for _, m := range matches {
-			not := ""
-			if !m.positive {
-				not = "NOT "
-			}
-			where = append(where, not+"EXISTS (SELECT 1 FROM "+t.links+" x WHERE x."+t.col+" = c.id AND x.label_id IN ?)")
-			args = append(args, m.ids)
-		}
-		var ids []string
-		if err := s.st.Gorm(ctx).Raw("SELECT c.id FROM "+t.table+" c WHERE "+strings.Join(where, " AND "), args...).Scan(&ids).Error; err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			out = append(out, `"`+t.key+`":"`+id+`"`)
-		}
-	}
-	return out, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// conditionQuery builds the agents a condition rule currently counts.
-func (s *Service) conditionQuery(ctx context.Context, e *evalCtx, r *ruleRow) (*agentQuery, error) {
-	// The condition comes first: the scope's label look-ups then run only
-	// for the agents in it.
-	q := &agentQuery{from: "agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id", startExpr: "0"}
-	reporting := "a.last_seen_ms >= ? - rr.not_reporting_after * 1000"
-	switch r.Event {
-	case tc.EventAgentNotReporting:
-		q.and("a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000", e.nowMs, r.ForS)
-		q.startExpr = "MIN(a.last_seen_ms + rr.not_reporting_after * 1000)"
-	case tc.EventAgentFail:
-		q.and("a.reported_status = ? AND "+reporting, tc.StatusFail, e.nowMs)
-	case tc.EventAgentWarn:
-		q.and("a.reported_status = ? AND "+reporting, tc.StatusWarn, e.nowMs)
-	case tc.EventAgentUnmanagedConfig:
-		q.and(`a.configurations LIKE '%"managed":false%'`)
-	}
-	if err := s.agentScope(ctx, e, r, q); err != nil || q.none {
-		return q, err
-	}
-	if r.ForS == 0 || r.Event == tc.EventAgentNotReporting {
-		return q, nil
-	}
-	// A minimum duration over a condition the agents table does not date:
-	// keep when each agent entered it, in set-based statements.
-	err := s.st.Tx(ctx, func(tx *store.Store) error {
-		db := tx.Gorm(ctx)
-		if err := db.Exec("DELETE FROM notify_members WHERE rule_id = ? AND agent_id NOT IN (SELECT a.id FROM "+q.from+" WHERE "+q.whereSQL()+")",
-			append([]any{r.ID}, q.args()...)...).Error; err != nil {
-			return err
-		}
-		return db.Exec("INSERT INTO notify_members (rule_id, agent_id, since_ms) SELECT ?, a.id, ? FROM "+q.from+" WHERE "+q.whereSQL()+
-			" AND NOT EXISTS (SELECT 1 FROM notify_members m WHERE m.rule_id = ? AND m.agent_id = a.id)",
-			append(append([]any{r.ID, e.nowMs}, q.args()...), r.ID)...).Error
-	})
-	if err != nil {
-		return nil, err
-	}
-	q.from += " JOIN notify_members m ON m.rule_id = ? AND m.agent_id = a.id AND m.since_ms <= ?"
-	q.fromArgs = append(q.fromArgs, r.ID, e.nowMs-r.ForS*1000)
-	q.startExpr = "MIN(m.since_ms)"
-	return q, nil
-}
-
-// observeGroups counts q's agents per value of the rule's group label.
-func (s *Service) observeGroups(ctx context.Context, e *evalCtx, r *ruleRow, q *agentQuery) (map[string]*observed, error) {
-	out := map[string]*observed{}
-	if q.none {
-		return out, nil
-	}
-	gl := groupLabels(r.GroupBy, e.labels)
-	from, glExpr := q.from, "''"
-	var extra []any
-	if len(gl) > 0 {
-		ids := make([]string, 0, len(gl))
-		for id := range gl {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		from += " LEFT JOIN agent_labels g ON g.agent_id = a.id AND g.label_id IN ?"
-		extra = append(extra, ids)
-		glExpr = "COALESCE(g.label_id, '')"
-	}
-	var rows []struct {
-		GL     string
-		N      int64
-		Starts int64
-	}
-	sql := "SELECT " + glExpr + " AS gl, COUNT(*) AS n, COALESCE(" + q.startExpr + ", 0) AS starts FROM " + from + " WHERE " + q.whereSQL()
-	if len(gl) > 0 {
-		sql += " GROUP BY " + glExpr
-	}
-	if err := s.st.Gorm(ctx).Raw(sql, q.args(extra...)...).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, row := range rows {
-		if row.N == 0 {
-			continue // no GROUP BY: one row even when nothing matched
-		}
-		value := ""
-		if row.GL != "" {
-			value = gl[row.GL]
-		}
-		o := out[value]
-		if o == nil {
-			o = &observed{labelID: row.GL, startMs: row.Starts}
-			out[value] = o
-		}
-		o.n += row.N
-		if row.Starts > 0 && (o.startMs == 0 || row.Starts < o.startMs) {
-			o.startMs = row.Starts
-		}
-	}
-	return out, nil
-}
-
-// groupItems returns the first agents of one observed group, by ID.
-func (s *Service) groupItems(ctx context.Context, e *evalCtx, r *ruleRow, q *agentQuery, o *observed) ([]tc.NotifyItem, error) {
-	where, extra := q.whereSQL(), []any{}
-	gl := groupLabels(r.GroupBy, e.labels)
-	switch {
-	case o.labelID != "":
-		where += " AND EXISTS (SELECT 1 FROM agent_labels g WHERE g.agent_id = a.id AND g.label_id = ?)"
-		extra = append(extra, o.labelID)
-	case len(gl) > 0:
-		ids := make([]string, 0, len(gl))
-		for id := range gl {
-			ids = append(ids, id)
-		}
-		where += " AND NOT EXISTS (SELECT 1 FROM agent_labels g WHERE g.agent_id = a.id AND g.label_id IN ?)"
-		extra = append(extra, ids)
-	}
-	var rows []struct{ ID, Hostname string }
-	args := append(append(append([]any{}, q.fromArgs...), q.whereArgs...), extra...)
-	err := s.st.Gorm(ctx).Raw("SELECT a.id, a.hostname FROM "+q.from+" WHERE "+where+" ORDER BY a.id LIMIT ?", append(args, MaxItems)...).Scan(&rows).Error
-	items := make([]tc.NotifyItem, len(rows))
-	for i, row := range rows {
-		items[i] = tc.NotifyItem{ID: row.ID, Name: row.Hostname}
-	}
-	return items, err
-}
-
 func (e *evalCtx) group(ruleID, value string) (*groupRow, bool) {
 	g := e.groups[ruleID][value]
 	return g, g != nil
@@ -448,11 +233,7 @@ func (e *evalCtx) addGroup(g *groupRow) {
 // evalCondition applies one condition rule: groups appear (pending), fire
 // after the group window, repeat, and resolve when they empty.
 func (s *Service) evalCondition(ctx context.Context, e *evalCtx, r *ruleRow) error {
-	q, err := s.conditionQuery(ctx, e, r)
-	if err != nil {
-		return err
-	}
-	obs, err := s.observeGroups(ctx, e, r, q)
+	obs, err := s.observeCondition(ctx, e, r)
 	if err != nil {
 		return err
 	}
@@ -483,11 +264,7 @@ func (s *Service) evalCondition(ctx context.Context, e *evalCtx, r *ruleRow) err
 			send = changed || repeat
 		}
 		if send {
-			items, err := s.groupItems(ctx, e, r, q, o)
-			if err != nil {
-				return err
-			}
-			n := e.notification(r, v, tc.NotifyFiring, g.Count, items, g.StartsMs, nil)
+			n := e.notification(r, v, tc.NotifyFiring, g.Count, o.items, g.StartsMs, nil)
 			g.State, g.NotifiedMs, g.NotifiedCount, g.RefreshedMs = stateFiring, e.nowMs, g.Count, e.nowMs
 			b, _ := json.Marshal(n)
 			g.Payload = string(b)
@@ -601,87 +378,10 @@ func (e *evalCtx) flushOneOff(r *ruleRow) {
 // missed and none counted twice.
 const NewAgentOverlap = time.Minute
 
-// maxNewAgentsTick bounds the new agents one evaluation takes (the rest
-// are taken by the next).
-const maxNewAgentsTick = 100000
-
 // newMember is an agent a new-agent rule counted.
 type newMember struct {
 	ruleID, agentID string
 	sinceMs         int64
-}
-
-// evalNewAgents counts agents first seen since the rule's last evaluation.
-func (s *Service) evalNewAgents(ctx context.Context, e *evalCtx, r *ruleRow) error {
-	from := max(r.EvaluatedMs-NewAgentOverlap.Milliseconds(), r.CreatedAt.UnixMilli())
-	q := &agentQuery{from: "agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id"}
-	q.and("a.created_ms >= ? AND a.created_ms <= ?", from, e.nowMs)
-	q.and("NOT EXISTS (SELECT 1 FROM notify_members m WHERE m.rule_id = ? AND m.agent_id = a.id)", r.ID)
-	if err := s.agentScope(ctx, e, r, q); err != nil {
-		return err
-	}
-	if !q.none {
-		gl := groupLabels(r.GroupBy, e.labels)
-		from, glExpr := q.from, "''"
-		var extra []any
-		if len(gl) > 0 {
-			ids := make([]string, 0, len(gl))
-			for id := range gl {
-				ids = append(ids, id)
-			}
-			sort.Strings(ids)
-			from += " LEFT JOIN agent_labels g ON g.agent_id = a.id AND g.label_id IN ?"
-			extra = append(extra, ids)
-			glExpr = "COALESCE(g.label_id, '')"
-		}
-		var rows []struct {
-			ID, Hostname, GL string
-			CreatedMs        int64
-		}
-		if err := s.st.Gorm(ctx).Raw("SELECT a.id, a.hostname, a.created_ms, "+glExpr+" AS gl FROM "+from+" WHERE "+q.whereSQL()+
-			" ORDER BY a.id LIMIT ?", append(q.args(extra...), maxNewAgentsTick)...).Scan(&rows).Error; err != nil {
-			return err
-		}
-		type acc struct {
-			n     int64
-			first int64
-			items []tc.NotifyItem
-		}
-		groups := map[string]*acc{}
-		seen := map[string]bool{}
-		for _, row := range rows {
-			v := ""
-			if row.GL != "" {
-				v = gl[row.GL]
-			}
-			g := groups[v]
-			if g == nil {
-				g = &acc{first: row.CreatedMs}
-				groups[v] = g
-			}
-			g.n++
-			g.first = min(g.first, row.CreatedMs)
-			if len(g.items) < MaxItems {
-				g.items = append(g.items, tc.NotifyItem{ID: row.ID, Name: row.Hostname})
-			}
-			if !seen[row.ID] {
-				seen[row.ID] = true
-				e.newMembers = append(e.newMembers, newMember{ruleID: r.ID, agentID: row.ID, sinceMs: row.CreatedMs})
-			}
-		}
-		values := make([]string, 0, len(groups))
-		for v := range groups {
-			values = append(values, v)
-		}
-		sort.Strings(values)
-		for _, v := range values {
-			g := groups[v]
-			e.accumulate(r, v, g.n, g.first, g.items)
-		}
-	}
-	e.pruneMembers = append(e.pruneMembers, newMember{ruleID: r.ID, sinceMs: from})
-	e.flushOneOff(r)
-	return nil
 }
 
 // evalTokens counts API tokens that entered the rule's warning window
@@ -877,6 +577,13 @@ func (s *Service) commit(ctx context.Context, e *evalCtx, rules []ruleRow, event
 		}
 		if err := s.insertOutbox(db, e); err != nil {
 			return err
+		}
+		for ruleID, ids := range e.delMembers {
+			for i := 0; i < len(ids); i += 500 {
+				if err := db.Exec("DELETE FROM notify_members WHERE rule_id = ? AND agent_id IN ?", ruleID, ids[i:min(i+500, len(ids))]).Error; err != nil {
+					return err
+				}
+			}
 		}
 		for _, m := range e.pruneMembers {
 			if err := db.Exec("DELETE FROM notify_members WHERE rule_id = ? AND since_ms < ?", m.ruleID, m.sinceMs).Error; err != nil {
