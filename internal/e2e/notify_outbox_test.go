@@ -277,3 +277,69 @@ func pendingNotifications(t *testing.T, e testutil.Engine) []string {
 	}
 	return out
 }
+
+// In a cluster only the leader evaluates and sends: two nodes on one
+// PostgreSQL, new agents reported to both — one message per batch,
+// delivered once; after the leader is killed the other node takes over and
+// the next batch is told once too.
+func TestNotifyClusterLeaderOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tcd processes: not in -short")
+	}
+	dsn, ok := testutil.PostgresDSN(t)
+	if !ok {
+		return
+	}
+	token := "tc-apiv1_" + strings.Repeat("3c", 32)
+	env := []string{"OWNER_TOKEN=" + token, "TC_SCHEDULER_INTERVAL=300ms", "TC_LOG_LEVEL=warn"}
+	a := startNode(t, dsn, env...)
+	a.waitReady(t)
+	b := startNode(t, dsn, env...)
+	b.waitReady(t)
+	nodes := []*node{a, b}
+	c, err := client.New(a.api, client.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t)
+	must[tc.NotifyReceiver](t)(c.CreateNotifyReceiver(bg, tc.NotifyReceiverRequest{Name: ptr("hook"), Kind: ptr(tc.ReceiverWebhook), URL: ptr(s.URL())}))
+	must[tc.NotifyRule](t)(c.CreateNotifyRule(bg, tc.NotifyRuleRequest{Name: ptr("new"), Event: ptr(tc.EventAgentNew), GroupWindow: ptr(int64(2)), Receivers: &[]string{"hook"}}))
+	batch := func(prefix string) {
+		t.Helper()
+		for i, n := range nodes {
+			if !n.alive() {
+				continue
+			}
+			for j := 0; j < 3; j++ {
+				if st := sendHB(t, n.hb, hbBody(fmt.Sprintf("%s-%d-%d", prefix, i, j), 1)); st != 200 {
+					t.Fatalf("heartbeat to %s: %d", n.hb, st)
+				}
+			}
+		}
+	}
+	batch("one")
+	waitFor(t, "the first message", 20*time.Second, func() bool { return len(s.all()) == 1 })
+	time.Sleep(2 * time.Second) // a few evaluations on both nodes: nothing more
+	if got := s.all(); len(got) != 1 || got[0].N.Count != 6 {
+		t.Fatalf("%d messages (want one naming 6 agents): %+v", len(got), got)
+	}
+	var leader, other *node
+	waitFor(t, "one leader", 10*time.Second, func() bool { return len(leaders(nodes)) == 1 })
+	leader = leaders(nodes)[0]
+	for _, n := range nodes {
+		if n != leader {
+			other = n
+		}
+	}
+	leader.cmd.Process.Kill()
+	<-leader.exited
+	waitFor(t, "the other node to lead", 30*time.Second, other.isLeader)
+	batch("two")
+	waitFor(t, "the second message", 20*time.Second, func() bool { return len(s.all()) == 2 })
+	time.Sleep(2 * time.Second)
+	got := s.all()
+	perN, perD := byNotification(got)
+	if len(got) != 2 || len(perN) != 2 || len(perD) != 2 || got[1].N.Count != 3 || !strings.HasPrefix(got[1].N.Items[0].ID, "two-") {
+		t.Fatalf("after the failover: %+v", got)
+	}
+}
