@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -72,6 +73,10 @@ type Config struct {
 	NotifyRetryInitial time.Duration
 	NotifyRetryMax     time.Duration
 	NotifyGiveUpAfter  time.Duration
+	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
+	// OSV advisories (see docs/advisories.md); empty means never.
+	AdvisoryFeedURL      string
+	AdvisoryFeedInterval time.Duration
 
 	// Explicit holds the keys set by a flag, the environment or the file (as
 	// opposed to defaults); bootstrap-only settings use it to warn when a
@@ -124,6 +129,8 @@ var Options = []Option{
 	{Key: "notify-retry-initial", Env: "TC_NOTIFY_RETRY_INITIAL", Default: "10s", Usage: "first retry delay of an undelivered notification; doubled per attempt, with jitter"},
 	{Key: "notify-retry-max", Env: "TC_NOTIFY_RETRY_MAX", Default: "10m", Usage: "longest retry delay of an undelivered notification"},
 	{Key: "notify-give-up-after", Env: "TC_NOTIFY_GIVE_UP_AFTER", Default: "24h", Usage: "how long an undelivered notification is retried before it is abandoned (and logged as failed)"},
+	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
+	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
 
 // SettingKeys maps options that seed database settings to their keys.
@@ -336,6 +343,13 @@ func (l *loader) build() (Config, error) {
 		l.fail("notify-retry-max", "%s is shorter than notify-retry-initial (%s)", c.NotifyRetryMax, c.NotifyRetryInitial)
 	}
 	c.NotifyGiveUpAfter = l.duration("notify-give-up-after", time.Second)
+	c.AdvisoryFeedURL = l.str("advisory-feed-url")
+	if c.AdvisoryFeedURL != "" {
+		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("advisory-feed-url", "%q is not an http:// or https:// URL", c.AdvisoryFeedURL)
+		}
+	}
+	c.AdvisoryFeedInterval = l.duration("advisory-feed-interval", time.Minute)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {
 			c.Explicit[key] = true

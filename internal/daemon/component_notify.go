@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/notify"
 	"github.com/opentc/tc/internal/version"
+	"github.com/opentc/tc/pkg/tc"
 )
 
 // notifyComponent is notifications: rules evaluated after each scheduler
@@ -41,6 +43,21 @@ func init() {
 			return float64(n)
 		})
 		m.notify = svc
+		if m.advisories != nil {
+			// "A new advisory matches the fleet": one event per advisory,
+			// stored durably at once (the hook must not block).
+			m.advisories.SetFleetMatchHook(func(ctx context.Context, matched []tc.Advisory) {
+				pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				for _, a := range matched {
+					e := notify.Event{Kind: tc.EventAdvisoryMatched, SubjectID: a.ID, SubjectName: a.Summary,
+						Summary: fmt.Sprintf("severity %s, %d agents affected", orUnknown(a.Severity), a.AgentsAffected)}
+					if err := svc.Publish(pctx, e); err != nil {
+						m.Logger.Warn("publishing an advisory notification event failed", "advisory", a.ID, "err", err)
+					}
+				}
+			})
+		}
 		if m.scheduler != nil {
 			m.scheduler.AfterTick = func(ctx context.Context, now time.Time) {
 				if res, err := svc.Evaluate(ctx, now); err != nil && ctx.Err() == nil {
@@ -70,3 +87,10 @@ func (c *notifyComponent) Close() error {
 // Notifier returns the notifications service: other features report
 // events through its Publish (notify.Publisher).
 func (m *Main) Notifier() *notify.Service { return m.notify }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/advisories"
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/audit"
@@ -55,6 +56,9 @@ type Main struct {
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
 	notify     *notify.Service
+
+	advisories     *advisories.Service
+	advisoriesComp *advisoriesComponent
 
 	apiLn, hbLn net.Listener
 	ready       atomic.Bool
@@ -153,6 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.connectFeatures()
+	m.connectAdvisories()
 	m.startBus()
 	m.instrument()
 	m.audit = audit.New(st, m.Now, log)

@@ -46,7 +46,8 @@ func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 func (a *Agent) API() tc.Agent {
 	out := tc.Agent{ID: a.ID, Hostname: a.Hostname, IP: a.IP, Version: a.Version, VersionNumber: a.VersionNumber,
 		Status: a.Status, ReportedStatus: a.ReportedStatus, LastSeenAt: msTime(a.LastSeenMs), CreatedAt: msTime(a.CreatedMs),
-		ReportingRuleID: a.ReportingRuleID, Heartbeats: a.Heartbeats, Labels: []tc.Label{}, Configurations: []tc.AgentConfig{}}
+		ReportingRuleID: a.ReportingRuleID, Heartbeats: a.Heartbeats, Labels: []tc.Label{}, Configurations: []tc.AgentConfig{},
+		Advisories: []tc.AgentAdvisory{}}
 	if a.LastSuccessMs != nil {
 		t := msTime(*a.LastSuccessMs)
 		out.LastSuccessAt = &t
@@ -291,6 +292,7 @@ type AgentFilter struct {
 	ReportingRule string
 	Sort          string // id, hostname, status, lastSeenAt, createdAt, version
 	Desc          bool
+	ExposureFilter
 	tc.Page
 }
 
@@ -345,6 +347,9 @@ func (s *Store) agentQuery(ctx context.Context, f AgentFilter, nowMs int64) *gor
 	}
 	if f.ReportingRule != "" {
 		q = q.Where("agents.reporting_rule_id = ?", f.ReportingRule)
+	}
+	if f.VersionsSet {
+		q = q.Where(s.versionSetClause(f.ExcludeVersions), versionSetParam(f.Versions))
 	}
 	return q
 }

@@ -59,6 +59,9 @@ type Agent struct {
 	Configurations  []AgentConfig `json:"configurations"`
 	Statistics      *Statistics   `json:"statistics"`
 	Heartbeats      int64         `json:"heartbeats"`
+	// Advisories are the unacknowledged security advisories that apply to
+	// the agent's version, most severe first.
+	Advisories []AgentAdvisory `json:"advisories"`
 }
 
 // LogEntry is one log event an agent reported.

@@ -59,6 +59,10 @@ const (
 	ResSettings       = "settings"
 	ResAudit          = "audit"
 	ResNotifications  = "notifications" // notification receivers, rules and the delivery log
+	// ResAdvisories is security advisories: reading them needs agents:read
+	// (exposure is a view of the fleet); advisories:write imports and
+	// acknowledges them.
+	ResAdvisories = "advisories"
 )
 
 // Actions of the permission catalogue; write means create, update and delete.
@@ -91,6 +95,7 @@ var Catalogue = []Permission{
 	Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 	Perm(ResAudit, ActRead),
 	Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
+	Perm(ResAdvisories, ActWrite),
 }
 
 var catalogueIndex = func() map[Permission]int {
@@ -203,6 +208,7 @@ var rolePerms = func() map[Role]PermissionSet {
 		Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 		Perm(ResAudit, ActRead),
 		Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
+		Perm(ResAdvisories, ActWrite),
 	)
 	for p := range manager {
 		admin[p] = struct{}{}
