@@ -91,8 +91,8 @@ func (s *sink) all() []received {
 	return append([]received(nil), s.got...)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+// waitUntil polls cond until it holds or the deadline passes.
+func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -108,7 +108,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 func waitTicks(t *testing.T, d *testutil.TCD, n int64) {
 	t.Helper()
 	start := d.Scheduler().Ticks()
-	waitFor(t, fmt.Sprintf("%d scheduler ticks", n), 10*time.Second, func() bool { return d.Scheduler().Ticks() >= start+n })
+	waitUntil(t, fmt.Sprintf("%d scheduler ticks", n), 10*time.Second, func() bool { return d.Scheduler().Ticks() >= start+n })
 }
 
 // beat sends one heartbeat per agent (heartbeat group opened) in parallel.

@@ -32,7 +32,7 @@ func TestNotifySlackAndRateLimit(t *testing.T) {
 			waitTicks(t, d, 2)
 		}
 		publish("r1", "web to v7")
-		waitFor(t, "the first message", 10*time.Second, func() bool { return len(s.all()) == 1 })
+		waitUntil(t, "the first message", 10*time.Second, func() bool { return len(s.all()) == 1 })
 		var body map[string]string
 		if err := json.Unmarshal(s.all()[0].Body, &body); err != nil || len(body) != 1 {
 			t.Fatalf("slack body: %s", s.all()[0].Body)
@@ -51,7 +51,7 @@ func TestNotifySlackAndRateLimit(t *testing.T) {
 			t.Fatal("the rate limit (1 per minute) let a second message through")
 		}
 		d.Clock.Advance(61 * time.Second)
-		waitFor(t, "the held-back message", 10*time.Second, func() bool { return len(s.all()) == 2 })
+		waitUntil(t, "the held-back message", 10*time.Second, func() bool { return len(s.all()) == 2 })
 		for _, l := range fullLog(t, owner) {
 			if l.Attempt != 1 || l.Outcome != tc.DeliverySuccess {
 				t.Fatalf("a rate-limited notification counted as an attempt: %+v", l)
@@ -120,4 +120,36 @@ func TestNotifyBadInput(t *testing.T) {
 	if got := must[tc.NotifyRule](t)(owner.GetNotifyRule(bg, r.ID)); got.Name != "r" || len(got.Receivers) != 1 {
 		t.Fatalf("half-written edit: %+v", got)
 	}
+}
+
+// "A new advisory matches the fleet": importing an advisory that applies to
+// agents (the advisories feature's fleet-match hook) notifies a rule of
+// kind advisory.matched, once.
+func TestNotifyAdvisoryMatched(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := notifyTCD(t, e.DSN, nil)
+		owner := d.Setup(t)
+		s := newSink(t)
+		must[tc.NotifyReceiver](t)(owner.CreateNotifyReceiver(bg, tc.NotifyReceiverRequest{Name: ptr("hook"), Kind: ptr(tc.ReceiverWebhook), URL: ptr(s.URL())}))
+		must[tc.NotifyRule](t)(owner.CreateNotifyRule(bg, tc.NotifyRuleRequest{Name: ptr("advisories"), Event: ptr(tc.EventAdvisoryMatched),
+			GroupWindow: ptr(int64(0)), Receivers: &[]string{"hook"}}))
+		fleet(t, d, owner, map[string]string{"adv-1": "Telegraf 1.37.2 (git: HEAD@a6b212be)", "adv-2": "Telegraf 1.39.3 (git: HEAD@eb37a442)"})
+		if _, err := owner.ImportAdvisories(bg, []json.RawMessage{advisoryFile(t, "TCTEST-2026-0001.json")}); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the advisory notification", 10*time.Second, func() bool { return len(s.all()) == 1 })
+		n := s.all()[0].N
+		if n.Event != tc.EventAdvisoryMatched || n.Count != 1 || n.Items[0].ID != "TCTEST-2026-0001" ||
+			!strings.Contains(n.Items[0].Summary, "1 agents affected") || !strings.Contains(n.Summary, "advisory Fictional: inputs.example") {
+			t.Fatalf("advisory notification: %+v", n)
+		}
+		// The same import again changes nothing: no second notification.
+		if _, err := owner.ImportAdvisories(bg, []json.RawMessage{advisoryFile(t, "TCTEST-2026-0001.json")}); err != nil {
+			t.Fatal(err)
+		}
+		waitTicks(t, d, 4)
+		if len(s.all()) != 1 {
+			t.Fatalf("%d notifications", len(s.all()))
+		}
+	})
 }

@@ -82,7 +82,7 @@ func TestNotifyReceiverDownThenUp(t *testing.T) {
 		for step := 0; step < 6; step++ {
 			before := len(fullLog(t, owner))
 			d.Clock.Advance(5 * time.Second)
-			waitFor(t, "a retry", 10*time.Second, func() bool { return len(fullLog(t, owner)) > before })
+			waitUntil(t, "a retry", 10*time.Second, func() bool { return len(fullLog(t, owner)) > before })
 		}
 		log := fullLog(t, owner)
 		for _, l := range log {
@@ -99,7 +99,7 @@ func TestNotifyReceiverDownThenUp(t *testing.T) {
 
 		s.restart()
 		d.Clock.Advance(5 * time.Second)
-		waitFor(t, "all four notifications", 15*time.Second, func() bool { return len(s.all()) >= 4 })
+		waitUntil(t, "all four notifications", 15*time.Second, func() bool { return len(s.all()) >= 4 })
 		d.Clock.Advance(time.Second)
 		waitTicks(t, d, 3)
 		got := s.all()
@@ -159,14 +159,14 @@ func TestNotifyOutboxSurvivesKill(t *testing.T) {
 		}
 		// Acknowledged before the kill: a batch of new agents.
 		post(p.hb, "k-1", "k-2", "k-3")
-		waitFor(t, "the first notification", 15*time.Second, func() bool { return len(s.all()) == 1 })
+		waitUntil(t, "the first notification", 15*time.Second, func() bool { return len(s.all()) == 1 })
 		// Undelivered at the kill: two more batches, decided while the
 		// receiver is down and retried until the kill.
 		s.down()
 		post(p.hb, "k-4", "k-5")
 		time.Sleep(500 * time.Millisecond)
 		post(p.hb, "k-6")
-		waitFor(t, "two notifications waiting, and a retry", 20*time.Second, func() bool {
+		waitUntil(t, "two notifications waiting, and a retry", 20*time.Second, func() bool {
 			retried := false
 			for _, l := range fullLog(t, c) {
 				retried = retried || l.Outcome == tc.DeliveryRetry
@@ -184,7 +184,7 @@ func TestNotifyOutboxSurvivesKill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the undelivered notifications", 20*time.Second, func() bool { return len(s.all()) >= 1+len(pending) })
+		waitUntil(t, "the undelivered notifications", 20*time.Second, func() bool { return len(s.all()) >= 1+len(pending) })
 		time.Sleep(time.Second) // a second of ticks and sends: nothing more may come
 		got := s.all()
 		perN, perD := byNotification(got)
@@ -318,13 +318,13 @@ func TestNotifyClusterLeaderOnly(t *testing.T) {
 		}
 	}
 	batch("one")
-	waitFor(t, "the first message", 20*time.Second, func() bool { return len(s.all()) == 1 })
+	waitUntil(t, "the first message", 20*time.Second, func() bool { return len(s.all()) == 1 })
 	time.Sleep(2 * time.Second) // a few evaluations on both nodes: nothing more
 	if got := s.all(); len(got) != 1 || got[0].N.Count != 6 {
 		t.Fatalf("%d messages (want one naming 6 agents): %+v", len(got), got)
 	}
 	var leader, other *node
-	waitFor(t, "one leader", 10*time.Second, func() bool { return len(leaders(nodes)) == 1 })
+	waitUntil(t, "one leader", 10*time.Second, func() bool { return len(leaders(nodes)) == 1 })
 	leader = leaders(nodes)[0]
 	for _, n := range nodes {
 		if n != leader {
@@ -333,9 +333,9 @@ func TestNotifyClusterLeaderOnly(t *testing.T) {
 	}
 	leader.cmd.Process.Kill()
 	<-leader.exited
-	waitFor(t, "the other node to lead", 30*time.Second, other.isLeader)
+	waitUntil(t, "the other node to lead", 30*time.Second, other.isLeader)
 	batch("two")
-	waitFor(t, "the second message", 20*time.Second, func() bool { return len(s.all()) == 2 })
+	waitUntil(t, "the second message", 20*time.Second, func() bool { return len(s.all()) == 2 })
 	time.Sleep(2 * time.Second)
 	got := s.all()
 	perN, perD := byNotification(got)

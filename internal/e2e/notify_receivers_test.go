@@ -73,7 +73,7 @@ func TestNotifyWebhookSignature(t *testing.T) {
 		if err := d.Notifier().Publish(bg, notify.Event{Kind: tc.EventRolloutRolledBack, SubjectID: "ro-1", SubjectName: "edge to v2"}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the notification", 10*time.Second, func() bool { return len(s.all()) == 1 })
+		waitUntil(t, "the notification", 10*time.Second, func() bool { return len(s.all()) == 1 })
 		tested := must[tc.NotifyDelivery](t)(owner.TestNotifyReceiver(bg, "signed"))
 		if tested.Outcome != tc.DeliverySuccess || tested.HTTPStatus != 204 {
 			t.Fatalf("test delivery: %+v", tested)
@@ -263,7 +263,7 @@ func TestNotifyEmail(t *testing.T) {
 			GroupWindow: ptr(int64(0)), Receivers: &[]string{"mail"}}))
 		beat(t, d, fleetIDs("mail-", 15))
 		d.Clock.Advance(3 * time.Second)
-		waitFor(t, "the email", 15*time.Second, func() bool { return len(mailSrv.all()) == 1 })
+		waitUntil(t, "the email", 15*time.Second, func() bool { return len(mailSrv.all()) == 1 })
 		m := mailSrv.all()[0]
 		if !m.tls || m.user != "tcd" || m.from != "tcd@example.com" || strings.Join(m.to, ",") != "ops@example.com,oncall@example.com" {
 			t.Fatalf("envelope: tls=%v user=%q from=%q to=%v", m.tls, m.user, m.from, m.to)

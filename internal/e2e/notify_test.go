@@ -55,7 +55,7 @@ func silenceSiteA(t *testing.T, d *testutil.TCD, f siteFleet, fired func() bool)
 		t.Fatal("notified before the group window passed")
 	}
 	d.Clock.Advance(2 * time.Second)
-	waitFor(t, "the firing notification", 15*time.Second, fired)
+	waitUntil(t, "the firing notification", 15*time.Second, fired)
 }
 
 // Acceptance 1: 2,000 agents labelled site=a|b, a rule "not_reporting for
@@ -94,7 +94,7 @@ func TestNotifySiteSilenceWebhook(t *testing.T) {
 		}
 
 		beat(t, d, append(append([]string{}, f.a...), f.b...))
-		waitFor(t, "the resolved notification", 15*time.Second, func() bool { return len(s.all()) >= 2 })
+		waitUntil(t, "the resolved notification", 15*time.Second, func() bool { return len(s.all()) >= 2 })
 		d.Clock.Advance(time.Second)
 		waitTicks(t, d, 3)
 		got = s.all()
@@ -112,7 +112,7 @@ func TestNotifySiteSilenceWebhook(t *testing.T) {
 		}
 		// The delivery log holds both, and the counter counts them.
 		var log tc.List[tc.NotifyDelivery]
-		waitFor(t, "the delivery log", 5*time.Second, func() bool {
+		waitUntil(t, "the delivery log", 5*time.Second, func() bool {
 			log = must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "hook"}))
 			return log.Total >= 2
 		})
@@ -204,11 +204,11 @@ func TestNotifySiteSilenceAlertmanager(t *testing.T) {
 			t.Fatalf("a firing alert must end in the future: %s", a.EndsAt)
 		}
 		beat(t, d, append(append([]string{}, f.a...), f.b...))
-		waitFor(t, "the alert to resolve", 15*time.Second, func() bool { return len(ours()) == 0 })
+		waitUntil(t, "the alert to resolve", 15*time.Second, func() bool { return len(ours()) == 0 })
 		// Alertmanager may show the alert resolved a moment before tcd
 		// records the delivery.
 		var log tc.List[tc.NotifyDelivery]
-		waitFor(t, "the delivery log", 5*time.Second, func() bool {
+		waitUntil(t, "the delivery log", 5*time.Second, func() bool {
 			log = must[tc.List[tc.NotifyDelivery]](t)(owner.NotifyLog(bg, client.NotifyLogFilter{Receiver: "am"}))
 			return log.Total >= 2
 		})
