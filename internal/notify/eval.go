@@ -71,6 +71,7 @@ type decision struct {
 	group     string
 	n         tc.Notification
 	receivers []string // receiver IDs (refreshes: Alertmanager ones only)
+	refresh   bool     // a firing group re-sent to Alertmanager
 }
 
 // EvalResult says what one evaluation did.
@@ -306,7 +307,7 @@ func (e *evalCtx) refresh(r *ruleRow, g *groupRow) {
 	if json.Unmarshal([]byte(g.Payload), &n) != nil {
 		return
 	}
-	e.decisions = append(e.decisions, decision{rule: r, group: g.GroupValue, n: n, receivers: am})
+	e.decisions = append(e.decisions, decision{rule: r, group: g.GroupValue, n: n, receivers: am, refresh: true})
 }
 
 func (e *evalCtx) decide(r *ruleRow, group string, n tc.Notification, receivers []string) {
@@ -539,6 +540,11 @@ type outboxRow struct {
 
 func (outboxRow) TableName() string { return "notify_outbox" }
 
+// statusRefresh marks an outbox row that re-sends a firing group to
+// Alertmanager: once delivered it is deleted and not logged (a group firing
+// for a month would otherwise log 43,200 of them per receiver).
+const statusRefresh = "refresh"
+
 // Outbox states.
 const (
 	outboxPending   = "pending"
@@ -649,10 +655,19 @@ func (s *Service) insertOutbox(db *gorm.DB, e *evalCtx) error {
 		if err != nil {
 			return err
 		}
+		status := d.n.Status
+		if d.refresh {
+			status = statusRefresh
+			// A newer refresh replaces one still waiting (Alertmanager down).
+			if err := db.Exec("DELETE FROM notify_outbox WHERE state = 'pending' AND status = ? AND rule_id = ? AND group_value = ? AND receiver_id IN ?",
+				statusRefresh, d.rule.ID, d.group, d.receivers).Error; err != nil {
+				return err
+			}
+		}
 		for _, rid := range d.receivers {
 			seq++
 			rows = append(rows, outboxRow{ID: store.NewID(), Seq: seq, ReceiverID: rid, RuleID: d.rule.ID, GroupValue: d.group,
-				Status: d.n.Status, Event: d.n.Event, Payload: string(payload), State: outboxPending, CreatedMs: e.nowMs, NextAttemptMs: e.nowMs})
+				Status: status, Event: d.n.Event, Payload: string(payload), State: outboxPending, CreatedMs: e.nowMs, NextAttemptMs: e.nowMs})
 		}
 	}
 	return db.CreateInBatches(rows, 200).Error

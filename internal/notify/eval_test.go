@@ -290,3 +290,52 @@ func TestEvaluatePublishedEventsAndAudit(t *testing.T) {
 		h.expect(h.eval(notify.AuditFullCheck), "") // reported once
 	})
 }
+
+// A firing group is re-sent to Alertmanager receivers every minute (only
+// to them), a newer refresh replacing one still waiting.
+func TestAlertmanagerRefresh(t *testing.T) {
+	h := newHarness(t, testutil.SQLiteDSN(t))
+	am, err := h.svc.CreateReceiver(bg, tc.NotifyReceiverRequest{Name: ptr("am"), Kind: ptr(tc.ReceiverAlertmanager), URL: ptr("http://127.0.0.1:9")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.CreateRule(bg, tc.NotifyRuleRequest{Name: ptr("warn"), Event: ptr(tc.EventAgentWarn), GroupWindow: ptr(int64(0)),
+		Receivers: &[]string{h.recv.ID, am.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	rows := func() string {
+		var out []struct{ ReceiverID, Status string }
+		if err := h.st.Gorm(bg).Raw("SELECT receiver_id, status FROM notify_outbox ORDER BY seq").Scan(&out).Error; err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, r := range out {
+			name := "hook"
+			if r.ReceiverID == am.ID {
+				name = "am"
+			}
+			s = append(s, name+":"+r.Status)
+		}
+		return strings.Join(s, " ")
+	}
+	h.beat("w1:warn")
+	h.eval(time.Second)
+	if got := rows(); got != "am:firing hook:firing" {
+		t.Fatalf("first: %s", got)
+	}
+	h.beat("w1:warn")
+	h.eval(30 * time.Second)
+	if got := rows(); got != "am:firing hook:firing" {
+		t.Fatalf("after 30 s: %s", got)
+	}
+	h.beat("w1:warn")
+	h.eval(31 * time.Second)
+	if got := rows(); got != "am:firing hook:firing am:refresh" {
+		t.Fatalf("after a minute: %s", got)
+	}
+	h.beat("w1:warn")
+	h.eval(61 * time.Second)
+	if got := rows(); got != "am:firing hook:firing am:refresh" {
+		t.Fatalf("a second refresh must replace the waiting one: %s", got)
+	}
+}

@@ -250,6 +250,19 @@ func (s *Service) record(ctx context.Context, row *outboxRow, r *receiverRow, d 
 	}
 	var n tc.Notification
 	_ = json.Unmarshal([]byte(row.Payload), &n)
+	if row.Status == statusRefresh && outcome != tc.DeliveryRetry {
+		// A refresh is done either way: delivered, or refused for good
+		// (the next one follows within a minute). Only failures are logged.
+		if err := s.st.Gorm(ctx).Exec("DELETE FROM notify_outbox WHERE id = ?", row.ID).Error; err != nil {
+			return err
+		}
+		if outcome == tc.DeliverySuccess {
+			if s.opts.OnDelivery != nil {
+				s.opts.OnDelivery(r.Name, outcome)
+			}
+			return nil
+		}
+	}
 	err := s.st.Tx(ctx, func(tx *store.Store) error {
 		db := tx.Gorm(ctx)
 		if err := db.Exec(`UPDATE notify_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, claimed_until_ms = 0, last_error = ?, done_ms = ?
