@@ -34,10 +34,6 @@ type fleet struct {
 	agents []*candidate
 }
 
-// maxCandidateIDs is how many candidates get their labels by ID lists;
-// beyond it the labels are read with the union condition instead.
-const maxCandidateIDs = 20000
-
 // loadFleet reads the candidates of the agent rules among rules.
 func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*fleet, error) {
 	f := &fleet{}
@@ -144,25 +140,26 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		labelIDs = append(labelIDs, id)
 	}
 	sort.Strings(labelIDs)
+	// Labels by agent ID, a thousand agents a query: primary-key look-ups,
+	// so the cost follows the candidates, not the label's whole fleet.
+	want := make(map[string]bool, len(labelIDs))
+	for _, id := range labelIDs {
+		want[id] = true
+	}
 	var links []struct{ AgentID, LabelID string }
-	if len(f.agents) <= maxCandidateIDs {
-		for i := 0; i < len(f.agents); i += 1000 {
-			ids := make([]string, 0, 1000)
-			for _, c := range f.agents[i:min(i+1000, len(f.agents))] {
-				ids = append(ids, c.id)
-			}
-			var part []struct{ AgentID, LabelID string }
-			if err := s.st.Gorm(ctx).Raw("SELECT agent_id, label_id FROM agent_labels WHERE label_id IN ? AND agent_id IN ?", labelIDs, ids).Scan(&part).Error; err != nil {
-				return nil, err
-			}
-			links = append(links, part...)
+	for i := 0; i < len(f.agents); i += 1000 {
+		ids := make([]string, 0, 1000)
+		for _, c := range f.agents[i:min(i+1000, len(f.agents))] {
+			ids = append(ids, c.id)
 		}
-	} else {
-		// Many candidates (a large part of the fleet went silent): one
-		// join under the same condition instead of thousands of ID lists.
-		if err := s.st.Gorm(ctx).Raw("SELECT al.agent_id, al.label_id FROM agent_labels al JOIN agents a ON a.id = al.agent_id JOIN reporting_rules rr ON rr.id = a.reporting_rule_id WHERE al.label_id IN ? AND "+where,
-			append([]any{labelIDs}, args...)...).Scan(&links).Error; err != nil {
+		var part []struct{ AgentID, LabelID string }
+		if err := s.st.Gorm(ctx).Raw("SELECT agent_id, label_id FROM agent_labels WHERE agent_id IN ?", ids).Scan(&part).Error; err != nil {
 			return nil, err
+		}
+		for _, l := range part {
+			if want[l.LabelID] {
+				links = append(links, l)
+			}
 		}
 	}
 	for _, l := range links {
