@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -90,8 +91,9 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		preds = append(preds, "a.reported_status IN ?")
 		args = append(args, statuses)
 	}
+	unmanagedExpr := unmanagedSQL[s.st.Dialect()]
 	if unmanaged {
-		preds = append(preds, unmanagedSQL)
+		preds = append(preds, unmanagedExpr)
 	}
 	if minCreated >= 0 {
 		preds = append(preds, "a.created_ms >= ?")
@@ -103,7 +105,7 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 	where := "(" + strings.Join(preds, " OR ") + ")"
 	cols := "a.id, a.hostname, a.last_seen_ms, a.created_ms, a.reported_status, rr.not_reporting_after AS nra"
 	if unmanaged {
-		cols += ", CASE WHEN " + unmanagedSQL + " THEN 1 ELSE 0 END AS unmanaged"
+		cols += ", CASE WHEN " + unmanagedExpr + " THEN 1 ELSE 0 END AS unmanaged"
 	} else {
 		cols += ", 0 AS unmanaged"
 	}
@@ -113,7 +115,22 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		cols += ", '' AS configurations"
 	}
 	from := "agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id"
-	rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, args...).Rows()
+	// The labels rules select or group by come in the same statement: a
+	// primary-key look-up per candidate, one row per candidate and label.
+	var joinArgs []any
+	if len(relevant) > 0 {
+		labelIDs := make([]string, 0, len(relevant))
+		for id := range relevant {
+			labelIDs = append(labelIDs, id)
+		}
+		sort.Strings(labelIDs)
+		from += " LEFT JOIN agent_labels g ON g.agent_id = a.id AND g.label_id IN ?"
+		joinArgs = append(joinArgs, labelIDs)
+		cols += ", COALESCE(g.label_id, '') AS label_id"
+	} else {
+		cols += ", '' AS label_id"
+	}
+	rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, append(joinArgs, args...)...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -122,57 +139,34 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 	for rows.Next() {
 		c := &candidate{}
 		var um int
-		if err := rows.Scan(&c.id, &c.hostname, &c.lastSeen, &c.created, &c.status, &c.nra, &um, &c.configuration); err != nil {
+		var label string
+		if err := rows.Scan(&c.id, &c.hostname, &c.lastSeen, &c.created, &c.status, &c.nra, &um, &c.configuration, &label); err != nil {
 			return nil, err
 		}
-		c.unmanaged = um == 1
-		f.agents = append(f.agents, c)
-		byID[c.id] = c
+		if have := byID[c.id]; have != nil {
+			c = have // another label of the same agent
+		} else {
+			c.unmanaged = um == 1
+			f.agents = append(f.agents, c)
+			byID[c.id] = c
+		}
+		if label != "" {
+			c.labels = append(c.labels, label)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	if len(relevant) == 0 || len(f.agents) == 0 {
-		return f, nil
-	}
-	labelIDs := make([]string, 0, len(relevant))
-	for id := range relevant {
-		labelIDs = append(labelIDs, id)
-	}
-	sort.Strings(labelIDs)
-	// Labels by agent ID, a thousand agents a query: primary-key look-ups,
-	// so the cost follows the candidates, not the label's whole fleet.
-	want := make(map[string]bool, len(labelIDs))
-	for _, id := range labelIDs {
-		want[id] = true
-	}
-	var links []struct{ AgentID, LabelID string }
-	for i := 0; i < len(f.agents); i += 1000 {
-		ids := make([]string, 0, 1000)
-		for _, c := range f.agents[i:min(i+1000, len(f.agents))] {
-			ids = append(ids, c.id)
-		}
-		var part []struct{ AgentID, LabelID string }
-		if err := s.st.Gorm(ctx).Raw("SELECT agent_id, label_id FROM agent_labels WHERE agent_id IN ?", ids).Scan(&part).Error; err != nil {
-			return nil, err
-		}
-		for _, l := range part {
-			if want[l.LabelID] {
-				links = append(links, l)
-			}
-		}
-	}
-	for _, l := range links {
-		if c := byID[l.AgentID]; c != nil {
-			c.labels = append(c.labels, l.LabelID)
-		}
 	}
 	return f, nil
 }
 
 // unmanagedSQL is true for an agent that reported a configuration tcd does
-// not serve.
-const unmanagedSQL = `a.configurations LIKE '%"managed":false%'`
+// not serve: a plain substring search (LIKE would compare case-insensitively
+// on SQLite, character by character).
+var unmanagedSQL = map[string]string{
+	store.SQLite:   `instr(a.configurations, '"managed":false') > 0`,
+	store.Postgres: `strpos(a.configurations, '"managed":false') > 0`,
+}
 
 // newAgentsFrom is the first creation time a new-agent rule looks at.
 func newAgentsFrom(r *ruleRow) int64 {
