@@ -57,6 +57,22 @@ type Config struct {
 	SessionLifetime      time.Duration
 	AuditRetentionHours  int
 
+	// InviteLifetime and PasswordResetLifetime are the default lifetimes of
+	// invite and password-reset codes.
+	InviteLifetime        time.Duration
+	PasswordResetLifetime time.Duration
+	// AuthRateLimit is how many login, setup, invite-acceptance and
+	// password-reset requests one client address may send a minute (0 = no
+	// limit), in bursts of up to AuthRateBurst.
+	AuthRateLimit int
+	AuthRateBurst int
+	// AuthRefusalDelay holds a rate-limited request back before its 429 (0 =
+	// one second, negative = none). Not an option: tests shorten it.
+	AuthRefusalDelay time.Duration
+	// PasswordHashConcurrency bounds the bcrypt operations run at once
+	// (0 = half the cores, at least one).
+	PasswordHashConcurrency int
+
 	MetricsAuth       bool
 	SchedulerInterval time.Duration
 	TrustedProxies    []*net.IPNet
@@ -118,9 +134,14 @@ var Options = []Option{
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
 	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
 	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
+	{Key: "invite-lifetime", Env: "TC_INVITE_LIFETIME", Default: "168h", Usage: "how long an invite code stays valid unless the invite names expiresInHours (1h to 720h)"},
+	{Key: "password-reset-lifetime", Env: "TC_PASSWORD_RESET_LIFETIME", Default: "24h", Usage: "how long a password-reset code stays valid unless the request names expiresInHours (1h to 720h)"},
+	{Key: "auth-rate-limit", Env: "TC_AUTH_RATE_LIMIT", Default: "20", Usage: "login, setup, invite-acceptance and password-reset requests one client address may send per minute (429 with Retry-After beyond; 0 = no limit)"},
+	{Key: "auth-rate-burst", Env: "TC_AUTH_RATE_BURST", Default: "20", Usage: "how many of those requests one address may send at once before auth-rate-limit applies"},
+	{Key: "password-hash-concurrency", Env: "TC_PASSWORD_HASH_CONCURRENCY", Default: "0", Usage: "most bcrypt password checks run at once; others wait up to 1 s, then get 429 (0 = half the cores, at least 1; at most the number of cores)"},
 	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics", Bool: true},
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often the scheduler auto-deletes silent agents and prunes history (not_reporting itself is exact at any moment)"},
-	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
+	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the client's address (agents' on the heartbeat listener; on the API for the per-address limit, the audit log and whether setup comes from this host)"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
 	{Key: "audit-log-retention", Env: "AUDIT_LOG_RETENTION", Default: "2160", Usage: "hours audit entries are kept: 720, 2160, 4320, 8760, 17520 or 0 = forever (first start only; then a setting)"},
 	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
@@ -264,6 +285,15 @@ func (l *loader) duration(key string, min time.Duration) time.Duration {
 	return d
 }
 
+func (l *loader) durationIn(key string, min, max time.Duration) time.Duration {
+	s := l.str(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < min || d > max {
+		l.fail(key, "%q is not a duration from %s to %s (e.g. 24h, 168h)", s, min, max)
+	}
+	return d
+}
+
 func (l *loader) build() (Config, error) {
 	c := Config{Explicit: map[string]bool{}}
 	c.Host = l.str("host")
@@ -323,6 +353,11 @@ func (l *loader) build() (Config, error) {
 		c.PasswordComplexity = pc
 	}
 	c.SessionLifetime = l.duration("session-lifetime", time.Minute)
+	c.InviteLifetime = l.durationIn("invite-lifetime", time.Hour, 720*time.Hour)
+	c.PasswordResetLifetime = l.durationIn("password-reset-lifetime", time.Hour, 720*time.Hour)
+	c.AuthRateLimit = l.intIn("auth-rate-limit", 0, 100000)
+	c.AuthRateBurst = l.intIn("auth-rate-burst", 1, 100000)
+	c.PasswordHashConcurrency = l.intIn("password-hash-concurrency", 0, 1024)
 	c.MetricsAuth = l.boolean("metrics-auth")
 	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)
 	c.TrustedProxies = l.cidrs("trusted-proxies")
