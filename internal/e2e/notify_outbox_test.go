@@ -134,7 +134,7 @@ func TestNotifyOutboxSurvivesKill(t *testing.T) {
 		t.Skip("starts tcd as a process and kills it: not in -short")
 	}
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
-		token := "tc-apiv1_" + strings.Repeat("7b", 32)
+		token := "tc-apiv1_f48b3b4c625dc3936cc990270da6e720dbc1de68d48970853d0861d0866b9367" // random: pre-shared values need ≥ 128 bits of entropy
 		env := []string{"DISABLED_AUTH_ENDPOINTS=heartbeat", "TC_SCHEDULER_INTERVAL=200ms", "TC_NOTIFY_RETRY_INITIAL=200ms", "TC_NOTIFY_RETRY_MAX=400ms"}
 		p := startCrashTCD(t, e.DSN, token, env...)
 		c, err := client.New(p.api, client.WithToken(token))
@@ -290,7 +290,7 @@ func TestNotifyClusterLeaderOnly(t *testing.T) {
 	if !ok {
 		return
 	}
-	token := "tc-apiv1_" + strings.Repeat("3c", 32)
+	token := "tc-apiv1_c21b28736f0666bbba427498fddb3a8363c79162efcb2e3e10fe9a8ea2b2b379" // random: pre-shared values need ≥ 128 bits of entropy
 	env := []string{"OWNER_TOKEN=" + token, "TC_SCHEDULER_INTERVAL=300ms", "TC_LOG_LEVEL=warn"}
 	a := startNode(t, dsn, env...)
 	a.waitReady(t)
