@@ -145,7 +145,6 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 	for i := range rules {
 		r := &rules[i]
 		var err error
-		ruleStart := time.Now()
 		switch {
 		case tc.ConditionEvent(r.Event):
 			err = s.evalCondition(ctx, e, r)
@@ -159,7 +158,6 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 		if err != nil {
 			return res, fmt.Errorf("notification rule %s: %w", r.Name, err)
 		}
-		s.log.Debug("notification rule evaluated", "rule", r.Name, "took", time.Since(ruleStart))
 	}
 	skipped, err := s.commit(ctx, e, rules, events)
 	if err != nil {
