@@ -91,8 +91,10 @@ func New(d Deps) *Server {
 		}
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:   "tcd",
-		BodyLimit: BodyLimit,
+		AppName: "tcd",
+		// The listener takes the largest body any route declares (config
+		// uploads); each route then holds its own limit (bodyLimit).
+		BodyLimit: maxBodyLimit(d.Features),
 		// 16 KiB of request line and headers (fasthttp's default is 4):
 		// config URLs carry template parameters in the query, and a longer
 		// request gets a 431 answer instead of a reset connection.

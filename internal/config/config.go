@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -89,6 +90,16 @@ type Config struct {
 	NotifyRetryInitial time.Duration
 	NotifyRetryMax     time.Duration
 	NotifyGiveUpAfter  time.Duration
+
+	// Config checks (internal/configs): template and rendered-size limits
+	// in bytes, nesting depth, environment handling, the agents' declared
+	// environment (nil: unknown) and lint warnings as errors.
+	ConfigMaxSize       int
+	ConfigMaxRenderSize int
+	ConfigMaxDepth      int
+	ConfigNonStrict     bool
+	ConfigAgentEnv      map[string]string
+	ConfigLintErrors    bool
 	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
 	// OSV advisories (see docs/advisories.md); empty means never.
 	AdvisoryFeedURL      string
@@ -150,6 +161,12 @@ var Options = []Option{
 	{Key: "notify-retry-initial", Env: "TC_NOTIFY_RETRY_INITIAL", Default: "10s", Usage: "first retry delay of an undelivered notification; doubled per attempt, with jitter"},
 	{Key: "notify-retry-max", Env: "TC_NOTIFY_RETRY_MAX", Default: "10m", Usage: "longest retry delay of an undelivered notification"},
 	{Key: "notify-give-up-after", Env: "TC_NOTIFY_GIVE_UP_AFTER", Default: "24h", Usage: "how long an undelivered notification is retried before it is abandoned (and logged as failed)"},
+	{Key: "config-max-size", Env: "TC_CONFIG_MAX_SIZE", Default: "4MiB", Usage: "largest config template accepted (bytes, or with KiB/MiB)"},
+	{Key: "config-max-render-size", Env: "TC_CONFIG_MAX_RENDER_SIZE", Default: "8MiB", Usage: "largest document a config or group may render to; writes that would exceed it are refused and no fetch renders more"},
+	{Key: "config-max-depth", Env: "TC_CONFIG_MAX_DEPTH", Default: "1000", Usage: "deepest nesting of arrays and inline tables a config may have"},
+	{Key: "config-env-handling", Env: "TC_CONFIG_ENV_HANDLING", Default: "strict", Usage: "how agents handle ${VAR}, deciding the rules configs are checked by: strict (Telegraf >= 1.38) or nonstrict (--non-strict-env-handling, Telegraf <= 1.37); a config may declare its own"},
+	{Key: "config-agent-env-file", Env: "TC_CONFIG_AGENT_ENV_FILE", Usage: "NAME=value file of the agents' environment (as /etc/default/telegraf): ${VAR} are checked with these values; without it every variable counts as set"},
+	{Key: "config-lint-errors", Env: "TC_CONFIG_LINT_ERRORS", Default: "false", Usage: "refuse config writes that lint warns about (unknown plugins, options that crash agents, heartbeat URLs elsewhere)", Bool: true},
 	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
 	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
@@ -378,6 +395,24 @@ func (l *loader) build() (Config, error) {
 		l.fail("notify-retry-max", "%s is shorter than notify-retry-initial (%s)", c.NotifyRetryMax, c.NotifyRetryInitial)
 	}
 	c.NotifyGiveUpAfter = l.duration("notify-give-up-after", time.Second)
+	c.ConfigMaxSize = l.size("config-max-size", 1<<10, 64<<20)
+	c.ConfigMaxRenderSize = l.size("config-max-render-size", 1<<10, 256<<20)
+	c.ConfigMaxDepth = l.intIn("config-max-depth", 1, 100000)
+	switch h := strings.ToLower(l.str("config-env-handling")); h {
+	case "strict", "":
+	case "nonstrict", "non-strict":
+		c.ConfigNonStrict = true
+	default:
+		l.fail("config-env-handling", "%q is not strict or nonstrict", h)
+	}
+	if path := l.str("config-agent-env-file"); path != "" {
+		env, err := readEnvFile(path)
+		if err != nil {
+			l.fail("config-agent-env-file", "%v", err)
+		}
+		c.ConfigAgentEnv = env
+	}
+	c.ConfigLintErrors = l.boolean("config-lint-errors")
 	c.AdvisoryFeedURL = l.str("advisory-feed-url")
 	if c.AdvisoryFeedURL != "" {
 		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -394,6 +429,38 @@ func (l *loader) build() (Config, error) {
 		return Config{}, fmt.Errorf("%s", strings.Join(l.errs, "\n"))
 	}
 	return c, nil
+}
+
+// size reads a byte count: a whole number, optionally with KiB, MiB (or
+// K, M, KB, MB, all powers of 1024).
+func (l *loader) size(key string, min, max int) int {
+	s := strings.TrimSpace(l.str(key))
+	mult := 1
+	up := strings.ToUpper(s)
+	for _, suf := range []struct {
+		s string
+		m int
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+		if strings.HasSuffix(up, suf.s) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(suf.s)]), suf.m
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n*mult < min || n*mult > max {
+		l.fail(key, "%q is not a size from %d to %d bytes (e.g. 4MiB, 512KiB)", l.str(key), min, max)
+		return min
+	}
+	return n * mult
+}
+
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return render.ParseEnvFile(f)
 }
 
 func (l *loader) cidrs(key string) []*net.IPNet {
