@@ -113,18 +113,22 @@ func TestHelpExamplesParse(t *testing.T) {
 // object where the usage line wants another kind (a rule where an agent
 // goes) stands out.
 func vocabulary(all []example) map[string]map[string]bool {
-	creates := map[string]string{"rule create": "rule", "label create": "label", "config create": "config",
-		"config push": "config", "group create": "group"}
-	out := map[string]map[string]bool{"rule": {"default": true}, "label": {}, "config": {}, "group": {}}
+	out := map[string]map[string]bool{"rule": {"default": true}}
 	for _, ex := range all {
-		if len(ex.args) < 2 {
-			continue
-		}
-		kind := creates[ex.args[0]+" "+ex.args[1]]
 		for i, a := range ex.args {
-			if kind != "" && a == "--name" && i+1 < len(ex.args) {
-				out[kind][ex.args[i+1]] = true
+			if a != "create" && a != "push" || i == 0 {
+				continue
 			}
+			noun := strings.Join(ex.args[:i], " ")
+			for j := i + 1; j+1 < len(ex.args); j++ {
+				if ex.args[j] == "--name" {
+					if out[noun] == nil {
+						out[noun] = map[string]bool{}
+					}
+					out[noun][ex.args[j+1]] = true
+				}
+			}
+			break
 		}
 	}
 	return out
@@ -169,6 +173,12 @@ func checkExample(t *testing.T, ex example, names map[string]map[string]bool) {
 			u = uses[len(uses)-1]
 		}
 		kind := strings.Trim(strings.TrimSuffix(u, "..."), "<>")
+		// <rule> of "notify rule edit" is a notification rule; of "agent
+		// set-rule" a reporting rule.
+		noun := strings.TrimPrefix(cmd.Parent().CommandPath(), "tcctl ")
+		if strings.HasSuffix(noun, " "+kind) {
+			kind = noun
+		}
 		switch {
 		case kind == "id" && !strings.Contains(a, "…") && !uuidRe.MatchString(a) && a != "x1":
 			fail("argument %q is no whole ID", a)

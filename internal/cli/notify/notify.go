@@ -4,13 +4,11 @@
 package notify
 
 import (
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
-	"github.com/opentc/tc/pkg/tc"
 )
 
 // NewCmdNotify builds the `tcctl notify` noun and its sub-nouns.
@@ -36,35 +34,20 @@ See docs/notifications.md.`,
 	return cmd
 }
 
-// durationFlag parses 90s, 15m, 2h, 30d or 2w (or 0) into whole seconds.
+// durationFlag parses 90s, 15m, 2h, 30d, 2w or 1d12h (or 0) into whole
+// seconds.
 func durationFlag(name, v string) (int64, error) {
-	if strings.TrimSpace(v) == "0" {
-		return 0, nil
-	}
-	d, err := tc.ParseExpiresIn(v)
-	if err != nil || d%time.Second != 0 {
+	d, err := cmdutil.ParseDuration(v)
+	if err != nil || d < 0 || d%time.Second != 0 {
 		return 0, cmdutil.FlagErrorf("--%s %q is not a duration such as 30s, 5m, 4h or 2d", name, v)
 	}
 	return int64(d / time.Second), nil
 }
 
+// seconds shows a number of seconds as tcctl's durations (5m, 4h, 30d).
 func seconds(s int64) string {
 	if s == 0 {
 		return "0"
 	}
-	return (time.Duration(s) * time.Second).String()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
+	return cmdutil.FormatDuration(time.Duration(s) * time.Second)
 }

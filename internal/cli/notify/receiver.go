@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -38,70 +39,16 @@ write-only: give them on standard input or with flags, they are never shown.
 	return cmd
 }
 
-func printReceivers(w io.Writer, rs ...tc.NotifyReceiver) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "KIND", "TARGET", "SECRET", "RATE/MIN", "RULES")
-	for _, r := range rs {
-		target := r.URL
-		if r.Email != nil {
-			target = strings.Join(r.Email.To, ",") + " via " + fmt.Sprintf("%s:%d", r.Email.Host, r.Email.Port)
-		}
-		secret := ""
-		if r.SecretSet {
-			secret = "set"
-		}
-		t.Row(r.ID, r.Name, r.Kind, target, orDash(secret), fmt.Sprint(r.RateLimit), fmt.Sprint(r.Rules))
-	}
-	return t.Flush()
-}
-
 func printReceiver(f *cmdutil.Factory, r tc.NotifyReceiver) error {
-	if f.Output.Structured() {
-		return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, r)
-	}
-	return printReceivers(f.IOStreams.Out, r)
+	return receivers.Print(context.Background(), f, r)
 }
 
 func newCmdReceiverList(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List notification receivers",
-		Aliases: []string{"ls"},
-		Example: "  tcctl notify receiver list -o json",
-		Args:    cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			l, err := c.ListNotifyReceivers(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return cmdutil.PrintList(f.IOStreams, f.Output, l, "notification receivers", func(items ...tc.NotifyReceiver) error {
-				return printReceivers(f.IOStreams.Out, items...)
-			})
-		},
-	}
+	return resource.NewListCmd(f, receivers, resource.Help{Short: "List notification receivers", Example: "  tcctl notify receiver list -o json"})
 }
 
 func newCmdReceiverGet(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "get <receiver>",
-		Short:   "Show one notification receiver",
-		Example: "  tcctl notify receiver get ops-hook -o yaml",
-		Args:    cmdutil.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			r, err := c.GetNotifyReceiver(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printReceiver(f, r)
-		},
-	}
+	return resource.NewGetCmd(f, receivers, resource.Help{Use: "get <receiver>", Short: "Show one notification receiver", Example: "  tcctl notify receiver get ops-hook -o yaml"})
 }
 
 // receiverFlags are the flags of create and edit.
@@ -273,13 +220,14 @@ func newCmdReceiverEdit(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Change a receiver; flags not given stay as they are. The kind cannot change.",
 		Example: `  tcctl notify receiver edit ops-hook --url https://hooks.example.com/v2
   printf '%s\n' "$NEW_SECRET" | tcctl notify receiver edit ops-hook --secret-stdin`,
-		Args: cmdutil.ExactArgs(1),
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: receivers.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.Client()
 			if err != nil {
 				return err
 			}
-			cur, err := c.GetNotifyReceiver(cmd.Context(), args[0])
+			cur, err := receivers.Find(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
 			}
@@ -302,37 +250,19 @@ func newCmdReceiverEdit(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newCmdReceiverDelete(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NewDeleteCmd(f, cmdutil.DeleteSpec{
-		Use:     "delete <receiver>",
-		Short:   "Delete a notification receiver",
-		Long:    "Delete a receiver and the notifications still waiting for it. A receiver that rules use is refused: remove it from them first. Asks on a terminal; elsewhere --yes is required.",
-		Example: "  tcctl notify receiver delete old-hook --yes",
-		Resolve: func(ctx context.Context, c *client.Client, arg string) (string, func() error, error) {
-			r, err := c.GetNotifyReceiver(ctx, arg)
-			if err != nil {
-				return "", nil, err
-			}
-			return r.Name, func() error { return c.DeleteNotifyReceiver(ctx, r.ID) }, nil
-		},
-		Question: "Delete notification receiver %s?",
-		Done:     "Notification receiver %s deleted",
-	})
+	return resource.NewDeleteCmd(f, receivers, resource.DeleteSpec{Help: resource.Help{Use: "delete <receiver>...", Short: "Delete notification receivers",
+		Long:    "Delete receivers and the notifications still waiting for them. A receiver that rules use is refused: remove it from them first. Asks on a terminal; elsewhere --yes is required.",
+		Example: "  tcctl notify receiver delete chat --yes"}})
 }
 
 func newCmdReceiverTest(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "test <receiver>",
-		Short: "Send a test notification to a receiver now",
-		Long: `Send a test notification now (not through the outbox: no retry, no rate
+	return resource.NewObjectCmd(f, receivers, resource.ObjectSpec[tc.NotifyReceiver]{
+		Help: resource.Help{Use: "test <receiver>", Short: "Send a test notification to a receiver now",
+			Long: `Send a test notification now (not through the outbox: no retry, no rate
 limit) and show the outcome. Exits 1 when it was not delivered.`,
-		Example: "  tcctl notify receiver test ops-hook",
-		Args:    cmdutil.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			d, err := c.TestNotifyReceiver(cmd.Context(), args[0])
+			Example: "  tcctl notify receiver test ops-hook"},
+		Run: func(cmd *cobra.Command, c *client.Client, r tc.NotifyReceiver, args []string) error {
+			d, err := c.TestNotifyReceiver(cmd.Context(), r.ID)
 			if err != nil {
 				return err
 			}
@@ -340,7 +270,7 @@ limit) and show the outcome. Exits 1 when it was not delivered.`,
 				if err := cmdutil.PrintStructured(f.IOStreams.Out, f.Output, d); err != nil {
 					return err
 				}
-			} else if err := printLog(f.IOStreams.Out, d); err != nil {
+			} else if err := deliveries.Table(f.IOStreams, d); err != nil {
 				return err
 			}
 			if d.Outcome != tc.DeliverySuccess {
@@ -349,5 +279,5 @@ limit) and show the outcome. Exits 1 when it was not delivered.`,
 			cmdutil.Successf(f.IOStreams, "Test notification delivered to %s", d.Receiver)
 			return nil
 		},
-	}
+	})
 }

@@ -2,12 +2,12 @@ package notify
 
 import (
 	"context"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
+	"github.com/opentc/tc/internal/cli/resource"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -37,84 +37,41 @@ agents or configs (--selector 'env=prod,site in (a,b)'), or all.
 	return cmd
 }
 
-func printRules(w io.Writer, names map[string]string, rs ...tc.NotifyRule) error {
-	t := cmdutil.NewTable(w, "ID", "NAME", "EVENT", "SCOPE", "FOR", "GROUP BY", "WINDOW", "RECEIVERS", "ENABLED")
-	for _, r := range rs {
-		scope := r.Scope
-		if r.Selector != "" {
-			scope += " " + r.Selector
-		}
-		recv := make([]string, len(r.Receivers))
-		for i, id := range r.Receivers {
-			recv[i] = id
-			if n := names[id]; n != "" {
-				recv[i] = n
-			}
-		}
-		t.Row(r.ID, r.Name, r.Event, scope, seconds(r.For), orDash(r.GroupBy), seconds(r.GroupWindow), strings.Join(recv, ","), yesNo(r.Enabled))
-	}
-	return t.Flush()
-}
-
-// receiverNames maps receiver IDs to names for tables (best effort).
-func receiverNames(ctx context.Context, c *client.Client) map[string]string {
-	out := map[string]string{}
-	if l, err := c.ListNotifyReceivers(ctx); err == nil {
+// fillReceiverNames lets the rules' table show receivers by name (best
+// effort: IDs otherwise).
+func fillReceiverNames(ctx context.Context, c *client.Client) {
+	if l, err := receivers.All(ctx, c, nil, nil); err == nil {
 		for _, r := range l.Items {
-			out[r.ID] = r.Name
+			receiverNames[r.ID] = r.Name
 		}
 	}
-	return out
 }
 
 func printRule(ctx context.Context, f *cmdutil.Factory, c *client.Client, r tc.NotifyRule) error {
-	if f.Output.Structured() {
-		return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, r)
+	if !f.Output.Structured() {
+		fillReceiverNames(ctx, c)
 	}
-	return printRules(f.IOStreams.Out, receiverNames(ctx, c), r)
+	return rules.Print(ctx, f, r)
+}
+
+// withNames runs a verb after filling in the receivers' names.
+func withNames(f *cmdutil.Factory, cmd *cobra.Command) *cobra.Command {
+	run := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if c, err := f.Client(); err == nil && !f.Output.Structured() {
+			fillReceiverNames(cmd.Context(), c)
+		}
+		return run(cmd, args)
+	}
+	return cmd
 }
 
 func newCmdRuleList(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List notification rules",
-		Aliases: []string{"ls"},
-		Example: "  tcctl notify rule list",
-		Args:    cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			l, err := c.ListNotifyRules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return cmdutil.PrintList(f.IOStreams, f.Output, l, "notification rules", func(items ...tc.NotifyRule) error {
-				return printRules(f.IOStreams.Out, receiverNames(cmd.Context(), c), items...)
-			})
-		},
-	}
+	return withNames(f, resource.NewListCmd(f, rules, resource.Help{Short: "List notification rules", Example: "  tcctl notify rule list"}))
 }
 
 func newCmdRuleGet(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "get <rule>",
-		Short:   "Show one notification rule",
-		Example: "  tcctl notify rule get site-down -o yaml",
-		Args:    cmdutil.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client()
-			if err != nil {
-				return err
-			}
-			r, err := c.GetNotifyRule(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printRule(cmd.Context(), f, c, r)
-		},
-	}
+	return withNames(f, resource.NewGetCmd(f, rules, resource.Help{Use: "get <rule>", Short: "Show one notification rule", Example: "  tcctl notify rule get site-down -o yaml"}))
 }
 
 type ruleFlags struct {
@@ -124,7 +81,7 @@ type ruleFlags struct {
 	noResolved, resolved, disabled, enabled                                            bool
 }
 
-func (rf *ruleFlags) add(cmd *cobra.Command, create bool) {
+func (rf *ruleFlags) add(f *cmdutil.Factory, cmd *cobra.Command, create bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&rf.name, "name", "", "unique name")
 	fl.StringVar(&rf.description, "description", "", "what the rule is for")
@@ -137,6 +94,7 @@ func (rf *ruleFlags) add(cmd *cobra.Command, create bool) {
 	fl.StringVar(&rf.interval, "group-interval", "", "least time between messages about a group that changed (default 5m)")
 	fl.StringVar(&rf.repeat, "repeat-interval", "", "re-send a group still firing after this long; 0 = never (default 4h)")
 	fl.StringSliceVar(&rf.receivers, "receiver", nil, "receivers (IDs or names; comma-separated or repeated; replaces all on edit)")
+	_ = cmd.RegisterFlagCompletionFunc("receiver", receivers.Complete(f))
 	fl.IntVar(&rf.days, "days", 0, "token.expiring: warn this many days ahead (default 14)")
 	fl.BoolVar(&rf.noResolved, "no-resolved", false, "send no resolved (back to normal) messages")
 	fl.BoolVar(&rf.disabled, "disabled", false, "keep the rule but evaluate nothing")
@@ -237,7 +195,7 @@ func newCmdRuleCreate(f *cmdutil.Factory) *cobra.Command {
 			return printRule(cmd.Context(), f, c, r)
 		},
 	}
-	rf.add(cmd, true)
+	rf.add(f, cmd, true)
 	return cmd
 }
 
@@ -249,8 +207,9 @@ func newCmdRuleEdit(f *cmdutil.Factory) *cobra.Command {
 		Long: `Change a rule; flags not given stay as they are. Changing what a rule
 watches (event, scope, selector, --for, --group-by) starts it over: groups
 it has open are dropped without resolved messages.`,
-		Example: "  tcctl notify rule edit site-down --for 10m --receiver ops-hook\n  tcctl notify rule edit site-down --disabled",
-		Args:    cmdutil.ExactArgs(1),
+		Example:           "  tcctl notify rule edit site-down --for 10m --receiver ops-hook\n  tcctl notify rule edit site-down --disabled",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: rules.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, changed, err := rf.request(cmd)
 			if err != nil {
@@ -270,24 +229,12 @@ it has open are dropped without resolved messages.`,
 			return printRule(cmd.Context(), f, c, r)
 		},
 	}
-	rf.add(cmd, false)
+	rf.add(f, cmd, false)
 	return cmd
 }
 
 func newCmdRuleDelete(f *cmdutil.Factory) *cobra.Command {
-	return cmdutil.NewDeleteCmd(f, cmdutil.DeleteSpec{
-		Use:     "delete <rule>",
-		Short:   "Delete a notification rule",
-		Long:    "Delete a rule. Notifications it already decided are still delivered. Asks on a terminal; elsewhere --yes is required.",
-		Example: "  tcctl notify rule delete site-down --yes",
-		Resolve: func(ctx context.Context, c *client.Client, arg string) (string, func() error, error) {
-			r, err := c.GetNotifyRule(ctx, arg)
-			if err != nil {
-				return "", nil, err
-			}
-			return r.Name, func() error { return c.DeleteNotifyRule(ctx, r.ID) }, nil
-		},
-		Question: "Delete notification rule %s?",
-		Done:     "Notification rule %s deleted",
-	})
+	return resource.NewDeleteCmd(f, rules, resource.DeleteSpec{Help: resource.Help{Use: "delete <rule>...", Short: "Delete notification rules",
+		Long:    "Delete rules. Notifications they already decided are still delivered. Asks on a terminal; elsewhere --yes is required.",
+		Example: "  tcctl notify rule delete site-down --yes"}})
 }
