@@ -36,7 +36,11 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 			now := time.Now()
 			fmt.Fprintf(w, "ID:              %s\n", a.ID)
 			fmt.Fprintf(w, "Hostname:        %s\n", dash(a.Hostname))
-			fmt.Fprintf(w, "Status:          %s (reported %s)\n", colorStatus(ios, a.Status), a.ReportedStatus)
+			reported := a.ReportedStatus
+			if a.ReportedStatusRaw != "" {
+				reported = fmt.Sprintf("%q, a status tcd does not know", a.ReportedStatusRaw)
+			}
+			fmt.Fprintf(w, "Status:          %s (reported %s)\n", colorStatus(ios, a.Status), reported)
 			fmt.Fprintf(w, "Last seen:       %s (%s)\n", cmdutil.Time(a.LastSeenAt), Ago(a.LastSeenAt, now))
 			fmt.Fprintf(w, "First seen:      %s\n", cmdutil.Time(a.CreatedAt))
 			fmt.Fprintf(w, "Version:         %s\n", dash(a.Version))
@@ -163,9 +167,14 @@ func NewCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:     "heartbeats <agent>",
-		Short:   "Show an agent's recent heartbeat statistics",
-		Long:    "Show the errors, warnings and metrics counted in each of an agent's heartbeats (kept for 24 hours), oldest first.",
-		Example: "  tcctl agent heartbeats web-01 --since 1h\n  tcctl agent heartbeats web-01 --limit 24 -o json",
+		Short:   "Show an agent's recent heartbeat statistics, per minute",
+		Long: `Show an agent's statistics history, oldest first, kept for 24 hours: one row per
+minute in which the agent sent heartbeats (the bucket's start and end), with how
+many heartbeats it sent and the sums of the errors, warnings and metrics they
+counted. Telegraf counts these since its previous heartbeat, so the sums over
+all rows are everything the agent reported; with a heartbeat interval under a
+minute, a row holds several heartbeats.`,
+		Example: "  tcctl agent heartbeats web-01 --since 1h\n  tcctl agent heartbeats web-01 --limit 60 -o json",
 		Args:    cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 0 || limit > 5000 {
@@ -191,15 +200,15 @@ func NewCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintln(f.IOStreams.ErrOut, "No heartbeats recorded")
 				return nil
 			}
-			t := cmdutil.NewTable(f.IOStreams.Out, "TIME", "ERRORS", "WARNINGS", "METRICS")
+			t := cmdutil.NewTable(f.IOStreams.Out, "START", "END", "HEARTBEATS", "ERRORS", "WARNINGS", "METRICS")
 			for _, h := range l.Items {
-				t.Row(cmdutil.Time(h.Time), fmt.Sprint(h.Errors), fmt.Sprint(h.Warnings), fmt.Sprint(h.Metrics))
+				t.Row(cmdutil.Time(h.Start), cmdutil.Time(h.End), fmt.Sprint(h.Heartbeats), fmt.Sprint(h.Errors), fmt.Sprint(h.Warnings), fmt.Sprint(h.Metrics))
 			}
 			return t.Flush()
 		},
 	}
-	cmd.Flags().DurationVar(&since, "since", 0, "only heartbeats newer than this (e.g. 1h)")
-	cmd.Flags().IntVar(&limit, "limit", 0, "most recent heartbeats to show (default 200, at most 5000)")
+	cmd.Flags().DurationVar(&since, "since", 0, "only minutes newer than this (e.g. 1h)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "most recent minutes to show (default 200, at most 5000)")
 	return cmd
 }
 
