@@ -460,15 +460,15 @@ func TestOpenGroupForeignCredentials(t *testing.T) {
 			return resp.StatusCode
 		}
 		for auth, want := range map[string]int{
-			influx:                      200,
-			"Bearer ":                   200,
-			"Bearer":                    200,
-			"Token":                     200,
+			influx:                       200,
+			"Bearer ":                    200,
+			"Bearer":                     200,
+			"Token":                      200,
 			"Basic dGVsZWdyYWY6czNjcmV0": 200,
-			"Bearer " + revoked.Raw:     401,
-			"Token " + revoked.Raw:      401,
-			"Bearer tc-apiv1_short":     401,
-			"Token tc-session_nope":     401,
+			"Bearer " + revoked.Raw:      401,
+			"Token " + revoked.Raw:       401,
+			"Bearer tc-apiv1_short":      401,
+			"Token tc-session_nope":      401,
 		} {
 			if got := get("/api/configs/h/toml", auth); got != want {
 				t.Errorf("open configs group, Authorization %q: %d, want %d", auth, got, want)

@@ -12,7 +12,7 @@ package store
 //   - Values stored by earlier versions that a read could not render are
 //     brought within bounds: a last-success time outside the years
 //     1970–9999 is dropped, counters are capped at 2^53 − 1, and logs that
-//     could not be encoded (stored as '') are cleared.
+//     could not be encoded (stored as an empty text) are cleared.
 func init() {
 	register(migration{15, "agent-bounds-and-history-sums", []string{
 		`ALTER TABLE agents ADD COLUMN reported_status_raw TEXT NOT NULL DEFAULT ''`,

@@ -166,8 +166,8 @@ func NewCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 	var since time.Duration
 	var limit int
 	cmd := &cobra.Command{
-		Use:     "heartbeats <agent>",
-		Short:   "Show an agent's recent heartbeat statistics, per minute",
+		Use:   "heartbeats <agent>",
+		Short: "Show an agent's recent heartbeat statistics, per minute",
 		Long: `Show an agent's statistics history, oldest first, kept for 24 hours: one row per
 minute in which the agent sent heartbeats (the bucket's start and end), with how
 many heartbeats it sent and the sums of the errors, warnings and metrics they
