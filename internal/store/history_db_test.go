@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -166,6 +167,57 @@ func TestMigrationMovesHistoryIntoBuckets(t *testing.T) {
 		s.Gorm(ctx).Raw(`SELECT COUNT(*) FROM agent_history`).Scan(&buckets)
 		if buckets != 2 {
 			t.Fatalf("%d buckets, want 2 (two clock hours)", buckets)
+		}
+	})
+}
+
+// Migration 15 brings values earlier versions stored out of bounds back
+// within them (finding 1 of issue 17: a last success in the year 10000
+// made every read of the agent fail), and an agent's history from before
+// it stays readable next to the new per-minute records.
+func TestMigration15BoundsAndHistory(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		ctx := context.Background()
+		s := openAt(t, e.DSN, 8)
+		t0 := int64(1_763_800_020_000) // a whole minute
+		for _, stmt := range []string{
+			`INSERT INTO agents (id, status, reported_status, last_seen_ms, created_ms, last_success_ms, reporting_rule_id, has_stats, errors, warnings, metrics, logs, logs_ms, logs_reported)
+				SELECT 'far', 'ok', 'ok', 0, 0, 253402300800000, id, TRUE, -1, 9007199254740992, 5, '', 0, 3 FROM reporting_rules WHERE is_default`,
+			fmt.Sprintf(`INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples) VALUES ('far', %d, %d, 1, '0,1,2,3;')`, t0, t0),
+		} {
+			if err := s.Gorm(ctx).Exec(stmt).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.AgentByID(ctx, "far")
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := a.API()
+		if api.LastSuccessAt != nil || api.Statistics.Errors != tc.MaxCounter || api.Statistics.Warnings != tc.MaxCounter || a.Logs != nil || a.LogsReported != 0 {
+			t.Fatalf("after migration: %+v %+v", api, a)
+		}
+		if _, err := json.Marshal(api); err != nil {
+			t.Fatalf("the agent cannot be encoded: %v", err)
+		}
+		// New heartbeats: minute records beside the old single-heartbeat one.
+		var rows []store.HeartbeatRow
+		for i := int64(0); i < 4; i++ {
+			rows = append(rows, store.HeartbeatRow{AgentID: "far", Status: tc.StatusOK, AtMs: t0 + 60_000 + i*20_000, Stats: &tc.Statistics{Errors: 1, Metrics: 10}})
+		}
+		if err := s.WriteHeartbeats(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AgentHeartbeats(ctx, "far", 0, t0+10*60_000, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].Heartbeats != 1 || got[0].Errors != 1 || got[0].Metrics != 3 ||
+			got[1].Heartbeats != 3 || got[1].Errors != 3 || got[1].Metrics != 30 || got[2].Heartbeats != 1 {
+			t.Fatalf("history %+v", got)
 		}
 	})
 }
