@@ -592,7 +592,9 @@ func capLogs(in []wireLog, n *notes) ([]tc.LogEntry, error) {
 				e.Truncated = true
 			}
 		}
-		b, _ := json.Marshal(e)
+		// Its size as stored, at most: sized as a type without
+		// LogEntry's omitzero, which goccy/go-json checks by reflection.
+		b, _ := json.Marshal((*sizedLogEntry)(&e))
 		cands = append(cands, cand{e: e, idx: i, size: len(b)})
 	}
 	// Most severe first, then most recent.
@@ -621,6 +623,16 @@ func capLogs(in []wireLog, n *notes) ([]tc.LogEntry, error) {
 		out[i] = c.e
 	}
 	return out, nil
+}
+
+// sizedLogEntry is tc.LogEntry with the time always encoded.
+type sizedLogEntry struct {
+	Time       time.Time      `json:"time"`
+	Level      string         `json:"level"`
+	Source     string         `json:"source"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+	Message    string         `json:"message"`
+	Truncated  bool           `json:"truncated,omitempty"`
 }
 
 func rank(level string) int {
