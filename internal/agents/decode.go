@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -125,23 +127,80 @@ func Decode(body []byte) (*Heartbeat, error) {
 		w wireHeartbeat
 		n notes
 	)
-	if err := decodeStrict(body, &w); err != nil {
+	if err := decodeStrict(body, &w, true); err != nil {
 		if syntaxProblem(err) {
 			return nil, jsonProblem(err)
 		}
+		// Unknown fields, or a known one of another type. The first
+		// alone is what newer agents send: the typed pass still takes
+		// the body, and a scan of its keys names what it ignored.
 		w = wireHeartbeat{}
-		if err := decodeLenient(body, &w, &n); err != nil {
-			return nil, err
+		if err := decodeStrict(body, &w, false); err == nil {
+			unknownKeys(body, &n)
+		} else {
+			w = wireHeartbeat{}
+			if err := decodeLenient(body, &w, &n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return build(&w, &n)
 }
 
-// decodeStrict decodes a body that holds exactly the fields and types of
-// schema 1: the fast path.
-func decodeStrict(body []byte, w *wireHeartbeat) error {
+// Field names of schema 1, by object. Keys match them in any case, as in
+// the typed pass (encoding/json's rule, which goccy/go-json follows).
+var (
+	topFields   = []string{"id", "instance_id", "version", "schema", "last", "hostname", "configurations", "statistics", "logs", "status"}
+	statsFields = []string{"errors", "warnings", "metrics"}
+	logFields   = []string{"time", "level", "source", "attributes", "message"}
+)
+
+func known(fields []string, k string) bool {
+	for _, f := range fields {
+		if strings.EqualFold(f, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownKeys notes the keys of a body, its statistics and its log entries
+// that schema 1 does not have (the body is valid JSON: the typed pass
+// took it).
+func unknownKeys(body []byte, n *notes) {
+	gjson.ParseBytes(body).ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case !known(topFields, k.Str):
+			n.unknownField(k.Str)
+		case strings.EqualFold(k.Str, "statistics") && v.IsObject():
+			v.ForEach(func(k, _ gjson.Result) bool {
+				if !known(statsFields, k.Str) {
+					n.unknownField("statistics." + k.Str)
+				}
+				return true
+			})
+		case strings.EqualFold(k.Str, "logs") && v.IsArray():
+			v.ForEach(func(_, e gjson.Result) bool {
+				e.ForEach(func(k, _ gjson.Result) bool {
+					if !known(logFields, k.Str) {
+						n.unknownField("logs." + k.Str)
+					}
+					return true
+				})
+				return len(n.unknown) < maxUnknownPerBody
+			})
+		}
+		return true
+	})
+}
+
+// decodeStrict decodes a body that holds the fields of schema 1 with their
+// types — only those if exact, the fast path.
+func decodeStrict(body []byte, w *wireHeartbeat, exact bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if exact {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(w); err != nil {
 		return err
 	}
@@ -188,7 +247,7 @@ func decodeLenient(body []byte, w *wireHeartbeat, n *notes) error {
 			continue
 		}
 		var err error
-		switch k {
+		switch strings.ToLower(k) {
 		case "id":
 			err = json.Unmarshal(raw, &w.ID)
 		case "instance_id":
@@ -294,7 +353,7 @@ func lenientStats(raw json.RawMessage, n *notes) *wireStats {
 	st := &wireStats{}
 	for k, v := range m {
 		var dst **uint64
-		switch k {
+		switch strings.ToLower(k) {
 		case "errors":
 			dst = &st.Errors
 		case "warnings":
@@ -343,7 +402,7 @@ func lenientLogs(raw json.RawMessage, n *notes) *[]wireLog {
 				continue
 			}
 			var dst *string
-			switch k {
+			switch strings.ToLower(k) {
 			case "time":
 				dst = &l.Time
 			case "level":

@@ -53,6 +53,30 @@ func TestDecodeLiberal(t *testing.T) {
 		len(hb.Logs) != 1 || hb.Logs[0].Level != "WARN" || fmt.Sprint(hb.Unknown) != "[logs.trace statistics.dropped uptime]" || hb.Dropped != nil {
 		t.Fatalf("%+v", hb)
 	}
+	// The two slower passes name the same unknown fields: the typed pass
+	// with a key scan (unknown fields only) and the field-by-field pass (a
+	// known field of the wrong type too).
+	for _, body := range []string{
+		`{"ID":"a","Version":"v","zz":1,"Statistics":{"Errors":1,"x":2},"logs":[{"Message":"m","y":1},{"y":2,"z":3}]}`,
+		`{"id":"a","version":"v","statistics":{"errors":1},"new":{"nested":{"k":1}},"logs":[]}`,
+	} {
+		hb, err := Decode([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w wireHeartbeat
+		var n notes
+		if err := decodeLenient([]byte(body), &w, &n); err != nil {
+			t.Fatal(err)
+		}
+		slow, err := build(&w, &n)
+		if err != nil || fmt.Sprint(slow.Unknown) != fmt.Sprint(hb.Unknown) || slow.ID != hb.ID || *slow.Stats != *hb.Stats {
+			t.Fatalf("%s: typed pass %+v, field by field %+v (%v)", body, hb, slow, err)
+		}
+	}
+	if hb, _ := Decode([]byte(`{"ID":"a","Version":"v","zz":1}`)); hb == nil || hb.ID != "a" || fmt.Sprint(hb.Unknown) != "[zz]" {
+		t.Fatalf("keys in another case: %+v", hb)
+	}
 	for _, c := range []struct {
 		body, dropped string
 		check         func(*Heartbeat) bool
