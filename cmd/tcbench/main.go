@@ -112,6 +112,10 @@ func (f *hbFlags) options() bench.HeartbeatOptions {
 
 func heartbeatCmd(stdout io.Writer) *cobra.Command {
 	f := &hbFlags{}
+	var (
+		floodConns int
+		apiURL     string
+	)
 	cmd := &cobra.Command{
 		Use:   "heartbeat",
 		Short: "Send heartbeats from N simulated agents",
@@ -119,7 +123,10 @@ func heartbeatCmd(stdout io.Writer) *cobra.Command {
 after another, with statistics.metrics one higher each time. With --ack-file
 every acknowledged (2xx) heartbeat is written as "<agent-id> <counter>".`,
 		Example: `  tcbench heartbeat --agents 100000 -c 64 -d 60s
-  tcbench heartbeat --agents 1000 -n 50000 --ack-file acks.txt --baseline=false`,
+  tcbench heartbeat --agents 1000 -n 50000 --ack-file acks.txt --baseline=false
+
+  # the same load twice: alone, then beside failed logins over 32 connections
+  tcbench heartbeat --agents 100000 -c 64 -d 30s --login-flood 32 --baseline=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o := f.options()
@@ -151,13 +158,55 @@ every acknowledged (2xx) heartbeat is written as "<agent-id> <counter>".`,
 			if err != nil {
 				return err
 			}
+			if floodConns > 0 {
+				r.Name = "heartbeat, no flood"
+			}
 			fmt.Fprint(stdout, bench.Report(r, base))
+			if floodConns > 0 {
+				return floodRun(cmd.Context(), stdout, o, r, floodConns, apiURL)
+			}
 			return nil
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&f.ackFile, "ack-file", "", "write every acknowledged heartbeat as \"<agent-id> <counter>\" to this file")
+	cmd.Flags().IntVar(&floodConns, "login-flood", 0, "then run the same heartbeat load again beside failed logins over this many connections to --api-url, and print both and their ratio")
+	cmd.Flags().StringVar(&apiURL, "api-url", "http://127.0.0.1:8888", "tcd's API, for --login-flood")
 	return cmd
+}
+
+// floodRun runs the heartbeat load o a second time while failed logins
+// flood the API over conns connections, and reports the heartbeats, the
+// flood, and the heartbeat throughput as a share of the run without it.
+func floodRun(ctx context.Context, stdout io.Writer, o bench.HeartbeatOptions, alone *bench.Result, conns int, apiURL string) error {
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		flood    *bench.Result
+		floodErr error
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		flood, floodErr = bench.LoginFlood(fctx, bench.LoginFloodOptions{URL: apiURL,
+			Load: bench.Load{Concurrency: conns, Duration: bench.MaxDuration}})
+	}()
+	time.Sleep(time.Second)  // the flood runs before the measured heartbeats start
+	o.CounterBase += 1 << 32 // counters keep growing past the first run's
+	r, err := bench.Heartbeats(ctx, o)
+	stop()
+	<-done
+	if err != nil {
+		return err
+	}
+	if floodErr != nil {
+		return floodErr
+	}
+	r.Name = "heartbeat during flood"
+	fmt.Fprint(stdout, bench.Report(r, nil))
+	fmt.Fprintf(stdout, "%-22s %.1f %% of the run without the flood (%.0f req/s)\n", "  ratio", 100*r.Throughput()/alone.Throughput(), alone.Throughput())
+	fmt.Fprint(stdout, bench.Report(flood, nil))
+	return nil
 }
 
 func seedCmd(stdout io.Writer) *cobra.Command {

@@ -32,6 +32,7 @@ type Service struct {
 	resolver ConfigResolver
 	// classifier is resolver behind a short-lived cache, for heartbeats.
 	classifier ConfigResolver
+	exposure   Exposure
 }
 
 // Options configure a Service.
@@ -189,7 +190,7 @@ func (s *Service) ResolveFilter(ctx context.Context, f Filter) (Filter, error) {
 		}
 		f.ReportingRule = r.ID
 	}
-	return f, nil
+	return s.resolveExposure(ctx, f)
 }
 
 // List returns one page of agents.
@@ -203,6 +204,9 @@ func (s *Service) List(ctx context.Context, f Filter) (tc.List[tc.Agent], error)
 		return tc.List[tc.Agent]{}, err
 	}
 	items, err := s.withLabels(ctx, rows)
+	if err == nil {
+		err = s.annotate(ctx, items)
+	}
 	return tc.List[tc.Agent]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset}, err
 }
 
@@ -222,6 +226,9 @@ func (s *Service) Get(ctx context.Context, id string) (tc.Agent, error) {
 		return tc.Agent{}, err
 	}
 	out, err := s.withLabels(ctx, []store.Agent{*a})
+	if err == nil {
+		err = s.annotate(ctx, out)
+	}
 	if err != nil {
 		return tc.Agent{}, err
 	}

@@ -27,7 +27,7 @@ func (a *AgentsAPI) Routes() []Route {
 	rr, rw := tc.Perm(tc.ResReportingRules, tc.ActRead), tc.Perm(tc.ResReportingRules, tc.ActWrite)
 	g, h, r := GroupAgents, GroupHeartbeat, GroupReportingRules
 	return []Route{
-		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status, label, search, config, reportingRule; sort, order; paging)", Handler: a.list},
+		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status, label, search, config, reportingRule, exposed, severity, advisory; sort, order; paging)", Handler: a.list},
 		{Method: "GET", Path: "/api/agents/summary", Group: g, Perm: ar, Summary: "Fleet summary: totals by status and version, last-reported buckets", Handler: a.summary},
 		{Method: "POST", Path: "/api/agents/bulk/delete", Group: g, Perm: aw, Summary: "Delete agents", Handler: a.bulkDelete},
 		{Method: "PUT", Path: "/api/agents/bulk/reporting-rule", Group: g, Perm: aw, Summary: "Assign a reporting rule to agents", Handler: a.bulkRule},
@@ -57,6 +57,7 @@ func agentFilter(c *fiber.Ctx) (agents.Filter, error) {
 	}
 	f := agents.Filter{Page: p, Status: c.Query("status"), LabelID: c.Query("label"), Search: c.Query("search"),
 		ConfigID: c.Query("config"), ReportingRule: c.Query("reportingRule"), Sort: c.Query("sort", "id")}
+	f.ExposureFilter = store.ExposureFilter{Exposed: strings.ToLower(c.Query("exposed")), Severity: strings.ToLower(c.Query("severity")), Advisory: c.Query("advisory")}
 	if !contains(store.AgentSortKeys(), f.Sort) {
 		return f, tc.Errorf(tc.EInvalid, "unknown sort %q: use one of %s", f.Sort, strings.Join(store.AgentSortKeys(), ", ")).With("field", "sort")
 	}

@@ -15,6 +15,10 @@ import (
 // request was about, for the audit entry.
 const localAuditActor = "tc.audit.actor"
 
+// localAuditDetail lets a handler add to the entry's target what the path
+// does not say (a reassign's previous and new owner).
+const localAuditDetail = "tc.audit.detail"
+
 // auditMiddleware records every write (any method but GET, HEAD and
 // OPTIONS) to a registered route, whatever its outcome: who (credential and
 // token), what (method and route), on what (path parameters), the outcome
@@ -36,7 +40,7 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	e := tc.AuditEntry{Actor: "anonymous", Credential: tc.CredentialNone, Action: c.Method() + " " + r.Path,
-		Status: status, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 256)}
+		Status: status, IP: s.clientIP(c).String(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 256)}
 	if p := principal(c); p != nil && !p.Anonymous() {
 		e.Actor, e.ActorID, e.Credential, e.TokenID = p.Username, p.UserID, p.Credential, p.TokenID
 	}
@@ -56,6 +60,9 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		params = append(params, name+"="+c.Params(name))
 	}
 	sort.Strings(params)
+	if d, ok := c.Locals(localAuditDetail).(string); ok && d != "" {
+		params = append(params, d)
+	}
 	e.Target = truncate(strings.Join(params, ","), 512)
 	s.deps.Audit.Record(ctx(c), e)
 	return nil

@@ -32,6 +32,12 @@ func (f *ConfigsFeature) Routes() []Route {
 	cfg := func(method, path string, perm tc.Permission, summary string, h fiber.Handler) Route {
 		return Route{Method: method, Path: path, Group: GroupConfigs, Perm: perm, Summary: summary, Handler: h}
 	}
+	// Routes that carry a template take the template limit twice over (JSON
+	// escapes quotes and line breaks) plus room for the other fields.
+	upload := func(r Route) Route {
+		r.BodyLimit = 2*f.svc.Limits().MaxTOMLBytes + BodyLimit
+		return r
+	}
 	lbl := func(method, path string, perm tc.Permission, summary string, h fiber.Handler) Route {
 		return Route{Method: method, Path: path, Group: GroupLabels, Perm: perm, Summary: summary, Handler: h}
 	}
@@ -42,10 +48,10 @@ func (f *ConfigsFeature) Routes() []Route {
 		cfg("PUT", "/api/configs/bulk/labels/assign", write, "Assign labels to many configs", f.bulkLabels(configs.KindConfig, true)),
 		cfg("PUT", "/api/configs/bulk/labels/remove", write, "Remove labels from many configs", f.bulkLabels(configs.KindConfig, false)),
 		cfg("GET", "/api/configs", read, "List configs (search, label, name, sort, order, paging)", f.listConfigs),
-		cfg("POST", "/api/configs", write, "Create a config (version 1)", f.createConfig),
+		upload(cfg("POST", "/api/configs", write, "Create a config (version 1)", f.createConfig)),
 		cfg("GET", "/api/configs/:id", read, "Get a config by ID or alias", f.getConfig),
-		cfg("PATCH", "/api/configs/:id", write, "Change a config's name, description or TOML (a TOML change is a new version)", f.updateConfig),
-		cfg("PUT", "/api/configs/:id", write, "Same as PATCH (Telegraf Controller accepts both)", f.updateConfig),
+		upload(cfg("PATCH", "/api/configs/:id", write, "Change a config's name, description or TOML (a TOML change is a new version)", f.updateConfig)),
+		upload(cfg("PUT", "/api/configs/:id", write, "Same as PATCH (Telegraf Controller accepts both)", f.updateConfig)),
 		cfg("DELETE", "/api/configs/:id", write, "Delete a config (409 while reporting agents use it, unless force=true)", f.deleteConfig),
 		cfg("GET", "/api/configs/:id/toml", read, "Rendered TOML of a config", toml),
 		cfg("HEAD", "/api/configs/:id/toml", read, "Headers of the rendered TOML (Last-Modified)", toml),

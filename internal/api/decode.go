@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -42,7 +43,7 @@ func decodeBytes(c *fiber.Ctx, body []byte, v any) error {
 		}
 	}
 	if !utf8.Valid(body) {
-		return tc.Errorf(tc.EInvalid, "request body is not valid UTF-8")
+		return badUTF8(body)
 	}
 	if t := bytes.TrimSpace(body); t[0] != '{' {
 		return tc.Errorf(tc.EInvalid, "request body must be a JSON object")
@@ -115,4 +116,46 @@ func page(c *fiber.Ctx) (tc.Page, error) {
 		p.Offset = n
 	}
 	return p, nil
+}
+
+// badUTF8 says where the first byte that is not UTF-8 is: in which field
+// and, for text fields, at which line and column of the field's text (so a
+// TOML upload points at the line of the file), with a hint to convert.
+func badUTF8(body []byte) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) == nil {
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			raw := fields[name]
+			if utf8.Valid(raw) || len(raw) == 0 || raw[0] != '"' {
+				continue
+			}
+			k := firstBadByte(raw)
+			var prefix string
+			if json.Unmarshal(append(append([]byte{}, raw[:k]...), '"'), &prefix) != nil {
+				break
+			}
+			line := 1 + strings.Count(prefix, "\n")
+			col := utf8.RuneCountInString(prefix[strings.LastIndexByte(prefix, '\n')+1:]) + 1
+			return tc.Errorf(tc.EInvalid, "field %q, line %d, column %d: byte 0x%02X is not valid UTF-8; tcd keeps text as UTF-8: convert the file first, e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8", name, line, col, raw[k]).
+				With("field", name).With("line", line).With("column", col)
+		}
+	}
+	k := firstBadByte(body)
+	return tc.Errorf(tc.EInvalid, "request body is not valid UTF-8 (byte 0x%02X at offset %d): send UTF-8, e.g. convert with iconv -f WINDOWS-1252 -t UTF-8", body[k], k)
+}
+
+func firstBadByte(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }

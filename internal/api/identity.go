@@ -15,7 +15,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(localAuditActor, strings.ToLower(strings.TrimSpace(req.Username)))
-	out, err := s.auth.Setup(ctx(c), req, meta(c))
+	out, err := s.auth.Setup(ctx(c), req, s.meta(c))
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(localAuditActor, truncate(strings.ToLower(strings.TrimSpace(req.Username)), 64))
-	out, err := s.auth.Login(ctx(c), req, meta(c))
+	out, err := s.auth.Login(ctx(c), req, s.meta(c))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) updateMe(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := s.auth.UpdateMe(ctx(c), principal(c), req)
+	out, err := s.auth.UpdateMe(ctx(c), principal(c), req, s.meta(c))
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Server) acceptInvite(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := s.auth.AcceptInvite(ctx(c), req, meta(c))
+	out, err := s.auth.AcceptInvite(ctx(c), req, s.meta(c))
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,12 @@ var shapes = map[string]shape{
 	"GET /api/agents/:id/heartbeats":         {out: tc.List[tc.HeartbeatRecord]{}},
 	"GET /api/agents/:id/logs":               {out: tc.AgentLogs{}},
 
+	"GET /api/advisories":                        {out: tc.List[tc.Advisory]{}},
+	"POST /api/advisories/import":                {in: []map[string]any{}, out: tc.AdvisoryImportResult{}},
+	"GET /api/advisories/:id":                    {out: tc.Advisory{}},
+	"PUT /api/advisories/:id/acknowledgement":    {in: tc.AcknowledgeRequest{}, out: tc.Advisory{}},
+	"DELETE /api/advisories/:id/acknowledgement": {out: tc.Advisory{}},
+
 	"GET /api/reporting-rules":              {out: tc.List[tc.ReportingRule]{}},
 	"POST /api/reporting-rules":             {in: tc.ReportingRuleRequest{}, out: tc.ReportingRule{}, status: 201},
 	"GET /api/reporting-rules/:id":          {out: tc.ReportingRule{}},

@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,6 +44,18 @@ type Deps struct {
 	// Features add route sets of their own (configs, agents, …), each
 	// defined in this package in a file of its own.
 	Features []Feature
+	// TrustedProxies may name the client in X-Forwarded-For (clientip.go).
+	TrustedProxies []*net.IPNet
+	// AuthRatePerMinute and AuthRateBurst limit, per client address, the
+	// requests to login, setup, invite acceptance and password reset
+	// (ratelimit.go); 0 per minute turns the limit off.
+	AuthRatePerMinute float64
+	AuthRateBurst     int
+	// AuthRefusalDelay holds a refused request back before its 429 (0 =
+	// DefaultAuthRefusalDelay, negative = none).
+	AuthRefusalDelay time.Duration
+	// Now is the clock of the limiter (default time.Now).
+	Now func() time.Time
 }
 
 // Feature is a set of routes backed by a service of its own. Its routes go
@@ -61,6 +74,7 @@ type Server struct {
 	openGroups map[string]bool
 	routes     []Route
 	openapi    openapiCache
+	authLimit  *authLimiter
 }
 
 // New builds the API app with every route registered.
@@ -68,7 +82,8 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{deps: d, auth: d.Auth, log: d.Logger, openGroups: map[string]bool{}, openPerms: tc.PermissionSet{}}
+	s := &Server{deps: d, auth: d.Auth, log: d.Logger, openGroups: map[string]bool{}, openPerms: tc.PermissionSet{},
+		authLimit: newAuthLimiter(d.AuthRatePerMinute, d.AuthRateBurst, d.AuthRefusalDelay, d.Now)}
 	for _, g := range d.OpenGroups {
 		s.openGroups[g] = true
 		for p := range GroupPermissions(g) {
@@ -76,8 +91,10 @@ func New(d Deps) *Server {
 		}
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:   "tcd",
-		BodyLimit: BodyLimit,
+		AppName: "tcd",
+		// The listener takes the largest body any route declares (config
+		// uploads); each route then holds its own limit (bodyLimit).
+		BodyLimit: maxBodyLimit(d.Features),
 		// 16 KiB of request line and headers (fasthttp's default is 4):
 		// config URLs carry template parameters in the query, and a longer
 		// request gets a 431 answer instead of a reset connection.
@@ -97,6 +114,7 @@ func New(d Deps) *Server {
 	if d.Metrics != nil {
 		s.app.Use(d.Metrics.Middleware("api"))
 	}
+	s.app.Use(s.limitAuth)
 	if d.Audit != nil {
 		s.app.Use(s.auditMiddleware)
 	}
@@ -121,6 +139,6 @@ func principal(c *fiber.Ctx) *auth.Principal {
 
 func ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
 
-func meta(c *fiber.Ctx) auth.RequestMeta {
-	return auth.RequestMeta{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}
+func (s *Server) meta(c *fiber.Ctx) auth.RequestMeta {
+	return auth.RequestMeta{IP: s.clientIP(c).String(), UserAgent: c.Get(fiber.HeaderUserAgent), Loopback: s.loopback(c)}
 }

@@ -81,9 +81,13 @@ func (s *Server) reassignToken(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := s.auth.ReassignToken(ctx(c), principal(c), c.Params("id"), req.UserID)
+	// The audit entry names both users: the one asked for, and once done
+	// the one the token came from.
+	c.Locals(localAuditDetail, "to="+req.UserID)
+	out, prev, err := s.auth.ReassignToken(ctx(c), principal(c), c.Params("id"), req.UserID)
 	if err != nil {
 		return err
 	}
+	c.Locals(localAuditDetail, "from="+prev.ID+" ("+prev.Username+"),to="+out.UserID+" ("+out.Username+")")
 	return c.JSON(out)
 }

@@ -86,4 +86,46 @@ func TestPolicy(t *testing.T) {
 	if !tc.IsCode(Require(nil, tc.Perm(tc.ResConfigs, tc.ActRead)), tc.EUnauthorized) {
 		t.Error("nil principal must be unauthorized")
 	}
+
+	// One rule for users' objects: be the target, or manage others and
+	// outrank the target.
+	root, alice, bert, mike, vera := u(tc.RoleOwner, "o"), u(tc.RoleAdministrator, "a"), u(tc.RoleAdministrator, "b"), u(tc.RoleManager, "m"), u(tc.RoleViewer, "v")
+	manager := p(tc.RoleManager, "m")
+	must(CanActOn(owner, alice, "revoke the tokens of"))
+	must(CanActOn(owner, root, "revoke the tokens of"))
+	must(CanActOn(admin, alice, "revoke the tokens of"))
+	must(CanActOn(admin, mike, "revoke the tokens of"))
+	must(CanActOn(admin, vera, "revoke the tokens of"))
+	forbid(CanActOn(admin, bert, "revoke the tokens of"))
+	forbid(CanActOn(admin, root, "revoke the tokens of"))
+	must(CanActOn(manager, mike, "revoke the tokens of"))
+	forbid(CanActOn(manager, vera, "revoke the tokens of")) // outranks, but managers manage nobody else
+	tok := &store.Token{ID: "t", UserID: "m"}
+	must(CanReassignToken(admin, tok, mike, vera))
+	forbid(CanReassignToken(admin, tok, mike, root))                                  // finding 1: the new owner
+	forbid(CanReassignToken(admin, tok, mike, bert))                                  // another administrator
+	forbid(CanReassignToken(admin, &store.Token{ID: "t2", UserID: "o"}, root, alice)) // the current owner
+	must(CanReassignToken(owner, tok, mike, bert))
+	must(CanWithdrawInvite(admin, tc.RoleManager, alice))
+	forbid(CanWithdrawInvite(admin, tc.RoleAdministrator, root))
+	forbid(CanWithdrawInvite(admin, tc.RoleManager, root))
+	must(CanWithdrawInvite(owner, tc.RoleAdministrator, alice))
+	if err := CanSeeToken(manager, &store.Token{ID: "t3", UserID: "a"}); !tc.IsCode(err, tc.ENotFound) {
+		t.Errorf("a manager must not see another user's token: %v", err)
+	}
+}
+
+func TestTokenEntropy(t *testing.T) {
+	for _, weak := range []string{strings.Repeat("0", 64), strings.Repeat("0123456789abcdef", 4), strings.Repeat("ab", 32),
+		strings.Repeat("0", 32) + "5f3c9a1b7e2d4068a9c1b3e5f7092d4c"} {
+		if err := CheckTokenEntropy(TokenPrefix + weak); !tc.IsCode(err, tc.EInvalid) || !strings.Contains(tc.ErrorMessage(err), "entropy") {
+			t.Errorf("%s: %v", weak, err)
+		}
+	}
+	for i := 0; i < 200; i++ {
+		raw, _ := NewSecret(TokenPrefix)
+		if bits, why := TokenEntropyBits(raw); bits < MinTokenEntropyBits+32 {
+			t.Fatalf("a generated value estimated at %.0f bits (%s): %s", bits, why, raw)
+		}
+	}
 }

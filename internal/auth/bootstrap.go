@@ -19,6 +19,8 @@ type OwnerBootstrap struct {
 
 // BootstrapOwner applies OWNER_USERNAME/OWNER_EMAIL/OWNER_PASSWORD and
 // RESET_OWNER_PASSWORD at startup:
+//   - no owner and none of the three set: a one-time setup code is issued
+//     and logged (a setup from another host needs it);
 //   - no owner yet and all three set: an administrator with that username is
 //     promoted, otherwise the owner is created;
 //   - an owner exists and RESET_OWNER_PASSWORD is set: its password becomes
@@ -40,7 +42,7 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 		if err := s.Settings().Complexity.CheckPassword(b.Password); err != nil {
 			return fmt.Errorf("OWNER_PASSWORD: %s", tc.ErrorMessage(err))
 		}
-		hash, err := s.hasher.Hash(b.Password)
+		hash, err := s.hasher.Hash(ctx, b.Password)
 		if err != nil {
 			return err
 		}
@@ -51,7 +53,7 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 				return err
 			}
 			username = o.Username
-			if err := tx.UpdateUser(ctx, o.ID, map[string]any{"password_hash": hash}); err != nil {
+			if err := tx.UpdateUser(ctx, o.ID, store.SetPassword(hash)); err != nil {
 				return err
 			}
 			if _, err := tx.DeleteUserSessions(ctx, o.ID, ""); err != nil {
@@ -67,7 +69,11 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 		return nil
 	}
 	if b.Username == "" && b.Email == "" && b.Password == "" {
-		s.log.Info("no owner yet: create one with `tcctl setup` (POST /api/auth/setup) or set OWNER_USERNAME, OWNER_EMAIL and OWNER_PASSWORD")
+		// Whoever reaches setup first becomes owner: from another host that
+		// takes this code, which only someone who reads tcd's log has.
+		code := s.IssueSetupCode()
+		s.log.Warn("no owner yet: create one with `tcctl setup` on this host, or from another host with the setup code below "+
+			"(`tcctl setup --code CODE`); or set OWNER_USERNAME, OWNER_EMAIL and OWNER_PASSWORD", "setup_code", code)
 		return nil
 	}
 	var missing []string
@@ -90,7 +96,7 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 	if err := s.Settings().Complexity.CheckPassword(b.Password); err != nil {
 		return fmt.Errorf("OWNER_PASSWORD: %s", tc.ErrorMessage(err))
 	}
-	hash, err := s.hasher.Hash(b.Password)
+	hash, err := s.hasher.Hash(ctx, b.Password)
 	if err != nil {
 		return err
 	}
@@ -134,7 +140,8 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 // bootstrap token revoked, so exactly one is active; a value that belongs to
 // a token created through the API is left alone with a warning; a manually
 // revoked bootstrap token stays revoked; a deleted one is provisioned again;
-// a malformed value, or no owner yet, is skipped with a warning. Only the
+// a malformed value, one with less than MinTokenEntropyBits of estimated
+// entropy, or no owner yet, is skipped with a warning. Only the
 // last four characters of the value are ever logged.
 func (s *Service) BootstrapToken(ctx context.Context, raw string) error {
 	if raw == "" {
@@ -142,6 +149,11 @@ func (s *Service) BootstrapToken(ctx context.Context, raw string) error {
 	}
 	if !WellFormed(raw, TokenPrefix) {
 		s.log.Warn("OWNER_TOKEN ignored: it must be tc-apiv1_ followed by 64 lowercase hex digits", "hint", Hint(raw))
+		return nil
+	}
+	if bits, why := TokenEntropyBits(raw); bits < MinTokenEntropyBits {
+		s.log.Warn("OWNER_TOKEN ignored: it is too easy to guess; use a random value, e.g. tc-apiv1_$(openssl rand -hex 32)",
+			"why", why, "entropy_bits", int(bits), "needed_bits", MinTokenEntropyBits, "hint", Hint(raw))
 		return nil
 	}
 	owner, err := s.store.Owner(ctx)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/opentc/tc/internal/store"
@@ -32,14 +33,50 @@ func RequireUser(p *Principal) error {
 	return nil
 }
 
-// outranks is the core rule for acting on another account: the caller's role
-// must be strictly higher than the target's. So administrators act on
-// managers and viewers but not on administrators or the owner, and the owner
-// acts on everybody but itself.
+// outranks compares roles: the caller's must be strictly higher than the
+// target's. Administrators outrank managers and viewers, the owner outranks
+// everybody else.
 func outranks(p *Principal, target *store.User) bool { return p.Role.Rank() > target.Role.Rank() }
 
+// managesOthers reports whether p's role acts on other users and their
+// objects at all (administrators and the owner); managers and viewers act
+// only on their own.
+func managesOthers(p *Principal) bool { return p.Role.Rank() >= tc.RoleAdministrator.Rank() }
+
+// CanActOn is the one rule for every action on a user or on an object that
+// belongs to a user (their tokens, the invites they issued, reset codes for
+// them, their sessions): the caller must be that user, or manage other users
+// and outrank them. So administrators act on managers, viewers and
+// themselves; only the owner acts on administrators and on what is theirs.
+// verb names the action in the refusal ("revoke the tokens of", "give a
+// token to", …).
+// Route permissions are checked separately (Require); this is the "who may
+// act on whom" half of every decision.
+func CanActOn(p *Principal, target *store.User, verb string) error {
+	switch {
+	case p == nil || p.Anonymous():
+		return tc.Errorf(tc.EUnauthorized, "authentication required")
+	case p.UserID == target.ID:
+		return nil
+	case !managesOthers(p):
+		return tc.Errorf(tc.EForbidden, "%s cannot %s %s: %ss act only on their own account and tokens", article(p.Role), verb, describeUser(target), p.Role)
+	case !outranks(p, target):
+		return tc.Errorf(tc.EForbidden, "%s cannot %s %s: only the owner acts on administrators, their tokens and their invites", article(p.Role), verb, describeUser(target))
+	}
+	return nil
+}
+
+func describeUser(u *store.User) string {
+	if u.Role == tc.RoleOwner {
+		return fmt.Sprintf("the owner %q", u.Username)
+	}
+	return fmt.Sprintf("%s %q", u.Role, u.Username)
+}
+
 // CanActOnUser checks that p may change, disable, delete or reset the
-// password of target. verb names the action in the refusal message.
+// password of target. verb names the action in the refusal message. Nobody
+// does these to their own account (they use /api/auth/me), and the owner is
+// changed only by a transfer.
 func CanActOnUser(p *Principal, target *store.User, verb string) error {
 	if err := Require(p, tc.Perm(tc.ResUsers, tc.ActWrite)); err != nil {
 		return err
@@ -51,6 +88,22 @@ func CanActOnUser(p *Principal, target *store.User, verb string) error {
 		return tc.Errorf(tc.EForbidden, "the owner cannot be %s; the owner can only hand over ownership (tcctl user transfer-owner)", pastTense(verb))
 	case !outranks(p, target):
 		return tc.Errorf(tc.EForbidden, "%s cannot %s %s %q: only the owner acts on administrators", article(p.Role), verb, target.Role, target.Username)
+	}
+	return CanActOn(p, target, verb)
+}
+
+// CanWithdrawInvite checks that p may withdraw an invite: p must be able to
+// grant the invited role and may act on the issuer (nil when the issuer's
+// account is gone: then the role decides alone).
+func CanWithdrawInvite(p *Principal, invitedRole tc.Role, issuer *store.User) error {
+	if err := Require(p, tc.Perm(tc.ResUsers, tc.ActWrite)); err != nil {
+		return err
+	}
+	if p.Role.Rank() <= invitedRole.Rank() {
+		return tc.Errorf(tc.EForbidden, "%s cannot withdraw an invite for the %s role: only the owner acts on administrators and their invites", article(p.Role), invitedRole)
+	}
+	if issuer != nil {
+		return CanActOn(p, issuer, "withdraw an invite issued by")
 	}
 	return nil
 }
@@ -127,9 +180,10 @@ func pastTense(verb string) string {
 	return "changed"
 }
 
-// seesAllTokens reports whether p manages everybody's tokens (administrators
-// and the owner) rather than only its own (managers).
-func seesAllTokens(p *Principal) bool { return p.Role.Rank() >= tc.RoleAdministrator.Rank() }
+// seesAllTokens reports whether p sees everybody's tokens (administrators
+// and the owner) rather than only its own (managers). Seeing is not acting:
+// CanManageToken and CanReassignToken also apply CanActOn.
+func seesAllTokens(p *Principal) bool { return managesOthers(p) }
 
 // CanSeeToken hides other users' tokens from managers: to them such a token
 // does not exist (404), so its existence is not revealed either.
@@ -143,23 +197,29 @@ func CanSeeToken(p *Principal, t *store.Token) error {
 	return nil
 }
 
-// CanManageToken checks revoke and delete rights on t.
-func CanManageToken(p *Principal, t *store.Token) error {
+// CanManageToken checks revoke and delete rights on t, whose current owner
+// is owner: the caller sees it, holds tokens:write and may act on the owner.
+// verb names the action in the refusal ("revoke the tokens of").
+func CanManageToken(p *Principal, t *store.Token, owner *store.User, verb string) error {
 	if err := CanSeeToken(p, t); err != nil {
 		return err
 	}
-	return Require(p, tc.Perm(tc.ResTokens, tc.ActWrite))
-}
-
-// CanReassignTokens: only administrators and the owner move tokens between users.
-func CanReassignTokens(p *Principal) error {
 	if err := Require(p, tc.Perm(tc.ResTokens, tc.ActWrite)); err != nil {
 		return err
 	}
-	if !seesAllTokens(p) {
-		return tc.Errorf(tc.EForbidden, "only administrators and the owner can reassign tokens")
+	return CanActOn(p, owner, verb)
+}
+
+// CanReassignToken checks that p may move t from its current owner to
+// newOwner: p manages t (CanManageToken on the current owner) and may act
+// on the new owner as well. A token therefore never moves to or from
+// someone the caller does not outrank, so reassigning cannot lend the
+// caller anybody else's identity.
+func CanReassignToken(p *Principal, t *store.Token, current, newOwner *store.User) error {
+	if err := CanManageToken(p, t, current, "reassign the tokens of"); err != nil {
+		return err
 	}
-	return nil
+	return CanActOn(p, newOwner, "give a token to")
 }
 
 // CanGrant checks that a new token asks for nothing the creator does not

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,6 +110,12 @@ type Service struct {
 
 	tokenOpts TokenOptions
 	usageState
+
+	inviteTTL, resetTTL time.Duration
+	// setupCode is the SHA-256 of the one-time code a remote setup needs
+	// ("" when none was issued: an owner exists).
+	setupMu   sync.Mutex
+	setupCode string
 }
 
 // Options configures a Service.
@@ -116,7 +123,22 @@ type Options struct {
 	Now        func() time.Time
 	Logger     *slog.Logger
 	BcryptCost int
+	// HashConcurrency bounds the bcrypt operations run at once (0 =
+	// DefaultHashConcurrency); HashWait is how long one waits for a slot
+	// before its request gets 429 (0 = DefaultHashWait).
+	HashConcurrency int
+	HashWait        time.Duration
+	// InviteLifetime and ResetLifetime are the default lifetimes of invite
+	// and password-reset codes (0 = DefaultInviteLifetime, DefaultResetLifetime).
+	InviteLifetime time.Duration
+	ResetLifetime  time.Duration
 }
+
+// Default code lifetimes, used when a request names none.
+const (
+	DefaultInviteLifetime = 7 * 24 * time.Hour
+	DefaultResetLifetime  = 24 * time.Hour
+)
 
 // NewService returns a Service over st. Call LoadSettings before serving.
 func NewService(st *store.Store, o Options) *Service {
@@ -126,7 +148,14 @@ func NewService(st *store.Store, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &Service{store: st, hasher: NewHasher(o.BcryptCost), now: o.Now, log: o.Logger, cache: newCredCache(1 << 20)}
+	if o.InviteLifetime <= 0 {
+		o.InviteLifetime = DefaultInviteLifetime
+	}
+	if o.ResetLifetime <= 0 {
+		o.ResetLifetime = DefaultResetLifetime
+	}
+	s := &Service{store: st, hasher: NewHasher(o.BcryptCost, o.HashConcurrency, o.HashWait), now: o.Now, log: o.Logger,
+		cache: newCredCache(1 << 20), inviteTTL: o.InviteLifetime, resetTTL: o.ResetLifetime}
 	d := DefaultSettings
 	s.settings.Store(&d)
 	return s
@@ -195,6 +224,14 @@ func (s *Service) CacheLookups() (hits, misses int64) {
 	return s.cache.hits.Load(), s.cache.misses.Load()
 }
 
+// PasswordVerifications returns how many bcrypt password comparisons ran
+// (tcd_password_verifications_total); HashBusy how many bcrypt operations
+// were refused with 429 because every slot stayed busy.
+func (s *Service) PasswordVerifications() int64 { return s.hasher.Verifications() }
+
+// HashBusy returns how many bcrypt operations were refused with 429.
+func (s *Service) HashBusy() int64 { return s.hasher.Busy() }
+
 // CacheLen returns the number of cached credentials.
 func (s *Service) CacheLen() int { return s.cache.Len() }
 
@@ -204,6 +241,11 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 type RequestMeta struct {
 	IP        string
 	UserAgent string
+	// Loopback is true only when the request certainly came from this
+	// host: the client address (after trusted proxies) is a loopback
+	// address and no untrusted proxy forwarded it. The zero value counts
+	// as remote.
+	Loopback bool
 }
 
 // Authentication failure texts; the heartbeat listener sends them verbatim

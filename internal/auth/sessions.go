@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"math"
 	"time"
 
@@ -9,7 +10,9 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Setup creates the owner while none exists and logs it in.
+// Setup creates the owner while none exists and logs it in. A caller that
+// is not on this host (meta.Loopback false) must give the one-time setup
+// code tcd printed to its log at start.
 func (s *Service) Setup(ctx context.Context, req tc.SetupRequest, meta RequestMeta) (tc.LoginResponse, error) {
 	username, email, err := normalizeIdentity(req.Username, req.Email)
 	if err != nil {
@@ -23,7 +26,14 @@ func (s *Service) Setup(ctx context.Context, req tc.SetupRequest, meta RequestMe
 	} else if has {
 		return tc.LoginResponse{}, errAlreadySetUp
 	}
-	hash, err := s.hasher.Hash(req.Password)
+	if !meta.Loopback && !s.checkSetupCode(req.Code) {
+		msg := "setup from another host needs the one-time setup code that tcd printed to its log at start (\"setup code\"): pass it with tcctl setup --code, or run setup on the tcd host itself"
+		if req.Code != "" {
+			msg = "the setup code is wrong: use the one in tcd's log from its latest start (tcctl setup --code)"
+		}
+		return tc.LoginResponse{}, tc.Errorf(tc.EForbidden, "%s", msg).With("field", "code")
+	}
+	hash, err := s.hasher.Hash(ctx, req.Password)
 	if err != nil {
 		return tc.LoginResponse{}, err
 	}
@@ -49,8 +59,35 @@ func (s *Service) Setup(ctx context.Context, req tc.SetupRequest, meta RequestMe
 	if err != nil {
 		return tc.LoginResponse{}, err
 	}
-	s.log.Info("owner created by setup", "username", username)
+	s.setupMu.Lock()
+	s.setupCode = ""
+	s.setupMu.Unlock()
+	s.log.Info("owner created by setup", "username", username, "ip", meta.IP)
 	return resp, nil
+}
+
+// SetupCodePrefix starts every setup code.
+const SetupCodePrefix = "tc-setup_"
+
+// IssueSetupCode makes the one-time code a setup from another host needs
+// and returns it, to be printed to the log; only its SHA-256 is kept. It is
+// valid until setup succeeds or tcd stops.
+func (s *Service) IssueSetupCode() string {
+	raw, hash := NewSecret(SetupCodePrefix)
+	s.setupMu.Lock()
+	s.setupCode = hash
+	s.setupMu.Unlock()
+	return raw
+}
+
+func (s *Service) checkSetupCode(code string) bool {
+	s.setupMu.Lock()
+	want := s.setupCode
+	s.setupMu.Unlock()
+	if want == "" || !WellFormed(code, SetupCodePrefix) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(HashSecret(code)), []byte(want)) == 1
 }
 
 var errAlreadySetUp = tc.Errorf(tc.EConflict, "tcd is already set up: an owner exists; log in instead (tcctl login)")
@@ -84,47 +121,70 @@ var errBadLogin = tc.Errorf(tc.EUnauthorized, "invalid username or password")
 // failures lock the username for the lockout duration; while locked even the
 // right password is refused with 429.
 func (s *Service) Login(ctx context.Context, req tc.LoginRequest, meta RequestMeta) (tc.LoginResponse, error) {
-	set := s.Settings()
 	username, uerr := tc.NormalizeUsername(req.Username)
 	if uerr != nil || req.Password == "" || len(req.Password) > tc.PasswordMaxBytes {
-		s.hasher.VerifyNobody(req.Password)
+		if err := s.hasher.VerifyNobody(ctx, req.Password); err != nil {
+			return tc.LoginResponse{}, err
+		}
 		return tc.LoginResponse{}, errBadLogin
-	}
-	if f, err := s.store.LoginFailureFor(ctx, username); err != nil {
-		return tc.LoginResponse{}, err
-	} else if f != nil && f.LockedUntil != nil && s.clock().Before(*f.LockedUntil) {
-		return tc.LoginResponse{}, lockedError(username, f.LockedUntil.Sub(s.clock()))
 	}
 	u, err := s.store.UserByUsername(ctx, username)
 	switch {
 	case tc.IsCode(err, tc.ENotFound):
-		s.hasher.VerifyNobody(req.Password)
+		u = nil // unknown users are locked out like known ones
 	case err != nil:
 		return tc.LoginResponse{}, err
 	}
-	if u == nil || u.ID == "" || !s.hasher.Verify(u.PasswordHash, req.Password) {
-		until, ferr := s.store.RecordLoginFailure(ctx, username, set.LockoutAttempts, set.LockoutDuration, set.LockoutDuration)
-		if ferr != nil {
-			return tc.LoginResponse{}, ferr
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if err := s.verifyWithLockout(ctx, username, hash, req.Password, meta); err != nil {
+		if tc.IsCode(err, tc.EUnauthorized) {
+			return tc.LoginResponse{}, errBadLogin
 		}
-		if until != nil {
-			s.log.Warn("login locked after repeated failures", "username", username, "ip", meta.IP, "minutes", int(set.LockoutDuration/time.Minute))
-			return tc.LoginResponse{}, lockedError(username, until.Sub(s.clock()))
-		}
-		s.log.Info("login failed", "username", username, "ip", meta.IP)
-		return tc.LoginResponse{}, errBadLogin
+		return tc.LoginResponse{}, err
 	}
 	if u.Disabled {
 		return tc.LoginResponse{}, tc.Errorf(tc.EForbidden, "account %q is disabled: ask an administrator to enable it", username)
-	}
-	if err := s.store.ClearLoginFailures(ctx, username); err != nil {
-		return tc.LoginResponse{}, err
 	}
 	resp, err := s.startSession(ctx, s.store, u, meta)
 	if err == nil {
 		s.log.Info("login", "username", username, "ip", meta.IP)
 	}
 	return resp, err
+}
+
+// verifyWithLockout compares pw with hash ("" for an unknown user: a dummy
+// comparison that always fails) under username's lockout. The attempt is
+// counted before the comparison, atomically (store.ReserveLoginAttempt), so
+// however many run in parallel at most the lockout's number of comparisons
+// run before the lock refuses the rest without one. It returns nil on a
+// match (the count is cleared), 401 on a mismatch, 429 while locked or when
+// every bcrypt slot stays busy (then nothing was counted).
+func (s *Service) verifyWithLockout(ctx context.Context, username, hash, pw string, meta RequestMeta) error {
+	set := s.Settings()
+	release, err := s.hasher.Slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	a, err := s.store.ReserveLoginAttempt(ctx, username, set.LockoutAttempts, set.LockoutDuration, set.LockoutDuration)
+	if err != nil {
+		return err
+	}
+	if !a.Allowed {
+		return lockedError(username, a.LockedUntil.Sub(s.clock()))
+	}
+	if s.hasher.compareHeld(hash, pw) {
+		return s.store.ClearLoginFailures(ctx, username)
+	}
+	if a.LockedNow {
+		s.log.Warn("login locked after repeated failures", "username", username, "ip", meta.IP, "minutes", int(set.LockoutDuration/time.Minute))
+		return lockedError(username, a.LockedUntil.Sub(s.clock()))
+	}
+	s.log.Info("password check failed", "username", username, "ip", meta.IP)
+	return tc.Errorf(tc.EUnauthorized, "invalid username or password")
 }
 
 func lockedError(username string, left time.Duration) error {
@@ -172,11 +232,16 @@ func (s *Service) Me(ctx context.Context, p *Principal) (tc.Me, error) {
 	return tc.Me{User: u.API(), Credential: p.Credential, TokenID: p.TokenID, Permissions: p.Permissions.Strings(), ExpiresAt: p.ExpiresAt}, nil
 }
 
-// UpdateMe changes the caller's own email or password. A password change
-// needs the current password and ends the caller's other sessions.
-func (s *Service) UpdateMe(ctx context.Context, p *Principal, req tc.UpdateMeRequest) (tc.User, error) {
+// UpdateMe changes the caller's own email or password. It needs a login
+// session: an API token acts for its owner but does not change the account.
+// A password change needs the current password, which counts in the same
+// lockout as logins, and ends the caller's other sessions.
+func (s *Service) UpdateMe(ctx context.Context, p *Principal, req tc.UpdateMeRequest, meta RequestMeta) (tc.User, error) {
 	if err := RequireUser(p); err != nil {
 		return tc.User{}, err
+	}
+	if p.Credential != tc.CredentialSession {
+		return tc.User{}, tc.Errorf(tc.EForbidden, "changing your email or password needs a login session, not an API token: log in with tcctl login and try again")
 	}
 	if req.Email == nil && req.Password == nil {
 		return tc.User{}, tc.Errorf(tc.EInvalid, "nothing to change: give email and/or password")
@@ -197,17 +262,25 @@ func (s *Service) UpdateMe(ctx context.Context, p *Principal, req tc.UpdateMeReq
 		cols["email"] = e
 	}
 	if req.Password != nil {
-		if req.CurrentPassword == nil || !s.hasher.Verify(u.PasswordHash, *req.CurrentPassword) {
-			return tc.User{}, tc.Errorf(tc.EForbidden, "currentPassword is missing or wrong: changing the password needs the current one").With("field", "currentPassword")
-		}
 		if err := s.Settings().Complexity.CheckPassword(*req.Password); err != nil {
 			return tc.User{}, err
 		}
-		h, err := s.hasher.Hash(*req.Password)
+		if req.CurrentPassword == nil || *req.CurrentPassword == "" {
+			return tc.User{}, tc.Errorf(tc.EInvalid, "currentPassword is required: changing the password needs the current one").With("field", "currentPassword")
+		}
+		if err := s.verifyWithLockout(ctx, u.Username, u.PasswordHash, *req.CurrentPassword, meta); err != nil {
+			if tc.IsCode(err, tc.EUnauthorized) {
+				return tc.User{}, tc.Errorf(tc.EForbidden, "currentPassword is wrong: changing the password needs the current one (repeated failures lock the account)").With("field", "currentPassword")
+			}
+			return tc.User{}, err
+		}
+		h, err := s.hasher.Hash(ctx, *req.Password)
 		if err != nil {
 			return tc.User{}, err
 		}
-		cols["password_hash"] = h
+		for k, v := range store.SetPassword(h) {
+			cols[k] = v
+		}
 	}
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateUser(ctx, u.ID, cols); err != nil {

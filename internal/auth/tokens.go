@@ -37,6 +37,12 @@ func (s *Service) tokenAPI(tw store.TokenWithUser) tc.Token {
 	out := tc.Token{ID: t.ID, Description: t.Description, UserID: t.UserID, Username: tw.User.Username,
 		Permissions: t.PermissionSet().Strings(), Source: t.Source, Hint: t.Hint,
 		CreatedAt: t.CreatedAt.UTC(), ExpiresAt: utcPtr(t.ExpiresAt), LastUsedAt: utcPtr(t.LastUsedAt), RevokedAt: utcPtr(t.RevokedAt)}
+	if t.CreatedBy != nil {
+		out.CreatedBy = *t.CreatedBy
+		if tw.Creator != nil {
+			out.CreatedByUsername = tw.Creator.Username
+		}
+	}
 	// A use recorded but not yet flushed is still the latest use.
 	if v, ok := s.usage.Load(t.ID); ok {
 		if ns := v.(*atomic.Int64).Load(); ns != 0 {
@@ -127,11 +133,23 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, req tc.CreateTo
 			return tc.CreatedToken{}, tc.Errorf(tc.EForbidden, "pre-shared token values are disabled on this tcd (DISABLE_PRESHARED_TOKENS); omit rawToken to get a generated one").
 				With("reason", "preshared_tokens_disabled")
 		}
+		if err := CheckTokenEntropy(req.RawToken); err != nil {
+			return tc.CreatedToken{}, err
+		}
 		raw, hash = req.RawToken, HashSecret(req.RawToken)
 	}
+	if err := s.checkTokenConflicts(ctx, p, desc, hash, req.RawToken != ""); err != nil {
+		return tc.CreatedToken{}, err
+	}
+	creator := p.UserID
 	t := &store.Token{Description: desc, TokenHash: hash, UserID: p.UserID, Permissions: strings.Join(perms.Strings(), ","),
-		Source: tc.SourceAPI, Hint: Hint(raw), CreatedAt: now, ExpiresAt: expires}
+		Source: tc.SourceAPI, Hint: Hint(raw), CreatedAt: now, ExpiresAt: expires, CreatedBy: &creator}
 	if err := s.store.CreateToken(ctx, t); err != nil {
+		if tc.IsCode(err, tc.EConflict) {
+			// Taken by a concurrent create: say no more than for any
+			// token the caller may not see.
+			return tc.CreatedToken{}, refusedTokenValue(req.RawToken != "")
+		}
 		return tc.CreatedToken{}, err
 	}
 	s.Invalidate()
@@ -140,7 +158,48 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, req tc.CreateTo
 	if err != nil {
 		return tc.CreatedToken{}, err
 	}
-	return tc.CreatedToken{Token: s.tokenAPI(store.TokenWithUser{Token: *t, User: *u}), Raw: raw}, nil
+	return tc.CreatedToken{Token: s.tokenAPI(store.TokenWithUser{Token: *t, User: *u, Creator: u}), Raw: raw}, nil
+}
+
+// checkTokenConflicts refuses a description or value another token already
+// has. When the caller may see that token the answer says which field
+// conflicts (token_name_conflict, token_value_conflict); when it may not
+// (a manager and somebody else's token), the answer is the one any refused
+// description or value gets, naming neither owner nor which kind of clash,
+// so creating tokens tells nobody about tokens they cannot see.
+func (s *Service) checkTokenConflicts(ctx context.Context, p *Principal, desc, hash string, preshared bool) error {
+	if tw, err := s.store.TokenByDescription(ctx, desc); err == nil {
+		if CanSeeToken(p, &tw.Token) != nil {
+			return refusedTokenValue(preshared)
+		}
+		return tc.Errorf(tc.EConflict, "a token with description %q already exists: descriptions are unique", desc).
+			With("reason", "token_name_conflict").With("field", "description")
+	} else if !tc.IsCode(err, tc.ENotFound) {
+		return err
+	}
+	if !preshared {
+		return nil // a generated value is new
+	}
+	if tw, err := s.store.TokenByHash(ctx, hash); err == nil {
+		if CanSeeToken(p, &tw.Token) != nil {
+			return refusedTokenValue(preshared)
+		}
+		return tc.Errorf(tc.EConflict, "a token with this value already exists").With("reason", "token_value_conflict").With("field", "rawToken")
+	} else if !tc.IsCode(err, tc.ENotFound) {
+		return err
+	}
+	return nil
+}
+
+// refusedTokenValue is the answer to a description or pre-shared value that
+// cannot be used for a reason the caller may not learn.
+func refusedTokenValue(preshared bool) error {
+	if preshared {
+		return tc.Errorf(tc.EConflict, "this description or token value cannot be used: choose another description, and omit rawToken to get a generated value").
+			With("reason", "token_refused")
+	}
+	return tc.Errorf(tc.EConflict, "this description cannot be used: choose another one").
+		With("reason", "token_refused").With("field", "description")
 }
 
 // ListTokens lists the caller's tokens; administrators and the owner see
@@ -194,7 +253,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) (tc.
 		if err != nil {
 			return err
 		}
-		if err := CanManageToken(p, &tw.Token); err != nil {
+		if err := CanManageToken(p, &tw.Token, &tw.User, "revoke the tokens of"); err != nil {
 			return err
 		}
 		if tw.Token.RevokedAt == nil {
@@ -222,7 +281,7 @@ func (s *Service) DeleteToken(ctx context.Context, p *Principal, id string) erro
 		if err != nil {
 			return err
 		}
-		if err := CanManageToken(p, &tw.Token); err != nil {
+		if err := CanManageToken(p, &tw.Token, &tw.User, "delete the tokens of"); err != nil {
 			return err
 		}
 		return tx.DeleteToken(ctx, id)
@@ -237,27 +296,36 @@ func (s *Service) DeleteToken(ctx context.Context, p *Principal, id string) erro
 }
 
 // ReassignToken gives a token to another user, clamping its permissions to
-// that user's role (a token with nothing left is revoked).
-func (s *Service) ReassignToken(ctx context.Context, p *Principal, id, userRef string) (tc.Token, error) {
-	if err := CanReassignTokens(p); err != nil {
-		return tc.Token{}, err
+// that user's role (a token with nothing left is revoked). The caller must
+// be allowed to act on both the current and the new owner (CanReassignToken).
+// It returns the token and its previous owner.
+func (s *Service) ReassignToken(ctx context.Context, p *Principal, id, userRef string) (tc.Token, tc.User, error) {
+	if err := Require(p, tc.Perm(tc.ResTokens, tc.ActWrite)); err != nil {
+		return tc.Token{}, tc.User{}, err
 	}
 	if strings.TrimSpace(userRef) == "" {
-		return tc.Token{}, tc.Errorf(tc.EInvalid, "userId is required: the user who gets the token").With("field", "userId")
+		return tc.Token{}, tc.User{}, tc.Errorf(tc.EInvalid, "userId is required: the user who gets the token").With("field", "userId")
 	}
-	var out tc.Token
+	var (
+		out  tc.Token
+		prev tc.User
+	)
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		tw, err := tx.TokenByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := CanManageToken(p, &tw.Token); err != nil {
+		if err := CanSeeToken(p, &tw.Token); err != nil {
 			return err
 		}
 		target, err := tx.UserByRef(ctx, userRef)
 		if err != nil {
 			return err
 		}
+		if err := CanReassignToken(p, &tw.Token, &tw.User, target); err != nil {
+			return err
+		}
+		prev = tw.User.API()
 		kept := tw.Token.PermissionSet().Intersect(target.Role.Permissions())
 		cols := map[string]any{"user_id": target.ID, "permissions": strings.Join(kept.Strings(), ",")}
 		if len(kept) == 0 && tw.Token.RevokedAt == nil {
@@ -274,11 +342,11 @@ func (s *Service) ReassignToken(ctx context.Context, p *Principal, id, userRef s
 		return nil
 	})
 	if err != nil {
-		return tc.Token{}, err
+		return tc.Token{}, tc.User{}, err
 	}
 	s.Invalidate()
-	s.log.Info("token reassigned", "by", p.Actor(), "token_id", id, "to", out.Username, "permissions", strings.Join(out.Permissions, ","))
-	return out, nil
+	s.log.Info("token reassigned", "by", p.Actor(), "token_id", id, "from", prev.Username, "to", out.Username, "permissions", strings.Join(out.Permissions, ","))
+	return out, prev, nil
 }
 
 // recordUse notes that a token was used now. It never writes: FlushUsage

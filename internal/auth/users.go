@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
@@ -51,15 +52,19 @@ func (s *Service) CreateInvite(ctx context.Context, p *Principal, req tc.InviteR
 	if err := CanGrantRole(p, role); err != nil {
 		return tc.Invite{}, err
 	}
-	ttl, err := tc.CheckCodeHours("expiresInHours", req.ExpiresInHours, tc.InviteHoursDefault)
+	ttl, err := codeTTL(req.ExpiresInHours, s.inviteTTL)
 	if err != nil {
 		return tc.Invite{}, err
 	}
-	raw, hash := NewSecret(InvitePrefix)
-	inv := &store.Invite{CodeHash: hash, Username: username, Email: email, Role: role, ExpiresAt: s.clock().Add(ttl)}
-	if !p.Anonymous() {
-		inv.InvitedBy = &p.UserID
+	issuer, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return tc.Invite{}, err
 	}
+	// The invite is bound to its issuer as they are now (bindings.go).
+	raw, hash := NewSecret(InvitePrefix)
+	stamp := issuer.Stamp()
+	inv := &store.Invite{CodeHash: hash, Username: username, Email: email, Role: role, ExpiresAt: s.clock().Add(ttl),
+		InvitedBy: &issuer.ID, IssuerState: &stamp}
 	if err := s.store.CreateInvite(ctx, inv); err != nil {
 		return tc.Invite{}, err
 	}
@@ -85,16 +90,43 @@ func (s *Service) ListInvites(ctx context.Context, p *Principal, page tc.Page) (
 	return tc.List[tc.Invite]{Items: items, Total: total, Limit: page.Limit, Offset: page.Offset}, nil
 }
 
-// DeleteInvite withdraws an invite.
+// DeleteInvite withdraws an invite: the caller must be able to grant its
+// role and act on its issuer.
 func (s *Service) DeleteInvite(ctx context.Context, p *Principal, id string) error {
 	if err := Require(p, tc.Perm(tc.ResUsers, tc.ActWrite)); err != nil {
 		return err
 	}
-	return s.store.DeleteInvite(ctx, id)
+	return s.store.Tx(ctx, func(tx *store.Store) error {
+		inv, err := tx.InviteByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		var issuer *store.User
+		if inv.InvitedBy != nil {
+			if issuer, err = tx.UserByID(ctx, *inv.InvitedBy); tc.IsCode(err, tc.ENotFound) {
+				issuer = nil
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := CanWithdrawInvite(p, inv.Role, issuer); err != nil {
+			return err
+		}
+		return tx.DeleteInvite(ctx, inv.ID)
+	})
 }
 
 var errBadCode = func(what string) error {
-	return tc.Errorf(tc.ENotFound, "%s code is unknown, used or expired: ask an administrator for a new one", what)
+	return tc.Errorf(tc.ENotFound, "%s code is unknown, used, expired or void (its issuer or its account changed since it was issued): ask an administrator for a new one", what)
+}
+
+// codeTTL is the lifetime of a new code: the request's expiresInHours, or
+// the configured default.
+func codeTTL(hours *int, def time.Duration) (time.Duration, error) {
+	if hours == nil {
+		return def, nil
+	}
+	return tc.CheckCodeHours("expiresInHours", hours, 0)
 }
 
 // AcceptInvite turns an invite into an account and logs it in.
@@ -114,12 +146,18 @@ func (s *Service) AcceptInvite(ctx context.Context, req tc.CodeRequest, meta Req
 	if inv.Role == tc.RoleOwner { // the schema forbids it too; defence in depth
 		return tc.LoginResponse{}, tc.Errorf(tc.EForbidden, "an invite cannot create an owner")
 	}
-	hash, err := s.hasher.Hash(req.Password)
+	if err := inviteStillBound(ctx, s.store, inv); err != nil {
+		return tc.LoginResponse{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, req.Password)
 	if err != nil {
 		return tc.LoginResponse{}, err
 	}
 	var resp tc.LoginResponse
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := inviteStillBound(ctx, tx, inv); err != nil {
+			return err
+		}
 		if err := tx.DeleteInvite(ctx, inv.ID); err != nil {
 			if tc.IsCode(err, tc.ENotFound) {
 				return errBadCode("invite") // accepted concurrently
@@ -263,7 +301,7 @@ func (s *Service) CreatePasswordReset(ctx context.Context, p *Principal, ref str
 	if err := Require(p, tc.Perm(tc.ResUsers, tc.ActWrite)); err != nil {
 		return tc.PasswordReset{}, err
 	}
-	ttl, err := tc.CheckCodeHours("expiresInHours", req.ExpiresInHours, tc.ResetHoursDefault)
+	ttl, err := codeTTL(req.ExpiresInHours, s.resetTTL)
 	if err != nil {
 		return tc.PasswordReset{}, err
 	}
@@ -274,8 +312,14 @@ func (s *Service) CreatePasswordReset(ctx context.Context, p *Principal, ref str
 	if err := CanActOnUser(p, u, "reset the password of"); err != nil {
 		return tc.PasswordReset{}, err
 	}
+	issuer, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return tc.PasswordReset{}, err
+	}
+	// The code is bound to the issuer and the target as they are now.
 	raw, hash := NewSecret(ResetPrefix)
-	r := &store.PasswordReset{CodeHash: hash, UserID: u.ID, ExpiresAt: s.clock().Add(ttl)}
+	is, ts := issuer.Stamp(), u.Stamp()
+	r := &store.PasswordReset{CodeHash: hash, UserID: u.ID, ExpiresAt: s.clock().Add(ttl), IssuedBy: &issuer.ID, IssuerState: &is, TargetState: &ts}
 	if err := s.store.CreatePasswordReset(ctx, r); err != nil {
 		return tc.PasswordReset{}, err
 	}
@@ -298,18 +342,30 @@ func (s *Service) ResetPassword(ctx context.Context, req tc.CodeRequest) error {
 	} else if err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(req.Password)
+	if err := resetStillBound(ctx, s.store, r); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, req.Password)
 	if err != nil {
 		return err
 	}
 	var username string
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
+		if err := resetStillBound(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := tx.DeletePasswordResetByID(ctx, r.ID); err != nil {
+			if tc.IsCode(err, tc.ENotFound) {
+				return errBadCode("password reset") // redeemed concurrently
+			}
+			return err
+		}
 		u, err := tx.UserByID(ctx, r.UserID)
 		if err != nil {
 			return err
 		}
 		username = u.Username
-		if err := tx.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash}); err != nil {
+		if err := tx.UpdateUser(ctx, u.ID, store.SetPassword(hash)); err != nil {
 			return err
 		}
 		if err := tx.DeletePasswordResets(ctx, u.ID); err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/opentc/tc/internal/cli/account"
+	"github.com/opentc/tc/internal/cli/advisory"
 	"github.com/opentc/tc/internal/cli/agent"
 	"github.com/opentc/tc/internal/cli/alias"
 	"github.com/opentc/tc/internal/cli/audit"
@@ -80,6 +81,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		label.NewCmdLabel(f),
 		token.NewCmdToken(f),
 		agent.NewCmdAgent(f),
+		advisory.NewCmdAdvisory(f),
 		rule.NewCmdRule(f),
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),

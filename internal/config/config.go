@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -56,6 +58,22 @@ type Config struct {
 	SessionLifetime      time.Duration
 	AuditRetentionHours  int
 
+	// InviteLifetime and PasswordResetLifetime are the default lifetimes of
+	// invite and password-reset codes.
+	InviteLifetime        time.Duration
+	PasswordResetLifetime time.Duration
+	// AuthRateLimit is how many login, setup, invite-acceptance and
+	// password-reset requests one client address may send a minute (0 = no
+	// limit), in bursts of up to AuthRateBurst.
+	AuthRateLimit int
+	AuthRateBurst int
+	// AuthRefusalDelay holds a rate-limited request back before its 429 (0 =
+	// one second, negative = none). Not an option: tests shorten it.
+	AuthRefusalDelay time.Duration
+	// PasswordHashConcurrency bounds the bcrypt operations run at once
+	// (0 = half the cores, at least one).
+	PasswordHashConcurrency int
+
 	MetricsAuth       bool
 	SchedulerInterval time.Duration
 	TrustedProxies    []*net.IPNet
@@ -66,6 +84,20 @@ type Config struct {
 	HAPoll time.Duration
 
 	ShutdownTimeout time.Duration
+
+	// Config checks (internal/configs): template and rendered-size limits
+	// in bytes, nesting depth, environment handling, the agents' declared
+	// environment (nil: unknown) and lint warnings as errors.
+	ConfigMaxSize       int
+	ConfigMaxRenderSize int
+	ConfigMaxDepth      int
+	ConfigNonStrict     bool
+	ConfigAgentEnv      map[string]string
+	ConfigLintErrors    bool
+	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
+	// OSV advisories (see docs/advisories.md); empty means never.
+	AdvisoryFeedURL      string
+	AdvisoryFeedInterval time.Duration
 
 	// Explicit holds the keys set by a flag, the environment or the file (as
 	// opposed to defaults); bootstrap-only settings use it to warn when a
@@ -107,14 +139,27 @@ var Options = []Option{
 	{Key: "login-lockout-minutes", Env: "LOGIN_LOCKOUT_MINUTES", Default: "15", Usage: "minutes a locked username stays locked (first start only; then a setting)"},
 	{Key: "password-complexity", Env: "PASSWORD_COMPLEXITY", Default: "low", Usage: "low, medium or high (first start only; then a setting)"},
 	{Key: "session-lifetime", Env: "TC_SESSION_LIFETIME", Default: "24h", Usage: "how long a login session lasts (first start only; then a setting)"},
+	{Key: "invite-lifetime", Env: "TC_INVITE_LIFETIME", Default: "168h", Usage: "how long an invite code stays valid unless the invite names expiresInHours (1h to 720h)"},
+	{Key: "password-reset-lifetime", Env: "TC_PASSWORD_RESET_LIFETIME", Default: "24h", Usage: "how long a password-reset code stays valid unless the request names expiresInHours (1h to 720h)"},
+	{Key: "auth-rate-limit", Env: "TC_AUTH_RATE_LIMIT", Default: "20", Usage: "login, setup, invite-acceptance and password-reset requests one client address may send per minute (429 with Retry-After beyond; 0 = no limit)"},
+	{Key: "auth-rate-burst", Env: "TC_AUTH_RATE_BURST", Default: "20", Usage: "how many of those requests one address may send at once before auth-rate-limit applies"},
+	{Key: "password-hash-concurrency", Env: "TC_PASSWORD_HASH_CONCURRENCY", Default: "0", Usage: "most bcrypt password checks run at once; others wait up to 1 s, then get 429 (0 = half the cores, at least 1; at most the number of cores)"},
 	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics", Bool: true},
 	{Key: "scheduler-interval", Env: "TC_SCHEDULER_INTERVAL", Default: "60s", Usage: "how often the scheduler auto-deletes silent agents and prunes history (not_reporting itself is exact at any moment)"},
-	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the agent's address"},
+	{Key: "trusted-proxies", Env: "TC_TRUSTED_PROXIES", Usage: "comma list of proxy IPs or CIDRs whose X-Forwarded-For names the client's address (agents' on the heartbeat listener; on the API for the per-address limit, the audit log and whether setup comes from this host)"},
 	{Key: "heartbeat-batch", Env: "TC_HEARTBEAT_BATCH", Default: "1000", Usage: "most heartbeats written in one transaction (group commit)"},
 	{Key: "audit-log-retention", Env: "AUDIT_LOG_RETENTION", Default: "2160", Usage: "hours audit entries are kept: 720, 2160, 4320, 8760, 17520 or 0 = forever (first start only; then a setting)"},
 	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
 	{Key: "ha-poll-interval-ms", Env: "HA_POLL_INTERVAL_MS", Default: "5000", Usage: "cluster safety net: how often (ms) a node re-checks for cache changes whose notification it may have missed"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
+	{Key: "config-max-size", Env: "TC_CONFIG_MAX_SIZE", Default: "4MiB", Usage: "largest config template accepted (bytes, or with KiB/MiB)"},
+	{Key: "config-max-render-size", Env: "TC_CONFIG_MAX_RENDER_SIZE", Default: "8MiB", Usage: "largest document a config or group may render to; writes that would exceed it are refused and no fetch renders more"},
+	{Key: "config-max-depth", Env: "TC_CONFIG_MAX_DEPTH", Default: "1000", Usage: "deepest nesting of arrays and inline tables a config may have"},
+	{Key: "config-env-handling", Env: "TC_CONFIG_ENV_HANDLING", Default: "strict", Usage: "how agents handle ${VAR}, deciding the rules configs are checked by: strict (Telegraf >= 1.38) or nonstrict (--non-strict-env-handling, Telegraf <= 1.37); a config may declare its own"},
+	{Key: "config-agent-env-file", Env: "TC_CONFIG_AGENT_ENV_FILE", Usage: "NAME=value file of the agents' environment (as /etc/default/telegraf): ${VAR} are checked with these values; without it every variable counts as set"},
+	{Key: "config-lint-errors", Env: "TC_CONFIG_LINT_ERRORS", Default: "false", Usage: "refuse config writes that lint warns about (unknown plugins, options that crash agents, heartbeat URLs elsewhere)", Bool: true},
+	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
+	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
 
 // SettingKeys maps options that seed database settings to their keys.
@@ -248,6 +293,15 @@ func (l *loader) duration(key string, min time.Duration) time.Duration {
 	return d
 }
 
+func (l *loader) durationIn(key string, min, max time.Duration) time.Duration {
+	s := l.str(key)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < min || d > max {
+		l.fail(key, "%q is not a duration from %s to %s (e.g. 24h, 168h)", s, min, max)
+	}
+	return d
+}
+
 func (l *loader) build() (Config, error) {
 	c := Config{Explicit: map[string]bool{}}
 	c.Host = l.str("host")
@@ -307,6 +361,11 @@ func (l *loader) build() (Config, error) {
 		c.PasswordComplexity = pc
 	}
 	c.SessionLifetime = l.duration("session-lifetime", time.Minute)
+	c.InviteLifetime = l.durationIn("invite-lifetime", time.Hour, 720*time.Hour)
+	c.PasswordResetLifetime = l.durationIn("password-reset-lifetime", time.Hour, 720*time.Hour)
+	c.AuthRateLimit = l.intIn("auth-rate-limit", 0, 100000)
+	c.AuthRateBurst = l.intIn("auth-rate-burst", 1, 100000)
+	c.PasswordHashConcurrency = l.intIn("password-hash-concurrency", 0, 1024)
 	c.MetricsAuth = l.boolean("metrics-auth")
 	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)
 	c.TrustedProxies = l.cidrs("trusted-proxies")
@@ -321,6 +380,31 @@ func (l *loader) build() (Config, error) {
 		l.fail("ha", "cluster mode needs PostgreSQL (DATABASE_URL=postgres://…); the SQLite database %s serves a single node", c.Database)
 	}
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
+	c.ConfigMaxSize = l.size("config-max-size", 1<<10, 64<<20)
+	c.ConfigMaxRenderSize = l.size("config-max-render-size", 1<<10, 256<<20)
+	c.ConfigMaxDepth = l.intIn("config-max-depth", 1, 100000)
+	switch h := strings.ToLower(l.str("config-env-handling")); h {
+	case "strict", "":
+	case "nonstrict", "non-strict":
+		c.ConfigNonStrict = true
+	default:
+		l.fail("config-env-handling", "%q is not strict or nonstrict", h)
+	}
+	if path := l.str("config-agent-env-file"); path != "" {
+		env, err := readEnvFile(path)
+		if err != nil {
+			l.fail("config-agent-env-file", "%v", err)
+		}
+		c.ConfigAgentEnv = env
+	}
+	c.ConfigLintErrors = l.boolean("config-lint-errors")
+	c.AdvisoryFeedURL = l.str("advisory-feed-url")
+	if c.AdvisoryFeedURL != "" {
+		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("advisory-feed-url", "%q is not an http:// or https:// URL", c.AdvisoryFeedURL)
+		}
+	}
+	c.AdvisoryFeedInterval = l.duration("advisory-feed-interval", time.Minute)
 	for opt, key := range SettingKeys {
 		if l.explicit(opt) {
 			c.Explicit[key] = true
@@ -330,6 +414,38 @@ func (l *loader) build() (Config, error) {
 		return Config{}, fmt.Errorf("%s", strings.Join(l.errs, "\n"))
 	}
 	return c, nil
+}
+
+// size reads a byte count: a whole number, optionally with KiB, MiB (or
+// K, M, KB, MB, all powers of 1024).
+func (l *loader) size(key string, min, max int) int {
+	s := strings.TrimSpace(l.str(key))
+	mult := 1
+	up := strings.ToUpper(s)
+	for _, suf := range []struct {
+		s string
+		m int
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+		if strings.HasSuffix(up, suf.s) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(suf.s)]), suf.m
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n*mult < min || n*mult > max {
+		l.fail(key, "%q is not a size from %d to %d bytes (e.g. 4MiB, 512KiB)", l.str(key), min, max)
+		return min
+	}
+	return n * mult
+}
+
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return render.ParseEnvFile(f)
 }
 
 func (l *loader) cidrs(key string) []*net.IPNet {

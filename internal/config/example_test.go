@@ -61,7 +61,7 @@ func TestExampleConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "cert.pem"), nil, 0o600)
 	full := strings.Join(lines, "\n")
-	full = regexp.MustCompile(`(?m)^(ssl-cert|ssl-key|owner-[a-z]+|reset-owner-password|database):.*$`).ReplaceAllString(full, "")
+	full = regexp.MustCompile(`(?m)^(ssl-cert|ssl-key|owner-[a-z]+|reset-owner-password|database|config-agent-env-file):.*$`).ReplaceAllString(full, "")
 	clearEnv(t)
 	file := filepath.Join(dir, "tcd.yaml")
 	os.WriteFile(file, []byte(full), 0o600)

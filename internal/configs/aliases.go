@@ -96,11 +96,20 @@ func (s *Service) PutAlias(ctx context.Context, alias string, req tc.AliasReques
 			return err
 		}
 		now := s.unixNow()
+		var a affected
 		if row.ConfigID != nil {
 			if err := tx.BumpConfigs(ctx, []string{*row.ConfigID}, now); err != nil {
 				return err
 			}
-		} else if err := tx.BumpGroups(ctx, []string{*row.GroupID}, now); err != nil {
+			a.configs = []string{*row.ConfigID}
+		} else {
+			if err := tx.BumpGroups(ctx, []string{*row.GroupID}, now); err != nil {
+				return err
+			}
+			a.groups = []string{*row.GroupID}
+		}
+		// /c/{alias} serves the new target from now on: it must load.
+		if _, err := s.checkServing(ctx, tx, a); err != nil {
 			return err
 		}
 		out = apiAlias(row)

@@ -2,9 +2,7 @@ package configs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
@@ -28,21 +26,6 @@ func storeFilter(f ConfigFilter) (store.ConfigFilter, error) {
 	return store.ConfigFilter{Search: f.Search, Label: f.Label, Name: f.Name, Sort: col, Desc: f.Desc, Page: f.Page}, nil
 }
 
-// checkTOML validates a template; errors are EInvalid with line and column.
-func checkTOML(s string) error {
-	if strings.TrimSpace(s) == "" {
-		return tc.Errorf(tc.EInvalid, "toml is required").With("field", "toml")
-	}
-	if len(s) > tc.MaxTOMLLen {
-		return tc.Errorf(tc.EInvalid, "toml must be at most %d bytes", tc.MaxTOMLLen).With("field", "toml")
-	}
-	var se *render.SyntaxError
-	if err := render.ValidateTOML(s); errors.As(err, &se) {
-		return tc.Errorf(tc.EInvalid, "%s", se.Error()).With("field", "toml").With("line", se.Line).With("column", se.Column)
-	}
-	return nil
-}
-
 // CreateConfig validates and stores a config with version 1.
 // Errors: invalid (field, line/column for TOML), conflict (name, ID).
 func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateConfigRequest) (tc.Config, error) {
@@ -56,7 +39,10 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 	if _, err := tc.CheckText("note", req.Note, tc.MaxNoteLen); err != nil {
 		return tc.Config{}, err
 	}
-	if err := checkTOML(req.TOML); err != nil {
+	if err := tc.CheckEnvHandling(req.EnvHandling); err != nil {
+		return tc.Config{}, err
+	}
+	if err := s.checkTemplate(req.TOML); err != nil {
 		return tc.Config{}, err
 	}
 	id := req.ID
@@ -71,6 +57,10 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 	if note == "" {
 		note = "Initial version"
 	}
+	if err := s.precheck(ctx, &store.ConfigRow{ID: id, Name: name, TOML: req.TOML, EnvHandling: req.EnvHandling}); err != nil {
+		return tc.Config{}, err
+	}
+	var warnings []tc.ConfigProblem
 	err = s.write(ctx, func(tx *store.Store) error {
 		if taken, err := tx.ConfigNameTaken(ctx, name, ""); err != nil {
 			return err
@@ -89,11 +79,14 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 		}
 		now := tx.Now()
 		row := &store.ConfigRow{ID: id, Name: name, Description: req.Description, TOML: req.TOML, Version: 1,
-			LastModified: s.unixNow(), CreatedAt: now, UpdatedAt: now}
+			LastModified: s.unixNow(), CreatedAt: now, UpdatedAt: now, EnvHandling: req.EnvHandling}
 		if err := tx.InsertConfig(ctx, row); err != nil {
 			return err
 		}
 		if err := tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: id, Version: 1, TOML: req.TOML, Note: note, Author: author(who), CreatedAt: now}); err != nil {
+			return err
+		}
+		if warnings, err = s.checkServing(ctx, tx, affected{configs: []string{id}, self: id}); err != nil {
 			return err
 		}
 		return tx.LinkLabels(ctx, store.LinkConfigs, []string{id}, labelIDs)
@@ -101,7 +94,9 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 	if err != nil {
 		return tc.Config{}, err
 	}
-	return s.GetConfig(ctx, id)
+	c, err := s.GetConfig(ctx, id)
+	c.Warnings = warnings
+	return c, err
 }
 
 func resolveLabels(ctx context.Context, st *store.Store, refs []string) ([]string, error) {
@@ -186,7 +181,7 @@ func (s *Service) apiConfigs(ctx context.Context, rows []store.ConfigRow) ([]tc.
 	for i, r := range rows {
 		out[i] = tc.Config{ID: r.ID, Name: r.Name, Description: r.Description, TOML: r.TOML, Version: r.Version,
 			Labels: apiLabels(labels[r.ID]), Aliases: nonNil(aliases[r.ID]), LastModified: lmTime(r.LastModified),
-			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), EnvHandling: r.EnvHandling}
 	}
 	return out, nil
 }
@@ -233,11 +228,37 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		note = *req.Note
 	}
 	if req.TOML != nil {
-		if err := checkTOML(*req.TOML); err != nil {
+		if err := s.checkTemplate(*req.TOML); err != nil {
 			return tc.Config{}, err
 		}
 	}
-	var id string
+	if req.EnvHandling != nil {
+		if err := tc.CheckEnvHandling(*req.EnvHandling); err != nil {
+			return tc.Config{}, err
+		}
+	}
+	if req.TOML != nil || req.EnvHandling != nil {
+		cur, err := resolveConfig(ctx, s.st, ref)
+		if err != nil {
+			return tc.Config{}, err
+		}
+		next := *cur
+		if req.TOML != nil {
+			next.TOML = *req.TOML
+		}
+		if req.EnvHandling != nil {
+			next.EnvHandling = *req.EnvHandling
+		}
+		if next.TOML != cur.TOML || next.EnvHandling != cur.EnvHandling {
+			if err := s.precheck(ctx, &next); err != nil {
+				return tc.Config{}, err
+			}
+		}
+	}
+	var (
+		id       string
+		warnings []tc.ConfigProblem
+	)
 	err := s.write(ctx, func(tx *store.Store) error {
 		row, err := resolveConfig(ctx, tx, ref)
 		if err != nil {
@@ -261,12 +282,20 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 				return err
 			}
 		}
+		changed := false
 		if req.TOML != nil && *req.TOML != row.TOML {
 			if err := newVersion(ctx, tx, row, *req.TOML, note, who); err != nil {
 				return err
 			}
 			cols["toml"] = *req.TOML
 			cols["version"] = row.Version + 1
+			changed = true
+		}
+		if req.EnvHandling != nil && *req.EnvHandling != row.EnvHandling {
+			cols["env_handling"] = *req.EnvHandling
+			changed = true
+		}
+		if changed {
 			if err := bumpConfigs(ctx, tx, now, row.ID); err != nil {
 				return err
 			}
@@ -274,12 +303,20 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		if len(cols) == 0 {
 			return nil
 		}
-		return tx.UpdateConfig(ctx, row.ID, cols)
+		if err := tx.UpdateConfig(ctx, row.ID, cols); err != nil {
+			return err
+		}
+		if changed {
+			warnings, err = s.checkServing(ctx, tx, affected{configs: []string{row.ID}, self: row.ID})
+		}
+		return err
 	})
 	if err != nil {
 		return tc.Config{}, err
 	}
-	return s.GetConfig(ctx, id)
+	c, err := s.GetConfig(ctx, id)
+	c.Warnings = warnings
+	return c, err
 }
 
 func newVersion(ctx context.Context, tx *store.Store, row *store.ConfigRow, toml, note, who string) error {
@@ -376,7 +413,10 @@ func (s *Service) Diff(ctx context.Context, ref string, from, to int) (tc.Config
 // version. Rolling back to content equal to the current TOML creates
 // nothing. Errors: not_found, invalid.
 func (s *Service) Rollback(ctx context.Context, who, ref string, req tc.RollbackRequest) (tc.Config, error) {
-	var id string
+	var (
+		id       string
+		warnings []tc.ConfigProblem
+	)
 	err := s.write(ctx, func(tx *store.Store) error {
 		row, err := resolveConfig(ctx, tx, ref)
 		if err != nil {
@@ -406,12 +446,20 @@ func (s *Service) Rollback(ctx context.Context, who, ref string, req tc.Rollback
 		if err := tx.UpdateConfig(ctx, row.ID, map[string]any{"toml": v.TOML, "version": row.Version + 1}); err != nil {
 			return err
 		}
-		return bumpConfigs(ctx, tx, s.unixNow(), row.ID)
+		if err := bumpConfigs(ctx, tx, s.unixNow(), row.ID); err != nil {
+			return err
+		}
+		// The old version is checked as it would render today (constants
+		// may have changed since); a problem is a conflict, not bad input.
+		warnings, err = s.checkServing(ctx, tx, affected{configs: []string{row.ID}})
+		return err
 	})
 	if err != nil {
 		return tc.Config{}, err
 	}
-	return s.GetConfig(ctx, id)
+	c, err := s.GetConfig(ctx, id)
+	c.Warnings = warnings
+	return c, err
 }
 
 // SetVersionNote edits the note of version n. Errors: not_found, invalid.

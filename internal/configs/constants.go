@@ -74,7 +74,10 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 	if err := tc.CheckConstantValue(value); err != nil {
 		return tc.Constant{}, false, err
 	}
-	var created bool
+	var (
+		created  bool
+		warnings []tc.ConfigProblem
+	)
 	err := s.write(ctx, func(tx *store.Store) error {
 		old, err := tx.ConstantByName(ctx, name)
 		switch {
@@ -92,12 +95,17 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 		if err != nil {
 			return err
 		}
-		return bumpConfigs(ctx, tx, s.unixNow(), ids...)
+		if err := bumpConfigs(ctx, tx, s.unixNow(), ids...); err != nil {
+			return err
+		}
+		warnings, err = s.checkServing(ctx, tx, affected{configs: ids})
+		return err
 	})
 	if err != nil {
 		return tc.Constant{}, false, err
 	}
 	c, err := s.GetConstant(ctx, name)
+	c.Warnings = warnings
 	return c, created, err
 }
 

@@ -57,6 +57,7 @@ func (s *Service) CreateGroup(ctx context.Context, req tc.GroupRequest) (tc.Conf
 		return tc.ConfigGroup{}, err
 	}
 	id := store.NewID()
+	var warnings []tc.ConfigProblem
 	err = s.write(ctx, func(tx *store.Store) error {
 		if taken, err := tx.GroupNameTaken(ctx, name, ""); err != nil {
 			return err
@@ -78,12 +79,17 @@ func (s *Service) CreateGroup(ctx context.Context, req tc.GroupRequest) (tc.Conf
 		if err := tx.SetGroupMembers(ctx, id, members); err != nil {
 			return err
 		}
+		if warnings, err = s.checkServing(ctx, tx, affected{groups: []string{id}}); err != nil {
+			return err
+		}
 		return tx.LinkLabels(ctx, store.LinkGroups, []string{id}, labels)
 	})
 	if err != nil {
 		return tc.ConfigGroup{}, err
 	}
-	return s.GetGroup(ctx, id)
+	g, err := s.GetGroup(ctx, id)
+	g.Warnings = warnings
+	return g, err
 }
 
 // GetGroup returns a group by ID or alias. Errors: not_found.
@@ -157,7 +163,10 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		}
 		cols["description"] = *req.Description
 	}
-	var id string
+	var (
+		id       string
+		warnings []tc.ConfigProblem
+	)
 	err := s.write(ctx, func(tx *store.Store) error {
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
@@ -198,12 +207,20 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		if len(cols) == 0 && !changed {
 			return nil
 		}
-		return tx.UpdateGroup(ctx, g.ID, cols)
+		if err := tx.UpdateGroup(ctx, g.ID, cols); err != nil {
+			return err
+		}
+		if changed {
+			warnings, err = s.checkServing(ctx, tx, affected{groups: []string{g.ID}})
+		}
+		return err
 	})
 	if err != nil {
 		return tc.ConfigGroup{}, err
 	}
-	return s.GetGroup(ctx, id)
+	out, err := s.GetGroup(ctx, id)
+	out.Warnings = warnings
+	return out, err
 }
 
 func equal(a, b []string) bool {

@@ -109,7 +109,7 @@ func (s *Service) renderConfigRow(ctx context.Context, row *store.ConfigRow, que
 	if err != nil {
 		return nil, err
 	}
-	out, err := render.Render(row.TOML, consts, query)
+	out, err := s.renderQuery(row.TOML, consts, query, s.checks.MaxRenderBytes)
 	if err != nil {
 		return nil, renderError(row.Name, err)
 	}
@@ -136,15 +136,23 @@ func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query u
 	var (
 		sections         []render.Section
 		missing, undefnd = map[string]bool{}, map[string]bool{}
+		total            int
 	)
 	for _, id := range members[g.ID] {
 		row := byID[id]
 		if row == nil {
 			continue
 		}
-		out, err := render.Render(row.TOML, consts, query)
+		// Each member gets what is left of the group's budget, so a fetch
+		// never builds more than the limit.
+		budget := s.checks.MaxRenderBytes - total
+		if budget <= 0 {
+			return nil, renderError(g.Name, &render.TooLargeError{Limit: s.checks.MaxRenderBytes})
+		}
+		out, err := s.renderQuery(row.TOML, consts, query, budget)
 		var me *render.MissingParamsError
 		var ue *render.UndefinedConstantsError
+		var te *render.TooLargeError
 		switch {
 		case errors.As(err, &me):
 			for _, n := range me.Names {
@@ -154,9 +162,12 @@ func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query u
 			for _, n := range ue.Names {
 				undefnd[n] = true
 			}
+		case errors.As(err, &te):
+			return nil, renderError(g.Name, &render.TooLargeError{Limit: s.checks.MaxRenderBytes})
 		case err != nil:
-			return nil, err
+			return nil, renderError(g.Name+" (member "+row.Name+")", err)
 		}
+		total += len(out)
 		sections = append(sections, render.Section{Name: row.Name, ID: row.ID, TOML: out})
 	}
 	if len(undefnd) > 0 {
@@ -165,7 +176,11 @@ func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query u
 	if len(missing) > 0 {
 		return nil, renderError(g.Name, &render.MissingParamsError{Names: sortedKeys(missing)})
 	}
-	return newRendered(g.Name, render.Group(g.Name, sections), g.LastModified), nil
+	doc := render.Group(g.Name, sections)
+	if len(doc) > s.checks.MaxRenderBytes {
+		return nil, renderError(g.Name, &render.TooLargeError{Limit: s.checks.MaxRenderBytes})
+	}
+	return newRendered(g.Name, doc, g.LastModified), nil
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -180,11 +195,17 @@ func sortedKeys(m map[string]bool) []string {
 func renderError(name string, err error) error {
 	var me *render.MissingParamsError
 	var ue *render.UndefinedConstantsError
+	var ve *render.ValueError
+	var te *render.TooLargeError
 	switch {
 	case errors.As(err, &me):
 		return tc.Errorf(tc.EInvalid, "%q needs the query parameters %v: add them to the URL, e.g. ?%s=…", name, me.Names, me.Names[0]).With("missing", me.Names)
 	case errors.As(err, &ue):
 		return tc.Errorf(tc.EInvalid, "%q references undefined constants %v: define them with tcctl constant set", name, ue.Names).With("undefined", ue.Names)
+	case errors.As(err, &ve):
+		return tc.Errorf(tc.EInvalid, "%q: %s", name, ve.Error()).With("parameter", ve.Name).With("line", ve.Line).With("column", ve.Column)
+	case errors.As(err, &te):
+		return tc.Errorf(tc.EInvalid, "%q would render to more than %d bytes, the rendered-size limit: shorten the parameter values", name, te.Limit)
 	}
 	return err
 }

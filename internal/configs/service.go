@@ -16,6 +16,7 @@ package configs
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -45,16 +46,22 @@ type Options struct {
 	// entries and 64 MiB).
 	CacheEntries int
 	CacheBytes   int
+	// Checks are the rules writes are held to (zero value: defaults).
+	Checks Checks
 }
 
 // Service implements configurations on a store.
 type Service struct {
-	st    *store.Store
-	now   func() time.Time
-	log   *slog.Logger
-	usage AgentUsage
-	cache *renderCache
-	stats renderStats
+	st     *store.Store
+	now    func() time.Time
+	log    *slog.Logger
+	usage  AgentUsage
+	cache  *renderCache
+	stats  renderStats
+	checks Checks
+	// checkSlots bounds how many write checks run at once.
+	checkSlots chan struct{}
+	memo       verdictMemo
 }
 
 // New returns a Service on st.
@@ -74,7 +81,9 @@ func New(st *store.Store, o Options) *Service {
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 64 << 20
 	}
-	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes)}
+	o.Checks.defaults()
+	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks,
+		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).

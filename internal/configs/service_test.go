@@ -36,7 +36,7 @@ func newService(t testing.TB, dsn string, o configs.Options) (*configs.Service, 
 func TestRenderServedFromMemory(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		svc, st := newService(t, e.DSN, configs.Options{})
-		cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "id = \"&{agent_id}\"\n"})
+		cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "[global_tags]\nid = \"&{agent_id}\"\n"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func (u usage) ActiveAgentsUsing(context.Context, string) (int, error) { return 
 // The delete guard refuses while reporting agents use a config, unless forced.
 func TestDeleteGuard(t *testing.T) {
 	svc, _ := newService(t, testutil.SQLiteDSN(t), configs.Options{Usage: usage(2), Now: func() time.Time { return time.Unix(1_800_000_000, 0) }})
-	cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = 1\n"})
+	cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "[agent]\na = 1\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestDeleteGuard(t *testing.T) {
 		t.Fatalf("force: %v", err)
 	}
 	svc.SetUsage(nil)
-	cfg, _ = svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = 1\n"})
+	cfg, _ = svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "[agent]\na = 1\n"})
 	if err := svc.DeleteConfig(bg, cfg.ID, false); err != nil {
 		t.Fatalf("no agents: %v", err)
 	}
@@ -122,11 +122,11 @@ func TestCacheInvalidatedAcrossNodes(t *testing.T) {
 	bus.Subscribe(store.TopicConfigs, b.DropCache)
 	bus.Start()
 	t.Cleanup(func() { bus.Close(); st.Close() })
-	cfg, err := a.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "a = \"::{k}\"\n"})
-	if err != nil {
+	if _, _, err := a.SetConstant(bg, "k", "one", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.SetConstant(bg, "k", "one", false); err != nil {
+	cfg, err := a.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: "[global_tags]\na = \"::{k}\"\n"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	waitEmpty := func() {
@@ -140,14 +140,14 @@ func TestCacheInvalidatedAcrossNodes(t *testing.T) {
 		}
 	}
 	r, err := b.RenderConfig(bg, cfg.ID, nil)
-	if err != nil || string(r.Body) != "a = \"one\"\n" {
+	if err != nil || string(r.Body) != "[global_tags]\na = \"one\"\n" {
 		t.Fatalf("B before: %v %q", err, r.Body)
 	}
 	if _, _, err := a.SetConstant(bg, "k", "two", false); err != nil {
 		t.Fatal(err)
 	}
 	waitEmpty()
-	if r, err := b.RenderConfig(bg, cfg.ID, nil); err != nil || string(r.Body) != "a = \"two\"\n" {
+	if r, err := b.RenderConfig(bg, cfg.ID, nil); err != nil || string(r.Body) != "[global_tags]\na = \"two\"\n" {
 		t.Fatalf("B after: %v %q", err, r.Body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/advisories"
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/audit"
@@ -56,6 +57,9 @@ type Main struct {
 	agents     *agents.Service
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
+
+	advisories     *advisories.Service
+	advisoriesComp *advisoriesComponent
 
 	apiLn, hbLn net.Listener
 	ready       atomic.Bool
@@ -103,7 +107,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	m.auth = auth.NewService(st, auth.Options{Now: m.Now, Logger: log, BcryptCost: m.BcryptCost})
+	m.auth = auth.NewService(st, auth.Options{Now: m.Now, Logger: log, BcryptCost: m.BcryptCost,
+		HashConcurrency: c.PasswordHashConcurrency, InviteLifetime: c.InviteLifetime, ResetLifetime: c.PasswordResetLifetime})
 	seed := auth.Settings{
 		LockoutAttempts: c.LoginLockoutAttempts,
 		LockoutDuration: time.Duration(c.LoginLockoutMinutes) * time.Minute,
@@ -154,11 +159,13 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.connectFeatures()
+	m.connectAdvisories()
 	m.startBus()
 	m.instrument()
 	m.audit = audit.New(st, m.Now, log)
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Audit: m.audit, Logger: log, OpenGroups: c.DisableAuthEndpoints,
-		Ready: m.ready.Load, Leader: m.IsLeader, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth})
+		Ready: m.ready.Load, Leader: m.IsLeader, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth,
+		TrustedProxies: c.TrustedProxies, AuthRatePerMinute: float64(c.AuthRateLimit), AuthRateBurst: c.AuthRateBurst, AuthRefusalDelay: c.AuthRefusalDelay, Now: m.Now})
 	m.hb = heartbeat.New(heartbeat.Deps{Auth: m.auth, Agents: m.agents, Logger: log, Ready: m.ready.Load,
 		Open: contains(c.DisableAuthEndpoints, api.GroupHeartbeat), TrustedProxies: c.TrustedProxies, Metrics: m.metrics})
 

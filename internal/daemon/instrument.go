@@ -24,6 +24,17 @@ func (m *Main) instrument() {
 	}
 	mx.CounterFunc("tcd_credential_cache_lookups_total", "Credential (token and session) lookups that hit or missed the in-memory cache.", prometheus.Labels{"result": "hit"}, hits(true))
 	mx.CounterFunc("tcd_credential_cache_lookups_total", "Credential (token and session) lookups that hit or missed the in-memory cache.", prometheus.Labels{"result": "miss"}, hits(false))
+	mx.CounterFunc("tcd_password_verifications_total", "bcrypt password comparisons run (logins, password changes; unknown users cost a comparison against a dummy hash).", nil,
+		func() float64 { return float64(m.auth.PasswordVerifications()) })
+	mx.CounterFunc("tcd_password_hash_busy_total", "Password checks refused with 429 because every bcrypt slot stayed busy (--password-hash-concurrency).", nil,
+		func() float64 { return float64(m.auth.HashBusy()) })
+	mx.CounterFunc("tcd_auth_rate_limited_total", "Login, setup, invite-acceptance and password-reset requests refused with 429 by the per-address limit (--auth-rate-limit).", nil,
+		func() float64 {
+			if m.api == nil {
+				return 0
+			}
+			return float64(m.api.AuthRateLimited())
+		})
 	mx.Gauge("tcd_credential_cache_entries", "Credentials held in the in-memory cache.", func() float64 { return float64(m.auth.CacheLen()) })
 	if m.agents != nil {
 		w := m.agents.Writer()

@@ -45,6 +45,9 @@ func (m *Main) startBus() {
 	if m.configs != nil {
 		m.bus.Subscribe(store.TopicConfigs, m.configs.DropCache)
 	}
+	if m.advisories != nil {
+		m.bus.Subscribe(store.TopicAdvisories, m.advisories.DropCache)
+	}
 	m.bus.Start()
 }
 

@@ -21,7 +21,7 @@ func TestAgentConfigurationsAndDeleteGuard(t *testing.T) {
 		d := testutil.StartTCDWith(t, withOpen(testutil.DefaultConfig(e.DSN), "heartbeat"), testutil.NewClock())
 		owner := d.Setup(t)
 		web := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "[agent]\n  interval = \"10s\"\n"}))
-		db := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: "[agent]\n  interval = \"20s\"\n"}))
+		db := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: "[global_tags]\n  role = \"db\"\n"}))
 		must[tc.Alias](t)(owner.PutAlias(bg, "db-config", tc.AliasRequest{ConfigID: db.ID}))
 		grp := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "fleet", Members: []string{web.ID, db.ID}}))
 		must[tc.Alias](t)(owner.PutAlias(bg, "fleet-all", tc.AliasRequest{GroupID: grp.ID}))

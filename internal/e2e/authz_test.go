@@ -21,6 +21,9 @@ var specGroupResource = map[string]string{
 }
 
 func specRoleCan(role tc.Role, resource, action string) bool {
+	if resource == "advisories" { // issue 23: importing and acknowledging advisories
+		return action == "write" && role.Rank() >= tc.RoleAdministrator.Rank()
+	}
 	if _, ok := map[string]bool{"agents": true, "configs": true, "labels": true, "reporting-rules": true, "heartbeat": true}[resource]; !ok {
 		return false
 	}
@@ -28,6 +31,20 @@ func specRoleCan(role tc.Role, resource, action string) bool {
 		return true // every role reads configs, agents, labels, rules, heartbeat data
 	}
 	return role != tc.RoleViewer
+}
+
+// specUngroupedResource names the resource of the routes outside the
+// endpoint groups that the matrix covers too: advisories are read with
+// agents:read (exposure is a view of the fleet) and written with
+// advisories:write (issue 23).
+func specUngroupedResource(method, path string) (string, bool) {
+	if !strings.HasPrefix(path, "/api/advisories") {
+		return "", false
+	}
+	if specAction(method) == "read" {
+		return "agents", true
+	}
+	return "advisories", true
 }
 
 func specAction(method string) string {
@@ -102,18 +119,23 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		checked := map[string]bool{}
 		for _, r := range d.API().Routes() {
-			if r.Group == "" {
-				continue
-			}
 			res, ok := specGroupResource[r.Group]
-			if !ok {
+			if r.Group == "" {
+				if res, ok = specUngroupedResource(r.Method, r.Path); !ok {
+					continue
+				}
+			} else if !ok {
 				t.Fatalf("route %s %s has unknown group %q", r.Method, r.Path, r.Group)
 			}
 			need := tc.Perm(res, specAction(r.Method))
 			if r.Perm != need {
 				t.Errorf("route %s %s requires %s, the spec says %s", r.Method, r.Path, r.Perm, need)
 			}
-			checked[r.Group+":"+specAction(r.Method)] = true
+			if r.Group == "" {
+				checked["ungrouped "+string(need)] = true
+			} else {
+				checked[r.Group+":"+specAction(r.Method)] = true
+			}
 			if s, _ := call(t, d.URL, r.Method, r.Path, ""); s != 401 {
 				t.Errorf("%s %s without credentials: %d", r.Method, r.Path, s)
 			}
@@ -136,6 +158,11 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 		}
 		checked["heartbeat:write"] = true
+		for _, k := range []string{"ungrouped agents:read", "ungrouped advisories:write"} {
+			if !checked[k] {
+				t.Errorf("no advisory route covers %s", k)
+			}
+		}
 		for _, g := range api.Groups {
 			for _, a := range []string{"read", "write"} {
 				if !checked[g+":"+a] {

@@ -24,7 +24,12 @@ type routeSpec struct {
 }
 
 var badInputRoutes = map[string]routeSpec{
-	"GET /api/agents":                               {list: true, extra: []string{"?status=%27%3B+DROP+TABLE+agents%3B--", "?sort=id%3BDROP", "?label=%00"}},
+	"GET /api/advisories":                           {list: true, extra: []string{"?severity=extreme", "?all=maybe", "?all=%00"}},
+	"POST /api/advisories/import":                   {body: true, extra: []string{`PK` + "\x03\x04" + `not a zip`, `{"id":"X-1","affected":[{"package":{"ecosystem":"Go","name":"github.com/influxdata/telegraf"},"ranges":[{"type":"SEMVER","events":[{"introduced":"1.36.0"},{"fixed":"1.38"}]}]}]}`, `[{"id":"X-1","affected":[]},{"id":"X-2","affected":"all"}]`}},
+	"GET /api/advisories/:id":                       {},
+	"PUT /api/advisories/:id/acknowledgement":       {body: true, extra: []string{`{"note":""}`, `{"note":"line\nbreak"}`, `{"note":"` + strings.Repeat("n", 501) + `"}`}},
+	"DELETE /api/advisories/:id/acknowledgement":    {},
+	"GET /api/agents":                               {list: true, extra: []string{"?status=%27%3B+DROP+TABLE+agents%3B--", "?sort=id%3BDROP", "?label=%00", "?exposed=maybe", "?severity=%27", "?advisory=NOPE-1"}},
 	"DELETE /api/agents/:id":                        {},
 	"GET /api/agents/:id":                           {},
 	"GET /api/agents/:id/heartbeats":                {extra: []string{"?limit=-1", "?limit=99999999999999999999", "?from=not-a-time", "?to=%27"}},
@@ -80,11 +85,11 @@ var badInputRoutes = map[string]routeSpec{
 	"PUT /api/configs/bulk/labels/assign":           {body: true},
 	"PUT /api/configs/bulk/labels/remove":           {body: true},
 	"GET /api/constants":                            {},
-	"POST /api/constants":                           {body: true, extra: []string{`{"name":"a b","value":"x"}`, `{"name":"ok","value":"a\"b"}`, `{"name":"ok","value":"a\nb"}`}},
+	"POST /api/constants":                           {body: true, extra: []string{`{"name":"a b","value":"x"}`, `{"name":"ok","value":"a\u0000b"}`, `{"name":"ok","value":"a\nb"}`}},
 	"DELETE /api/constants/:name":                   {},
 	"GET /api/constants/:name":                      {},
 	"PATCH /api/constants/:name":                    {body: true, extra: []string{`{"value":"line\nbreak"}`}},
-	"PUT /api/constants/:name":                      {body: true, extra: []string{`{"value":"quote\""}`}},
+	"PUT /api/constants/:name":                      {body: true, extra: []string{`{"value":"nul\u0000"}`, `{"value":"esc\u001b[2J"}`}},
 	"GET /api/labels":                               {list: true},
 	"POST /api/labels":                              {body: true, extra: []string{`{"name":"l","color":"'; DROP TABLE labels; --"}`, `{"name":"a/b"}`}},
 	"DELETE /api/labels/:id":                        {},
@@ -157,7 +162,7 @@ func dumpTables(t *testing.T, d *testutil.TCD) string {
 	db := d.Store().Gorm(bg)
 	tables := []string{"users", "invites", "password_resets", "api_tokens", "settings", "configs", "config_versions",
 		"config_groups", "config_group_members", "config_group_labels", "config_labels", "aliases", "constants", "labels",
-		"reporting_rules", "agents", "agent_history", "agent_labels"}
+		"reporting_rules", "agents", "agent_history", "agent_labels", "advisories"}
 	var sb strings.Builder
 	for _, table := range tables {
 		var rows []map[string]any
@@ -199,6 +204,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		rname := "bad-input"
 		rule := must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: &rname, NotReportingAfter: &nra}))
 		inv := must[tc.Invite](t)(owner.CreateInvite(bg, tc.InviteRequest{Username: "invitee", Email: "invitee@example.com", Role: tc.RoleViewer}))
+		adv := must[tc.AdvisoryImportResult](t)(owner.ImportAdvisories(bg, rawEntries(t, advisoryFile(t, "TCTEST-2026-0001.json"))))
 		if code, _ := postHeartbeat(t, d, "Token "+tok, hbBody("bad-agent", 1)); code != 200 {
 			t.Fatalf("heartbeat: %d", code)
 		}
@@ -215,6 +221,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 				return "bad_const"
 			case strings.HasPrefix(path, "/api/agents/"):
 				return "bad-agent"
+			case strings.HasPrefix(path, "/api/advisories/"):
+				return adv.Added[0]
 			case strings.HasPrefix(path, "/api/config-groups/"):
 				return grp.ID
 			case strings.HasPrefix(path, "/api/configs/"):

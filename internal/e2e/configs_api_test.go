@@ -19,7 +19,7 @@ func TestConfigsAPI(t *testing.T) {
 		d := testutil.StartTCD(t, e.DSN)
 		c := d.Setup(t)
 
-		_, err := c.CreateConfig(bg, tc.CreateConfigRequest{Name: "bad", TOML: "[agent]\ninterval = &{i}\n"})
+		_, err := c.CreateConfig(bg, tc.CreateConfigRequest{Name: "bad", TOML: "[agent]\ninterval = True\n"})
 		wantCode(t, err, tc.EInvalid, 400)
 		te := err.(*tc.Error)
 		if te.Details["line"] != float64(2) || te.Details["column"] == nil || !strings.Contains(te.Message, "line 2") {
@@ -29,12 +29,12 @@ func TestConfigsAPI(t *testing.T) {
 			t.Fatal("invalid TOML was stored")
 		}
 		for _, req := range []tc.CreateConfigRequest{
-			{Name: "", TOML: "a = 1"},
+			{Name: "", TOML: "[agent]\na = 1"},
 			{Name: "x", TOML: ""},
-			{Name: "x", TOML: "a = 1", Note: strings.Repeat("n", 1001)},
-			{Name: "x", TOML: "a = 1", Description: strings.Repeat("d", 501)},
-			{Name: "x", TOML: "a = 1", ID: "has space"},
-			{Name: "x", TOML: "a = 1", Labels: []string{"no-such-label"}},
+			{Name: "x", TOML: "[agent]\na = 1", Note: strings.Repeat("n", 1001)},
+			{Name: "x", TOML: "[agent]\na = 1", Description: strings.Repeat("d", 501)},
+			{Name: "x", TOML: "[agent]\na = 1", ID: "has space"},
+			{Name: "x", TOML: "[agent]\na = 1", Labels: []string{"no-such-label"}},
 		} {
 			_, err := c.CreateConfig(bg, req)
 			wantCode(t, err, tc.EInvalid, 400)
@@ -58,14 +58,15 @@ func TestConfigsAPI(t *testing.T) {
 		_, err = c.UpdateLabel(bg, staging.ID, tc.UpdateLabelRequest{Name: &dup})
 		wantCode(t, err, tc.EConflict, 409)
 
+		must[tc.Constant](t)(c.SetConstant(bg, "c", "v"))
 		tmpl := "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n  token = \"${TELEGRAF_CONTROLLER_TOKEN}\"\n  x = \"::{c}\"\n"
 		web := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", Description: "Web servers", TOML: tmpl, Labels: []string{"production"}}))
 		if web.Version != 1 || len(web.Labels) != 1 || web.Labels[0].ID != prod.ID {
 			t.Fatalf("created: %+v", web)
 		}
-		_, err = c.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "a = 1"})
+		_, err = c.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "[agent]\na = 1"})
 		wantCode(t, err, tc.EConflict, 409)
-		db := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: "a = 1\n"}))
+		db := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: "[agent]\na = 1\n"}))
 
 		// Metadata and identical TOML make no version; a change does.
 		desc := "new description"
@@ -155,7 +156,7 @@ func TestConfigsAPI(t *testing.T) {
 		// A viewer reads but cannot write; a missing permission is a 403 naming it.
 		viewer, _ := invite(t, d, c, "vera", tc.RoleViewer)
 		must[tc.Config](t)(viewer.GetConfig(bg, web.ID))
-		_, err = viewer.CreateConfig(bg, tc.CreateConfigRequest{Name: "v", TOML: "a = 1"})
+		_, err = viewer.CreateConfig(bg, tc.CreateConfigRequest{Name: "v", TOML: "[agent]\na = 1"})
 		wantCode(t, err, tc.EForbidden, 403)
 		if !strings.Contains(err.Error(), "configs:write") {
 			t.Fatalf("403 does not name the permission: %v", err)

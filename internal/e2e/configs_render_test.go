@@ -142,10 +142,10 @@ func TestConfigLastModified(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCD(t, e.DSN)
 		c := d.Setup(t)
-		cfg := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "lm", TOML: "a = 1\n"}))
+		cfg := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "lm", TOML: "[agent]\na = 1\n"}))
 		path := "/api/configs/" + cfg.ID + "/toml"
 		lm0 := lmOf(t, c, path)
-		two, three := "a = 2\n", "a = 3\n"
+		two, three := "[agent]\na = 2\n", "[agent]\na = 3\n"
 		must[tc.Config](t)(c.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &two}))
 		lm1 := lmOf(t, c, path)
 		must[tc.Config](t)(c.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three}))
@@ -181,10 +181,10 @@ func TestConstantChangeMovesDependents(t *testing.T) {
 		c := d.Setup(t)
 		must[tc.Constant](t)(c.SetConstant(bg, "region", "eu-west-1"))
 		must[tc.Constant](t)(c.SetConstant(bg, "other", "x"))
-		uses := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "uses", TOML: "region = \"::{region}\"\n"}))
-		uses2 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "uses-too", TOML: "r = \"::{region}-::{other}\"\n"}))
-		otherC := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "other-const", TOML: "o = \"::{other}\"\n"}))
-		plain := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "plain", TOML: "p = 1\n"}))
+		uses := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "uses", TOML: "[global_tags]\nregion = \"::{region}\"\n"}))
+		uses2 := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "uses-too", TOML: "[global_tags]\nr = \"::{region}-::{other}\"\n"}))
+		otherC := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "other-const", TOML: "[global_tags]\no = \"::{other}\"\n"}))
+		plain := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "plain", TOML: "[agent]\np = 1\n"}))
 		gUses := must[tc.ConfigGroup](t)(c.CreateGroup(bg, tc.GroupRequest{Name: "g-uses", Members: []string{plain.ID, uses.ID}}))
 		gPlain := must[tc.ConfigGroup](t)(c.CreateGroup(bg, tc.GroupRequest{Name: "g-plain", Members: []string{plain.ID, otherC.ID}}))
 		paths := map[string]string{
@@ -196,11 +196,11 @@ func TestConstantChangeMovesDependents(t *testing.T) {
 		for k, p := range paths {
 			before[k] = lmOf(t, c, p)
 		}
-		if body := render(t, c, "GET", paths["uses"], "").Body; body != "region = \"eu-west-1\"\n" {
+		if body := render(t, c, "GET", paths["uses"], "").Body; body != "[global_tags]\nregion = \"eu-west-1\"\n" {
 			t.Fatalf("before: %q", body)
 		}
 		must[tc.Constant](t)(c.SetConstant(bg, "region", "us-east-2"))
-		if body := render(t, c, "GET", paths["uses"], "").Body; body != "region = \"us-east-2\"\n" {
+		if body := render(t, c, "GET", paths["uses"], "").Body; body != "[global_tags]\nregion = \"us-east-2\"\n" {
 			t.Fatalf("after: %q", body)
 		}
 		for k, p := range paths {
@@ -217,18 +217,17 @@ func TestConstantChangeMovesDependents(t *testing.T) {
 		if err := c.DeleteConstant(bg, "unused"); err != nil {
 			t.Fatal(err)
 		}
-		// Undefined constants are an error listing them.
-		bad := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "undefined", TOML: "a = \"::{nope}::{zzz}\"\n"}))
-		_, err = c.RenderConfig(bg, bad.ID, nil)
+		// Undefined constants are refused at write time, naming them and
+		// the line of the first use (issue 16 finding 5).
+		_, err = c.CreateConfig(bg, tc.CreateConfigRequest{Name: "undefined", TOML: "[global_tags]\na = \"::{nope}::{zzz}\"\n"})
 		wantCode(t, err, tc.EInvalid, 400)
-		if got := err.(*tc.Error).Details["undefined"]; !reflect.DeepEqual(got, []any{"nope", "zzz"}) {
-			t.Fatalf("undefined = %v", got)
+		if te := err.(*tc.Error); te.Details["line"] != float64(2) || !strings.Contains(te.Message, "nope, zzz") {
+			t.Fatalf("undefined constants: %v %v", te.Message, te.Details)
 		}
-		// Constant rules.
+		// Constant rules; a double quote is fine (escaped where used).
 		_, err = c.SetConstant(bg, "9bad", "v")
 		wantCode(t, err, tc.EInvalid, 400)
-		_, err = c.SetConstant(bg, "quote", `a"b`)
-		wantCode(t, err, tc.EInvalid, 400)
+		must[tc.Constant](t)(c.SetConstant(bg, "quote", `a"b`))
 		_, err = c.SetConstant(bg, "nl", "a\nb")
 		wantCode(t, err, tc.EInvalid, 400)
 	})
@@ -240,8 +239,8 @@ func TestAliases(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCD(t, e.DSN)
 		c := d.Setup(t)
-		cfg := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "id = \"&{agent_id}\"\n"}))
-		other := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{ID: "legacy-id", Name: "other", TOML: "x = 1\n"}))
+		cfg := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: "[global_tags]\nid = \"&{agent_id}\"\n"}))
+		other := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{ID: "legacy-id", Name: "other", TOML: "[agent]\nx = 1\n"}))
 		g := must[tc.ConfigGroup](t)(c.CreateGroup(bg, tc.GroupRequest{Name: "grp", Members: []string{cfg.ID}}))
 		must[tc.Alias](t)(c.PutAlias(bg, "web-prod", tc.AliasRequest{ConfigID: cfg.ID}))
 		byID := render(t, c, "GET", "/api/configs/"+cfg.ID+"/toml", "agent_id=a1")

@@ -86,7 +86,7 @@ func TestTcctlConfigPushFlow(t *testing.T) {
 
 		// Acceptance 6: invalid TOML exits non-zero with line and column and
 		// stores nothing, on update and on create.
-		write("[agent]\n  interval = \"10s\"\n  flush = &{x}\n")
+		write("[agent]\n  interval = \"10s\"\n  flush = True\n")
 		r := run(1, "config", "push", "--name", "web", "-f", file, "--note", "broken")
 		if !strings.Contains(r.stderr, file+":3:11:") || !strings.Contains(r.stderr, "line 3, column 11") || r.stdout != "" {
 			t.Fatalf("invalid push output:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)

@@ -108,7 +108,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		const agents = 300
-		token := "tc-apiv1_" + strings.Repeat("5a", 32)
+		token := "tc-apiv1_0b1f7c901a78619c5d7aeae25543806aeaff46c4b91050cc0ea03065c6f4e950" // random: pre-shared values need ≥ 128 bits of entropy
 		p := startCrashTCD(t, e.DSN, token)
 
 		var (

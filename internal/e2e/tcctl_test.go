@@ -140,7 +140,7 @@ func TestTcctlTokenVerbs(t *testing.T) {
 	invite(t, d, owner, "vera", tc.RoleViewer)
 	env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}
 	profile := filepath.Join(t.TempDir(), "p.yaml")
-	pre := "tc-apiv1_" + strings.Repeat("c", 64)
+	pre := "tc-apiv1_e8d2fbf2b8406845002034b425cd72e33766197a31a1f42ee82f9f3e52d022cb"
 	r := tcctl(t, profile, pre+"\n", env, "token", "create", "--description", "shared", "--preset", "telegraf-agent", "--raw-token-stdin", "--expires-in", "30d", "-o", "json")
 	var created tc.CreatedToken
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &created) != nil || created.Raw != pre || created.ExpiresAt == nil {

@@ -89,6 +89,17 @@ func (m *Metrics) RegisterAgentsByStatus(statuses []string, count func(ctx conte
 	})
 }
 
+// RegisterAgentsExposed adds tcd_agents_exposed{severity=…}, counted at
+// scrape time: agents to which an unacknowledged security advisory
+// applies, each under the highest severity among them.
+func (m *Metrics) RegisterAgentsExposed(severities []string, count func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&statusCollector{
+		desc: prometheus.NewDesc("tcd_agents_exposed", "Agents to which an unacknowledged security advisory applies, by the highest severity among them.",
+			[]string{"severity"}, nil),
+		statuses: severities, count: count,
+	})
+}
+
 type statusCollector struct {
 	desc     *prometheus.Desc
 	statuses []string

@@ -6,6 +6,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -40,7 +41,8 @@ type Param struct {
 type token struct {
 	start, end int
 	constant   bool
-	comment    bool // inside a TOML comment
+	ctx        Context
+	inArray    bool // in a string that is an array element
 	name       string
 	def        string
 	hasDef     bool
@@ -66,7 +68,9 @@ func isNameByte(c byte, first bool) bool {
 //	           NAME = [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; DEFAULT has no '}' or line break
 func scan(tmpl string) []token {
 	toks := scanTokens(tmpl)
-	markComments(tmpl, toks)
+	if len(toks) > 0 {
+		lex(tmpl, toks, 0)
+	}
 	return toks
 }
 
@@ -170,7 +174,7 @@ func Params(tmpl string) []Param {
 	idx := map[string]int{}
 	var out []Param
 	for _, t := range scan(tmpl) {
-		if t.constant || t.comment {
+		if t.constant || t.ctx == CtxComment {
 			continue
 		}
 		i, ok := idx[t.name]
@@ -211,29 +215,53 @@ func EscapeValue(v string) string {
 	return b.String()
 }
 
-// Render substitutes constants and parameters in one pass, left to right;
-// substituted text is never scanned again, so a value cannot inject another
-// placeholder. Each parameter value is escaped for a TOML basic string;
-// repeated values are joined with `", "`. ${…} and @{…} pass through.
+// Options tune RenderWith.
+type Options struct {
+	// MaxBytes stops a render whose output would grow beyond it with a
+	// *TooLargeError (0: no limit). The render never builds more than
+	// MaxBytes of output.
+	MaxBytes int
+	// Fill gives every required parameter the query lacks a neutral value
+	// of the kind its context needs ("x" in strings and keys, 0 as a bare
+	// value) instead of failing: the render a write is checked with.
+	Fill bool
+	// FillConstants gives undefined constants a neutral value too (a check
+	// without a server: tcctl config validate).
+	FillConstants bool
+}
+
+// Render is RenderWith without limits.
+func Render(tmpl string, constants map[string]string, query url.Values) (string, error) {
+	return RenderWith(tmpl, constants, query, Options{})
+}
+
+// RenderWith substitutes constants and parameters in one pass, left to
+// right; substituted text is never scanned again, so a value cannot inject
+// another placeholder. Every value (constant, query value or default) is
+// written for the TOML context it stands in (see Encode); repeated query
+// values inside a string become the elements of an array: urls =
+// ["&{urls}"] with ?urls=a&urls=b gives ["a", "b"]. ${…} and @{…} pass
+// through.
 //
 // Errors: *UndefinedConstantsError and *MissingParamsError, each listing
-// every offending name (sorted); undefined constants are reported first.
-func Render(tmpl string, constants map[string]string, query url.Values) (string, error) {
+// every offending name (sorted; undefined constants first), *ValueError for
+// a value its context cannot hold, *TooLargeError past o.MaxBytes.
+func RenderWith(tmpl string, constants map[string]string, query url.Values, o Options) (string, error) {
 	toks := scan(tmpl)
 	var undefined, missing []string
 	seenU, seenM := map[string]bool{}, map[string]bool{}
 	for _, t := range toks {
-		if t.comment {
+		if t.ctx == CtxComment {
 			continue // a comment never makes a placeholder required
 		}
 		if t.constant {
-			if _, ok := constants[t.name]; !ok && !seenU[t.name] {
+			if _, ok := constants[t.name]; !ok && !o.FillConstants && !seenU[t.name] {
 				seenU[t.name] = true
 				undefined = append(undefined, t.name)
 			}
 			continue
 		}
-		if _, ok := query[t.name]; !ok && !t.hasDef && !seenM[t.name] {
+		if _, ok := query[t.name]; !ok && !t.hasDef && !o.Fill && !seenM[t.name] {
 			seenM[t.name] = true
 			missing = append(missing, t.name)
 		}
@@ -247,40 +275,226 @@ func Render(tmpl string, constants map[string]string, query url.Values) (string,
 		return "", &MissingParamsError{Names: missing}
 	}
 	if len(toks) == 0 {
+		if o.MaxBytes > 0 && len(tmpl) > o.MaxBytes {
+			return "", &TooLargeError{Limit: o.MaxBytes}
+		}
 		return tmpl, nil
 	}
-	var b strings.Builder
-	b.Grow(len(tmpl) + len(tmpl)/8)
+	w := &capWriter{max: o.MaxBytes}
+	grow := len(tmpl) + len(tmpl)/8
+	if o.MaxBytes > 0 && grow > o.MaxBytes {
+		grow = o.MaxBytes
+	}
+	w.buf = make([]byte, 0, grow)
+	memo := map[memoKey]string{}
 	last := 0
 	for _, t := range toks {
-		b.WriteString(tmpl[last:t.start])
+		if err := w.write(tmpl[last:t.start]); err != nil {
+			return "", err
+		}
 		last = t.end
+		var (
+			v   string
+			err error
+		)
 		if t.constant {
-			v, ok := constants[t.name]
-			if !ok { // only possible in a comment
+			c, ok := constants[t.name]
+			switch {
+			case !ok && o.FillConstants && t.ctx != CtxComment:
+				v = neutral(t.ctx)
+			case !ok: // only possible in a comment
+				v = tmpl[t.start:t.end]
+			default:
+				// Each constant is encoded once per context: a value used
+				// thousands of times costs its size once, not per use.
+				k := memoKey{t.name, t.ctx}
+				var hit bool
+				if v, hit = memo[k]; !hit {
+					if v, err = Encode(t.ctx, c); err == nil {
+						memo[k] = v
+					}
+				}
+			}
+			if err != nil {
+				return "", valueError(tmpl, t, "constant", err)
+			}
+		} else {
+			vals, ok := query[t.name]
+			switch {
+			case ok:
+				v, err = encodeAll(t, vals)
+			case t.hasDef:
+				v, err = Encode(t.ctx, t.def)
+			case o.Fill && t.ctx != CtxComment:
+				v = neutral(t.ctx)
+			default: // only possible in a comment
 				v = tmpl[t.start:t.end]
 			}
-			b.WriteString(v)
-			continue
-		}
-		vals, ok := query[t.name]
-		if !ok {
-			if t.hasDef {
-				b.WriteString(t.def)
-			} else { // only possible in a comment
-				b.WriteString(tmpl[t.start:t.end])
+			if err != nil {
+				return "", valueError(tmpl, t, "parameter", err)
 			}
-			continue
 		}
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteString(ParamJoin)
-			}
-			b.WriteString(EscapeValue(v))
+		if err := w.write(v); err != nil {
+			return "", err
 		}
 	}
-	b.WriteString(tmpl[last:])
+	if err := w.write(tmpl[last:]); err != nil {
+		return "", err
+	}
+	return string(w.buf), nil
+}
+
+type memoKey struct {
+	name string
+	ctx  Context
+}
+
+// TooLargeError is a render that would exceed the rendered-size limit.
+type TooLargeError struct{ Limit int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the rendered config would be larger than the limit of %d bytes", e.Limit)
+}
+
+// ValueError is a constant or parameter value that cannot stand where the
+// template puts it.
+type ValueError struct {
+	Kind         string // constant or parameter
+	Name         string
+	Line, Column int // of the placeholder in the template
+	Context      Context
+	Reason       string
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("line %d, column %d: the value of %s %q cannot stand in %s: %s", e.Line, e.Column, e.Kind, e.Name, e.Context, e.Reason)
+}
+
+func valueError(tmpl string, t token, kind string, err error) error {
+	line, col := position(tmpl, t.start)
+	return &ValueError{Kind: kind, Name: t.name, Line: line, Column: col, Context: t.ctx, Reason: err.Error()}
+}
+
+// capWriter builds a render without ever holding more than max bytes (nor
+// allocating a buffer beyond max).
+type capWriter struct {
+	buf []byte
+	max int
+}
+
+func (w *capWriter) write(s string) error {
+	need := len(w.buf) + len(s)
+	if w.max > 0 && need > w.max {
+		return &TooLargeError{Limit: w.max}
+	}
+	if need > cap(w.buf) {
+		n := 2 * cap(w.buf)
+		if n < need {
+			n = need
+		}
+		if w.max > 0 && n > w.max {
+			n = w.max
+		}
+		grown := make([]byte, len(w.buf), n)
+		copy(grown, w.buf)
+		w.buf = grown
+	}
+	w.buf = append(w.buf, s...)
+	return nil
+}
+
+// neutral is the value a missing parameter gets in a write-time check.
+func neutral(ctx Context) string {
+	if ctx == CtxValue {
+		return "0"
+	}
+	return "x"
+}
+
+func encodeAll(t token, vals []string) (string, error) {
+	ctx := t.ctx
+	if len(vals) == 1 {
+		return Encode(ctx, vals[0])
+	}
+	var sep string
+	switch {
+	case ctx == CtxBasic && t.inArray:
+		sep = ParamJoin
+	case ctx == CtxLiteral && t.inArray:
+		sep = "', '"
+	case ctx == CtxComment:
+		sep = ", "
+	default:
+		return "", fmt.Errorf(`it is given %d times, which works only inside a string that is an array element (urls = ["&{urls}"])`, len(vals))
+	}
+	var b strings.Builder
+	for i, v := range vals {
+		e, err := Encode(ctx, v)
+		if err != nil {
+			return "", err
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(e)
+	}
 	return b.String(), nil
+}
+
+// Encode writes value v for context ctx:
+//
+//   - "…", """…""" and comments: backslash, double quote and control
+//     characters escaped (EscapeValue), so the value reads back exactly;
+//   - '…': as it is; a ' or a control character other than TAB cannot be
+//     written there (error);
+//   - ”'…”': as it is; two ' in a row, a ' at either end or a control
+//     character other than TAB and line breaks cannot (error);
+//   - a key or [table] header: letters, digits, '_' and '-' only;
+//   - a bare value: v must be one TOML value on one line (1000, true,
+//     ["a", "b"], { a = 1 }) and is written as it is.
+func Encode(ctx Context, v string) (string, error) {
+	switch ctx {
+	case CtxBasic, CtxMLBasic, CtxComment:
+		return EscapeValue(v), nil
+	case CtxLiteral:
+		for _, r := range v {
+			if r == '\'' {
+				return "", errors.New(`it contains ' (use a "…" string there instead)`)
+			}
+			if (r < 0x20 && r != '\t') || r == 0x7f {
+				return "", fmt.Errorf(`it contains the control character %U (use a "…" string there instead)`, r)
+			}
+		}
+		return v, nil
+	case CtxMLLiteral:
+		if strings.Contains(v, "''") || strings.HasPrefix(v, "'") || strings.HasSuffix(v, "'") {
+			return "", errors.New(`it has ' at an end or two in a row, which could close the string (use a """…""" string there instead)`)
+		}
+		for _, r := range v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+				return "", fmt.Errorf("it contains the control character %U", r)
+			}
+		}
+		return v, nil
+	case CtxKey:
+		if v == "" {
+			return "", errors.New("a key cannot be empty")
+		}
+		for i := 0; i < len(v); i++ {
+			if !isBareKeyByte(v[i]) {
+				return "", fmt.Errorf("a bare key holds only letters, digits, '_' and '-' (found %q)", v[i:i+1])
+			}
+		}
+		return v, nil
+	}
+	if err := checkBareValue(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func isBareKeyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 // CanonicalQuery is a stable form of a query for cache keys: keys sorted,
@@ -316,78 +530,35 @@ type Section struct {
 }
 
 // Group concatenates rendered members in order, each headed by a comment
-// naming its source. An empty group is an empty document.
+// naming its source; a byte-order mark at the start of a member is
+// dropped (Telegraf drops only the document's first). An empty group is an
+// empty document.
 func Group(groupName string, sections []Section) string {
+	doc, _ := GroupLines(groupName, sections)
+	return doc
+}
+
+// GroupLines is Group that also returns, for each member, the line of the
+// document its first line lands on.
+func GroupLines(groupName string, sections []Section) (string, []int) {
 	var b strings.Builder
+	starts := make([]int, len(sections))
+	line := 1
 	for i, s := range sections {
+		body := strings.TrimPrefix(s.TOML, "\ufeff")
 		if i > 0 {
 			b.WriteByte('\n')
+			line++
 		}
 		fmt.Fprintf(&b, "# ---- config %q (%s), member %d of %d of group %q ----\n", s.Name, s.ID, i+1, len(sections), groupName)
-		b.WriteString(s.TOML)
-		if !strings.HasSuffix(s.TOML, "\n") {
+		line++
+		starts[i] = line
+		b.WriteString(body)
+		line += strings.Count(body, "\n")
+		if !strings.HasSuffix(body, "\n") {
 			b.WriteByte('\n')
+			line++
 		}
 	}
-	return b.String()
-}
-
-// markComments flags the tokens that sit inside TOML comments. It follows
-// TOML's lexical rules just far enough to know where comments are: a '#'
-// outside basic, literal and multi-line strings starts a comment that ends
-// at the line break.
-func markComments(doc string, toks []token) {
-	if len(toks) == 0 || !strings.Contains(doc, "#") {
-		return
-	}
-	var ranges [][2]int
-	for i := 0; i < len(doc); {
-		switch {
-		case strings.HasPrefix(doc[i:], `"""`):
-			i = skipString(doc, i+3, `"""`, true)
-		case strings.HasPrefix(doc[i:], "'''"):
-			i = skipString(doc, i+3, "'''", false)
-		case doc[i] == '"':
-			i = skipString(doc, i+1, `"`, true)
-		case doc[i] == '\'':
-			i = skipString(doc, i+1, "'", false)
-		case doc[i] == '#':
-			end := strings.IndexByte(doc[i:], '\n')
-			if end < 0 {
-				end = len(doc) - i
-			}
-			ranges = append(ranges, [2]int{i, i + end})
-			i += end
-		default:
-			i++
-		}
-	}
-	r := 0
-	for k := range toks {
-		for r < len(ranges) && ranges[r][1] <= toks[k].start {
-			r++
-		}
-		if r < len(ranges) && ranges[r][0] <= toks[k].start {
-			toks[k].comment = true
-		}
-	}
-}
-
-// skipString returns the index after the string closed by quote that
-// starts at i; single-line strings also end at a line break (a syntax error
-// the validator reports; here it only limits the damage).
-func skipString(doc string, i int, quote string, escapes bool) int {
-	for i < len(doc) {
-		switch {
-		case escapes && doc[i] == '\\':
-			i += 2
-		case strings.HasPrefix(doc[i:], quote):
-			return i + len(quote)
-		case len(quote) == 1 && doc[i] == '\n':
-			return i
-		default:
-			i++
-		}
-	}
-	return len(doc)
+	return b.String(), starts
 }

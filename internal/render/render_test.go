@@ -89,8 +89,8 @@ func TestValidateTOML(t *testing.T) {
 	}{
 		{name: "valid with placeholders", doc: "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n  token = \"${T}\"\n  x = \"::{c}\"\n"},
 		{name: "unquoted placeholder", doc: "[agent]\ninterval = &{i}\n", line: 2, col: 12},
-		{name: "unclosed table", doc: "[agent\n", line: 1},
-		{name: "duplicate key", doc: "a = 1\n  a = 2\n", line: 2, col: 3},
+		{name: "unclosed table", doc: "[agent\n", line: 2},
+		{name: "duplicate key", doc: "[agent]\na = 1\n  a = 2\n", line: 3, col: 3},
 		{name: "empty is valid", doc: ""},
 	}
 	for _, tt := range tests {

@@ -74,7 +74,7 @@ func (a *Agent) API() tc.Agent {
 	out := tc.Agent{ID: a.ID, Hostname: a.Hostname, IP: a.IP, Version: a.Version, VersionNumber: a.VersionNumber,
 		Status: a.Status, ReportedStatus: a.ReportedStatus, ReportedStatusRaw: a.ReportedStatusRaw, LastSeenAt: msTime(a.LastSeenMs),
 		CreatedAt: msTime(a.CreatedMs), ReportingRuleID: a.ReportingRuleID, Heartbeats: a.Heartbeats, Labels: []tc.Label{},
-		Configurations: []tc.AgentConfig{}}
+		Configurations: []tc.AgentConfig{}, Advisories: []tc.AgentAdvisory{}}
 	if a.LastSuccessMs != nil {
 		out.LastSuccessAt = boundedTime(*a.LastSuccessMs)
 	}
@@ -340,6 +340,7 @@ type AgentFilter struct {
 	ReportingRule string
 	Sort          string // id, hostname, status, lastSeenAt, createdAt, version
 	Desc          bool
+	ExposureFilter
 	tc.Page
 }
 
@@ -394,6 +395,9 @@ func (s *Store) agentQuery(ctx context.Context, f AgentFilter, nowMs int64) *gor
 	}
 	if f.ReportingRule != "" {
 		q = q.Where("agents.reporting_rule_id = ?", f.ReportingRule)
+	}
+	if f.VersionsSet {
+		q = q.Where(s.versionSetClause(f.ExcludeVersions), versionSetParam(f.Versions))
 	}
 	return q
 }

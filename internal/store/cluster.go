@@ -11,6 +11,7 @@ const (
 	TopicCredentials = "credentials"
 	TopicSettings    = "settings"
 	TopicConfigs     = "configs"
+	TopicAdvisories  = "advisories"
 )
 
 // PublishChange tells the other nodes of a cluster that topic changed: it

@@ -18,8 +18,10 @@ type ConfigRow struct {
 	TOML         string `gorm:"column:toml"`
 	Version      int
 	LastModified int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EnvHandling is "" (tcd's setting), "strict" or "nonstrict".
+	EnvHandling string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 func (ConfigRow) TableName() string { return "configs" }

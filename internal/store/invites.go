@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -15,8 +17,10 @@ type Invite struct {
 	Email     string
 	Role      tc.Role
 	InvitedBy *string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	// IssuerState is the issuer's User.Stamp when the invite was made.
+	IssuerState *string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 func (Invite) TableName() string { return "invites" }
@@ -82,11 +86,17 @@ func (s *Store) DeleteInvite(ctx context.Context, id string) error {
 
 // PasswordReset is a row of password_resets.
 type PasswordReset struct {
-	ID        string `gorm:"primaryKey"`
-	CodeHash  string
-	UserID    string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	ID       string `gorm:"primaryKey"`
+	CodeHash string
+	UserID   string
+	// IssuedBy and IssuerState name the issuer and its User.Stamp when the
+	// code was made; TargetState is the target's. Nil on codes made before
+	// they were recorded.
+	IssuedBy    *string
+	IssuerState *string
+	TargetState *string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 func (PasswordReset) TableName() string { return "password_resets" }
@@ -114,4 +124,27 @@ func (s *Store) PasswordResetByHash(ctx context.Context, hash string) (*Password
 // DeletePasswordResets removes every reset code of a user.
 func (s *Store) DeletePasswordResets(ctx context.Context, userID string) error {
 	return s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&PasswordReset{}).Error
+}
+
+// InviteByID returns the invite with that ID.
+func (s *Store) InviteByID(ctx context.Context, id string) (*Invite, error) {
+	var inv Invite
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&inv).Error
+	if err == gorm.ErrRecordNotFound {
+		return nil, tc.Errorf(tc.ENotFound, "invite %q not found", id)
+	}
+	return &inv, dbErr(err, "invite")
+}
+
+// DeletePasswordResetByID removes one reset code; not_found when it is gone
+// (redeemed by a concurrent request).
+func (s *Store) DeletePasswordResetByID(ctx context.Context, id string) error {
+	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&PasswordReset{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return tc.Errorf(tc.ENotFound, "password reset code not found")
+	}
+	return nil
 }

@@ -159,14 +159,18 @@ func TestLoginFailures(t *testing.T) {
 		s := open(t, e.DSN)
 		ctx := context.Background()
 		for i := 1; i <= 2; i++ {
-			until, err := s.RecordLoginFailure(ctx, "ann", 3, time.Minute, time.Hour)
-			if err != nil || until != nil {
-				t.Fatalf("failure %d: %v %v", i, until, err)
+			a, err := s.ReserveLoginAttempt(ctx, "ann", 3, time.Minute, time.Hour)
+			if err != nil || !a.Allowed || a.LockedUntil != nil {
+				t.Fatalf("attempt %d: %+v %v", i, a, err)
 			}
 		}
-		until, err := s.RecordLoginFailure(ctx, "ann", 3, time.Minute, time.Hour)
-		if err != nil || until == nil {
-			t.Fatalf("third failure should lock: %v %v", until, err)
+		a, err := s.ReserveLoginAttempt(ctx, "ann", 3, time.Minute, time.Hour)
+		if err != nil || !a.Allowed || !a.LockedNow || a.LockedUntil == nil {
+			t.Fatalf("the third attempt runs and takes the lock: %+v %v", a, err)
+		}
+		a, err = s.ReserveLoginAttempt(ctx, "ann", 3, time.Minute, time.Hour)
+		if err != nil || a.Allowed || a.LockedUntil == nil {
+			t.Fatalf("a fourth attempt while locked must be refused: %+v %v", a, err)
 		}
 		f, err := s.LoginFailureFor(ctx, "ann")
 		if err != nil || f.LockedUntil == nil || f.Failures != 0 {

@@ -23,6 +23,10 @@ type Token struct {
 	ExpiresAt   *time.Time
 	LastUsedAt  *time.Time
 	RevokedAt   *time.Time
+	// CreatedBy is the user who created the token (nil for tokens created
+	// before tcd recorded it). It does not change when the token is
+	// reassigned, and survives the creator's deletion.
+	CreatedBy *string
 }
 
 func (Token) TableName() string { return "api_tokens" }
@@ -38,10 +42,12 @@ func (t *Token) PermissionSet() tc.PermissionSet {
 	return set
 }
 
-// TokenWithUser is a token joined to its owner.
+// TokenWithUser is a token joined to its owner (and, when still present,
+// its creator).
 type TokenWithUser struct {
-	Token Token
-	User  User
+	Token   Token
+	User    User
+	Creator *User
 }
 
 // TokenByHash returns the token with that hash and its owner.
@@ -56,6 +62,19 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*TokenWithUser, e
 		return nil, dbErr(err, "user")
 	}
 	return &TokenWithUser{Token: t, User: u}, nil
+}
+
+// TokenByDescription returns the token with that description and its owner.
+func (s *Store) TokenByDescription(ctx context.Context, desc string) (*TokenWithUser, error) {
+	var t Token
+	if err := s.db.WithContext(ctx).Where("description = ?", desc).Take(&t).Error; err != nil {
+		return nil, dbErr(err, "token")
+	}
+	out, err := s.withUsers(ctx, []Token{t})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
 }
 
 // ClampTokens narrows the stored permissions of a user's active tokens to
@@ -147,6 +166,9 @@ func (s *Store) withUsers(ctx context.Context, toks []Token) ([]TokenWithUser, e
 	ids := map[string]bool{}
 	for _, t := range toks {
 		ids[t.UserID] = true
+		if t.CreatedBy != nil {
+			ids[*t.CreatedBy] = true
+		}
 	}
 	users := map[string]User{}
 	if len(ids) > 0 {
@@ -165,6 +187,11 @@ func (s *Store) withUsers(ctx context.Context, toks []Token) ([]TokenWithUser, e
 	out := make([]TokenWithUser, len(toks))
 	for i, t := range toks {
 		out[i] = TokenWithUser{Token: t, User: users[t.UserID]}
+		if t.CreatedBy != nil {
+			if c, ok := users[*t.CreatedBy]; ok {
+				out[i].Creator = &c
+			}
+		}
 	}
 	return out, nil
 }

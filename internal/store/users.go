@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,11 +20,25 @@ type User struct {
 	Role         tc.Role
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordGeneration counts password changes.
+	PasswordGeneration int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (User) TableName() string { return "users" }
+
+// Stamp describes the state of the account that codes are bound to: role,
+// disabled flag and password generation. Any change of them changes it.
+func (u *User) Stamp() string {
+	return fmt.Sprintf("%s:%t:%d", u.Role, u.Disabled, u.PasswordGeneration)
+}
+
+// SetPassword returns the columns of a password change: the new hash and
+// the next password generation.
+func SetPassword(hash string) map[string]any {
+	return map[string]any{"password_hash": hash, "password_generation": gorm.Expr("password_generation + 1")}
+}
 
 // API returns the wire form (no password hash).
 func (u *User) API() tc.User {

@@ -21,19 +21,28 @@ type AgentFilter struct {
 	ReportingRule string // rule ID or name
 	Sort          string // id, hostname, status, lastSeenAt, createdAt, version, ip
 	Desc          bool
+	// Exposed keeps agents to which an unacknowledged advisory of at least
+	// Severity ("" for any) applies; Advisory keeps those one advisory
+	// (ID) applies to.
+	Exposed  bool
+	Severity string
+	Advisory string
 	tc.Page
 }
 
 func (f AgentFilter) query() url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"status": f.Status, "label": f.Label, "search": f.Search, "config": f.Config,
-		"reportingRule": f.ReportingRule, "sort": f.Sort} {
+		"reportingRule": f.ReportingRule, "sort": f.Sort, "severity": f.Severity, "advisory": f.Advisory} {
 		if v != "" {
 			q.Set(k, v)
 		}
 	}
 	if f.Desc {
 		q.Set("order", "desc")
+	}
+	if f.Exposed {
+		q.Set("exposed", "true")
 	}
 	return pageQuery(f.Page, q)
 }

@@ -64,6 +64,9 @@ type Agent struct {
 	Configurations  []AgentConfig `json:"configurations"`
 	Statistics      *Statistics   `json:"statistics"`
 	Heartbeats      int64         `json:"heartbeats"`
+	// Advisories are the unacknowledged security advisories that apply to
+	// the agent's version, most severe first.
+	Advisories []AgentAdvisory `json:"advisories"`
 
 	// ReportedStatusRaw is the status text of the latest heartbeat as the
 	// agent sent it (at most 64 bytes) when it is not one tcd knows (OK,

@@ -22,6 +22,47 @@ type Config struct {
 	LastModified time.Time `json:"lastModified"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// EnvHandling is how the config's agents handle environment variables,
+	// which decides the rules its TOML is checked by: "strict" (Telegraf ≥
+	// 1.38), "nonstrict" (--non-strict-env-handling, Telegraf ≤ 1.37) or ""
+	// for tcd's setting (--config-env-handling).
+	EnvHandling string `json:"envHandling"`
+	// Warnings are lint findings of a successful write (absent on reads).
+	Warnings []ConfigProblem `json:"warnings,omitempty"`
+}
+
+// Environment handling of a config's agents.
+const (
+	EnvStrict    = "strict"
+	EnvNonStrict = "nonstrict"
+)
+
+// CheckEnvHandling validates a config's envHandling ("" = tcd's setting).
+func CheckEnvHandling(s string) error {
+	if s != "" && s != EnvStrict && s != EnvNonStrict {
+		return invalidField("envHandling", "envHandling must be strict, nonstrict or empty (tcd's setting), not %q", s)
+	}
+	return nil
+}
+
+// ConfigProblem is one finding of tcd's config checks about a config or a
+// config group: a reason a write was refused (in the "affected" field of a
+// 400 or 409 answer) or a warning returned with a successful write.
+type ConfigProblem struct {
+	// Kind is "config" or "group".
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Member names the member config a group's problem lies in, if one.
+	Member string `json:"member,omitempty"`
+	// Line and Column (1-based, characters) are in the config's TOML, or in
+	// the member's for a group; 0 when the problem has no place.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+	// Code names a warning's kind (unknown-plugin, crashes-agent,
+	// heartbeat-url, integer-range, invalid-option); empty for errors.
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message"`
 }
 
 // ConfigVersion is one entry of a config's history.
@@ -45,6 +86,8 @@ type CreateConfigRequest struct {
 	TOML        string   `json:"toml"`
 	Labels      []string `json:"labels,omitempty"` // label IDs or names
 	Note        string   `json:"note,omitempty"`
+	// EnvHandling: "strict", "nonstrict" or "" (tcd's setting).
+	EnvHandling string `json:"envHandling,omitempty"`
 }
 
 // UpdateConfigRequest is the body of PATCH /api/configs/{id}; absent fields
@@ -54,6 +97,7 @@ type UpdateConfigRequest struct {
 	Description *string `json:"description,omitempty"`
 	TOML        *string `json:"toml,omitempty"`
 	Note        *string `json:"note,omitempty"`
+	EnvHandling *string `json:"envHandling,omitempty"`
 }
 
 // RollbackRequest is the body of POST /api/configs/{id}/rollback.
@@ -115,6 +159,8 @@ type Constant struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// UsedBy lists the IDs of the configs that reference the constant.
 	UsedBy []string `json:"usedBy"`
+	// Warnings are lint findings of a successful write (absent on reads).
+	Warnings []ConfigProblem `json:"warnings,omitempty"`
 }
 
 // ConstantRequest is the body of POST /api/constants (name required) and
@@ -136,6 +182,8 @@ type ConfigGroup struct {
 	LastModified time.Time `json:"lastModified"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// Warnings are lint findings of a successful write (absent on reads).
+	Warnings []ConfigProblem `json:"warnings,omitempty"`
 }
 
 // GroupRequest is the body of POST /api/config-groups. Members are config
@@ -175,8 +223,19 @@ const (
 	MaxNameLen          = 100
 	MaxDescriptionLen   = 500
 	MaxNoteLen          = 1000
-	MaxTOMLLen          = 512 << 10
 	MaxConstantValueLen = 64 << 10
+)
+
+// Defaults of the configurable config limits (tcd options
+// --config-max-size, --config-max-render-size, --config-max-depth).
+const (
+	// DefaultMaxTOMLBytes bounds a stored template (Telegraf's own full
+	// sample config is about 600 KB).
+	DefaultMaxTOMLBytes = 4 << 20
+	// DefaultMaxRenderBytes bounds what one config or group renders to.
+	DefaultMaxRenderBytes = 8 << 20
+	// DefaultMaxDepth bounds how deeply arrays and inline tables nest.
+	DefaultMaxDepth = 1000
 )
 
 var (
@@ -228,16 +287,20 @@ func CheckConstantName(s string) error {
 	return nil
 }
 
-// CheckConstantValue validates a constant value: at most 64 KiB, no double
-// quotes, no line breaks (it is inserted verbatim into TOML).
+// CheckConstantValue validates a constant value: valid UTF-8, at most
+// 64 KiB, one line without control characters other than TAB. Rendering
+// escapes it for the TOML context each use stands in, and refuses uses it
+// cannot stand in.
 func CheckConstantValue(s string) error {
 	switch {
 	case !utf8.ValidString(s):
 		return invalidField("value", "constant value must be valid UTF-8")
 	case len(s) > MaxConstantValueLen:
 		return invalidField("value", "constant value must be at most %d bytes", MaxConstantValueLen)
-	case strings.ContainsAny(s, "\"\r\n"):
-		return invalidField("value", "constant value must not contain double quotes or line breaks")
+	case strings.ContainsAny(s, "\r\n"):
+		return invalidField("value", "constant value must not contain line breaks")
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }):
+		return invalidField("value", "constant value must not contain control characters (other than TAB)")
 	}
 	return nil
 }

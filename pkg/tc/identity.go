@@ -40,11 +40,14 @@ type Page struct {
 	Offset int
 }
 
-// SetupRequest creates the owner while none exists.
+// SetupRequest creates the owner while none exists. Code is the one-time
+// setup code from tcd's log, needed when the request does not come from the
+// tcd host itself.
 type SetupRequest struct {
 	Username string `json:"username"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	Code     string `json:"code,omitempty"`
 }
 
 // LoginRequest starts a session.

@@ -58,6 +58,10 @@ const (
 	ResUsers          = "users"
 	ResSettings       = "settings"
 	ResAudit          = "audit"
+	// ResAdvisories is security advisories: reading them needs agents:read
+	// (exposure is a view of the fleet); advisories:write imports and
+	// acknowledges them.
+	ResAdvisories = "advisories"
 )
 
 // Actions of the permission catalogue; write means create, update and delete.
@@ -89,6 +93,7 @@ var Catalogue = []Permission{
 	Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 	Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 	Perm(ResAudit, ActRead),
+	Perm(ResAdvisories, ActWrite),
 }
 
 var catalogueIndex = func() map[Permission]int {
@@ -200,6 +205,7 @@ var rolePerms = func() map[Role]PermissionSet {
 		Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 		Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 		Perm(ResAudit, ActRead),
+		Perm(ResAdvisories, ActWrite),
 	)
 	for p := range manager {
 		admin[p] = struct{}{}

@@ -36,6 +36,11 @@ type Token struct {
 	ExpiresAt   *time.Time `json:"expiresAt"`
 	LastUsedAt  *time.Time `json:"lastUsedAt"`
 	RevokedAt   *time.Time `json:"revokedAt"`
+	// CreatedBy is the ID of the user who created the token (absent for
+	// tokens created before tcd recorded it); it stays when the token is
+	// reassigned. CreatedByUsername is that user's name while they exist.
+	CreatedBy         string `json:"createdBy,omitempty"`
+	CreatedByUsername string `json:"createdByUsername,omitempty"`
 }
 
 // CreatedToken is the create response: the token plus its raw value, shown

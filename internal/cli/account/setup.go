@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
@@ -22,6 +23,7 @@ type SetupOptions struct {
 	Username      string
 	Email         string
 	PasswordStdin bool
+	Code          string
 }
 
 // NewCmdSetup builds `tcctl setup`.
@@ -38,13 +40,20 @@ conflict and you log in with "tcctl login" instead.
 
 On a terminal, missing values are asked for and the password is read twice
 without echo. In scripts pass --username and --email and pipe the password
-with --password-stdin; the password is never accepted as an argument.`,
+with --password-stdin; the password is never accepted as an argument.
+
+From the tcd host itself no code is needed. From any other host pass the
+one-time setup code that tcd prints to its log at start while it has no
+owner (setup_code=tc-setup_…) with --code.`,
 		Example: `  # interactively
   tcctl setup --url http://tcd.example.com:8888
 
   # from a script
   printf '%s\n' "$OWNER_PASSWORD" | tcctl setup --url http://tcd:8888 \
-      --username admin --email admin@example.com --password-stdin`,
+      --username admin --email admin@example.com --password-stdin
+
+  # from another host, with the code from tcd's log
+  tcctl setup --url http://tcd.example.com:8888 --code tc-setup_3f…`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
@@ -55,6 +64,7 @@ with --password-stdin; the password is never accepted as an argument.`,
 	cmd.Flags().StringVar(&opts.Username, "username", "", "username of the owner (3–50 characters)")
 	cmd.Flags().StringVar(&opts.Email, "email", "", "email address of the owner")
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	cmd.Flags().StringVar(&opts.Code, "code", "", "the one-time setup code from tcd's log (needed from any host but tcd's own)")
 	return cmd
 }
 
@@ -88,7 +98,7 @@ func setupRun(ctx context.Context, opts *SetupOptions) error {
 	if err != nil {
 		return err
 	}
-	resp, err := c.Setup(ctx, tc.SetupRequest{Username: opts.Username, Email: opts.Email, Password: pw})
+	resp, err := c.Setup(ctx, tc.SetupRequest{Username: opts.Username, Email: opts.Email, Password: pw, Code: strings.TrimSpace(opts.Code)})
 	if tc.IsCode(err, tc.EConflict) {
 		return fmt.Errorf("%w (tcd already has an owner: use tcctl login)", err)
 	}

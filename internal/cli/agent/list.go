@@ -31,6 +31,9 @@ func addFilterFlags(cmd *cobra.Command, opts *ListOptions) {
 	cmd.Flags().StringVar(&opts.Filter.Search, "search", "", "only agents whose ID, hostname or IP contains this text")
 	cmd.Flags().StringVar(&opts.Filter.Config, "config", "", "only agents using this config or config group (ID or alias)")
 	cmd.Flags().StringVar(&opts.Filter.ReportingRule, "rule", "", "only agents on this reporting rule (ID or name)")
+	cmd.Flags().BoolVar(&opts.Filter.Exposed, "exposed", false, "only agents to which an unacknowledged security advisory applies (see tcctl advisory)")
+	cmd.Flags().StringVar(&opts.Filter.Severity, "severity", "", "only agents exposed to an advisory of at least this severity (implies --exposed): "+strings.Join(tc.Severities, ", "))
+	cmd.Flags().StringVar(&opts.Filter.Advisory, "advisory", "", "only agents this advisory (ID) applies to")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(tc.AgentStatuses, cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -45,7 +48,8 @@ statuses are coloured and last-seen times relative ("2m ago"); in a pipe
 times are RFC 3339. Filters combine; results are paged (--limit, --offset).`,
 		Example: `  tcctl agent list
   tcctl agent list --status not_reporting --label prod
-  tcctl agent list --search web --sort lastSeenAt --order desc -o json`,
+  tcctl agent list --search web --sort lastSeenAt --order desc -o json
+  tcctl agent list --exposed --severity high`,
 		Aliases: []string{"ls"},
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

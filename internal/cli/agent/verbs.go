@@ -66,6 +66,7 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 				}
 				fmt.Fprintf(w, "  %-8s %s\n", kind, c.URL)
 			}
+			printAdvisories(w, a.Advisories)
 			return nil
 		},
 	}

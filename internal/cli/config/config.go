@@ -11,6 +11,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/iostreams"
+	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/pkg/tc"
 	"github.com/spf13/cobra"
 )
@@ -40,6 +41,7 @@ are left for Telegraf.
 	cmd.AddCommand(
 		NewCmdList(f), NewCmdGet(f), NewCmdCreate(f), NewCmdPush(f), NewCmdEdit(f), NewCmdDelete(f),
 		NewCmdRender(f), NewCmdHistory(f), NewCmdDiff(f), NewCmdRollback(f), NewCmdPrune(f), NewCmdUse(f),
+		NewCmdValidate(f),
 	)
 	return cmd
 }
@@ -61,7 +63,34 @@ func readTOML(ios *iostreams.IOStreams, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
+	// Bytes are sent as they are or not at all: JSON would turn what is
+	// not UTF-8 into U+FFFD without a word.
+	var se *render.SyntaxError
+	if errors.As(render.CheckUTF8(string(b)), &se) {
+		if path == "-" {
+			path = "<stdin>"
+		}
+		return "", fmt.Errorf("%s:%d:%d: %s", path, se.Line, se.Column, se.Msg)
+	}
 	return string(b), nil
+}
+
+// printWarnings prints the lint warnings a write returned on stderr, the
+// pushed file's own as FILE:LINE:COLUMN.
+func printWarnings(w io.Writer, file, configID string, warnings []tc.ConfigProblem) {
+	if file == "" || file == "-" {
+		file = "<stdin>"
+	}
+	for _, p := range warnings {
+		switch {
+		case p.Kind == "config" && p.ID == configID && p.Line > 0:
+			fmt.Fprintf(w, "%s:%d:%d: warning: %s\n", file, p.Line, p.Column, p.Message)
+		case p.Member != "":
+			fmt.Fprintf(w, "warning: %s %q, member %q, line %d, column %d: %s\n", p.Kind, p.Name, p.Member, p.Line, p.Column, p.Message)
+		default:
+			fmt.Fprintf(w, "warning: %s %q, line %d, column %d: %s\n", p.Kind, p.Name, p.Line, p.Column, p.Message)
+		}
+	}
 }
 
 // tomlError prefixes a TOML validation error with file:line:column, the

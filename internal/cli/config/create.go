@@ -65,6 +65,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return tomlError(opts.File, err)
 	}
+	printWarnings(opts.IO.ErrOut, opts.File, cfg.ID, cfg.Warnings)
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, cfg)
 	}

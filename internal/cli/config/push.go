@@ -22,6 +22,7 @@ type PushOptions struct {
 	Note        string
 	Description string
 	Labels      []string
+	EnvHandling string
 }
 
 // PushResult is what push prints with -o json|yaml.
@@ -42,8 +43,12 @@ if it exists. Prints one line: "created <name> (version 1)", "updated <name>
 to version N", or "unchanged <name> (version N)" when the TOML is identical
 (no version is created). Exits 0 in all three cases.
 
-An invalid TOML file exits 1 with "FILE:LINE:COLUMN: …" on stderr and
-stores nothing. --label labels are assigned (never removed); --note is the
+A file Telegraf would not load exits 1 with "FILE:LINE:COLUMN: …" on
+stderr and stores nothing (as does a change that would break a config
+group the config is in); a file that is not UTF-8 is refused before
+anything is sent. Lint warnings (unknown plugins, options that crash
+agents, a heartbeat URL that is not this tcd's) are printed on stderr as
+"FILE:LINE:COLUMN: warning: …" and do not fail the push. --label labels are assigned (never removed); --note is the
 new version's note (e.g. a commit hash).`,
 		Example: `  tcctl config push --name web -f web.toml --note "$GIT_SHA"
   TCCTL_URL=http://tcd:8888 TCCTL_TOKEN=$TOKEN tcctl config push --name web -f web.toml -o json`,
@@ -61,6 +66,7 @@ new version's note (e.g. a commit hash).`,
 	cmd.Flags().StringVar(&opts.Note, "note", "", "note of the new version (at most 1000 characters)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "description (set on create, changed on update when given)")
 	cmd.Flags().StringArrayVar(&opts.Labels, "label", nil, "label ID or name to assign (repeatable)")
+	cmd.Flags().StringVar(&opts.EnvHandling, "env-handling", "", "how the agents handle ${VAR}: strict or nonstrict (--non-strict-env-handling); default tcd's setting")
 	return cmd
 }
 
@@ -79,7 +85,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 	}
 	var res PushResult
 	if len(list.Items) == 0 {
-		cfg, err := c.CreateConfig(ctx, tc.CreateConfigRequest{Name: opts.Name, TOML: toml, Note: opts.Note, Description: opts.Description, Labels: opts.Labels})
+		cfg, err := c.CreateConfig(ctx, tc.CreateConfigRequest{Name: opts.Name, TOML: toml, Note: opts.Note, Description: opts.Description, Labels: opts.Labels, EnvHandling: opts.EnvHandling})
 		if err != nil {
 			return tomlError(opts.File, err)
 		}
@@ -93,8 +99,11 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 		if opts.Description != "" && opts.Description != cur.Description {
 			req.Description = &opts.Description
 		}
+		if opts.EnvHandling != "" && opts.EnvHandling != cur.EnvHandling {
+			req.EnvHandling = &opts.EnvHandling
+		}
 		cfg := cur
-		if toml != cur.TOML || req.Description != nil {
+		if toml != cur.TOML || req.Description != nil || req.EnvHandling != nil {
 			if cfg, err = c.UpdateConfig(ctx, cur.ID, req); err != nil {
 				return tomlError(opts.File, err)
 			}
@@ -112,6 +121,7 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 			res.Result = "updated"
 		}
 	}
+	printWarnings(opts.IO.ErrOut, opts.File, res.Config.ID, res.Config.Warnings)
 	if opts.Format.Structured() {
 		return cmdutil.PrintStructured(opts.IO.Out, opts.Format, res)
 	}

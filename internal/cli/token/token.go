@@ -39,13 +39,22 @@ read-only and full-access (of what you hold).`,
 
 // printTokenTable prints tokens as the table shared by the verbs.
 func printTokenTable(w io.Writer, toks ...tc.Token) error {
-	t := cmdutil.NewTable(w, "ID", "DESCRIPTION", "OWNER", "STATE", "SOURCE", "HINT", "PERMISSIONS", "EXPIRES", "LAST USED")
+	t := cmdutil.NewTable(w, "ID", "DESCRIPTION", "OWNER", "CREATED BY", "STATE", "SOURCE", "HINT", "PERMISSIONS", "EXPIRES", "LAST USED")
 	for _, k := range toks {
 		owner := k.Username
 		if owner == "" {
 			owner = k.UserID
 		}
-		t.Row(k.ID, k.Description, owner, k.State, k.Source, "…"+k.Hint, strings.Join(k.Permissions, ","), timePtr(k.ExpiresAt, "never"), timePtr(k.LastUsedAt, "never"))
+		// The creator stays when a token is reassigned; "-" for tokens
+		// from OWNER_TOKEN or created before tcd recorded it.
+		creator := k.CreatedByUsername
+		if creator == "" {
+			creator = k.CreatedBy
+		}
+		if creator == "" {
+			creator = "-"
+		}
+		t.Row(k.ID, k.Description, owner, creator, k.State, k.Source, "…"+k.Hint, strings.Join(k.Permissions, ","), timePtr(k.ExpiresAt, "never"), timePtr(k.LastUsedAt, "never"))
 	}
 	return t.Flush()
 }
