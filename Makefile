@@ -1,13 +1,13 @@
 # tc — tcd (daemon) and tcctl (CLI)
 #   make run    build and start tcd on the embedded SQLite database
-#   make test   everything CI runs: vet, gofmt check, race tests on SQLite and PostgreSQL
+#   make test   everything CI runs: vet, gofmt check, race tests on SQLite and PostgreSQL (and a real Alertmanager)
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/opentc/tc/internal/version.Version=$(VERSION)
 export CGO_ENABLED = 1
 
-.PHONY: all build run test test-short vet fmt postgres clean bench fuzz tcbench
+.PHONY: all build run test test-short vet fmt postgres alertmanager clean bench fuzz tcbench
 
 all: build
 
@@ -19,7 +19,7 @@ run: build
 	./bin/tcd $(ARGS)
 
 ## test: vet, formatting, then every test with the race detector against SQLite and PostgreSQL.
-test: postgres vet
+test: postgres alertmanager vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -55,6 +55,10 @@ fmt:
 ## postgres: make sure the PostgreSQL the tests need is installed and running.
 postgres:
 	@./.ci/postgres
+
+## alertmanager: make sure the Prometheus Alertmanager the notification tests start is installed.
+alertmanager:
+	@./.ci/alertmanager
 
 clean:
 	rm -rf bin

@@ -27,6 +27,10 @@ type Scheduler struct {
 
 	// OnTick, if set before Run, observes every successful tick (metrics).
 	OnTick func(res store.TickResult, took time.Duration)
+	// AfterTick, if set before Run, runs after every successful tick that
+	// another node did not skip, with the tick's clock time (notification
+	// rules are evaluated there).
+	AfterTick func(ctx context.Context, now time.Time)
 
 	ticks        atomic.Int64
 	lastDuration atomic.Int64
@@ -77,6 +81,9 @@ func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 	}
 	if err == nil && (res.NotReporting > 0 || res.Deleted > 0) {
 		s.log.Info("reporting rules evaluated", "not_reporting", res.NotReporting, "auto_deleted", res.Deleted, "pruned", res.Pruned, "took", d)
+	}
+	if err == nil && !res.Skipped && s.AfterTick != nil {
+		s.AfterTick(ctx, now)
 	}
 	return res, err
 }

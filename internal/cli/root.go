@@ -11,6 +11,7 @@ import (
 	"github.com/opentc/tc/internal/cli/constant"
 	"github.com/opentc/tc/internal/cli/group"
 	"github.com/opentc/tc/internal/cli/label"
+	"github.com/opentc/tc/internal/cli/notify"
 	"github.com/opentc/tc/internal/cli/rule"
 	"github.com/opentc/tc/internal/cli/settings"
 	"github.com/opentc/tc/internal/cli/token"
@@ -85,6 +86,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		rule.NewCmdRule(f),
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
+		notify.NewCmdNotify(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 	)

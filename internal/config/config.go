@@ -85,6 +85,12 @@ type Config struct {
 
 	ShutdownTimeout time.Duration
 
+	// NotifyRetryInitial, NotifyRetryMax and NotifyGiveUpAfter shape the
+	// retries of undelivered notifications.
+	NotifyRetryInitial time.Duration
+	NotifyRetryMax     time.Duration
+	NotifyGiveUpAfter  time.Duration
+
 	// Config checks (internal/configs): template and rendered-size limits
 	// in bytes, nesting depth, environment handling, the agents' declared
 	// environment (nil: unknown) and lint warnings as errors.
@@ -152,6 +158,9 @@ var Options = []Option{
 	{Key: "ha", Env: "HA_ENABLED", Default: "false", Usage: "insist on cluster mode: refuse to start unless the database is PostgreSQL (several nodes on one PostgreSQL always form a cluster)", Bool: true},
 	{Key: "ha-poll-interval-ms", Env: "HA_POLL_INTERVAL_MS", Default: "5000", Usage: "cluster safety net: how often (ms) a node re-checks for cache changes whose notification it may have missed"},
 	{Key: "shutdown-timeout", Env: "TC_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "how long a graceful shutdown waits for in-flight requests"},
+	{Key: "notify-retry-initial", Env: "TC_NOTIFY_RETRY_INITIAL", Default: "10s", Usage: "first retry delay of an undelivered notification; doubled per attempt, with jitter"},
+	{Key: "notify-retry-max", Env: "TC_NOTIFY_RETRY_MAX", Default: "10m", Usage: "longest retry delay of an undelivered notification"},
+	{Key: "notify-give-up-after", Env: "TC_NOTIFY_GIVE_UP_AFTER", Default: "24h", Usage: "how long an undelivered notification is retried before it is abandoned (and logged as failed)"},
 	{Key: "config-max-size", Env: "TC_CONFIG_MAX_SIZE", Default: "4MiB", Usage: "largest config template accepted (bytes, or with KiB/MiB)"},
 	{Key: "config-max-render-size", Env: "TC_CONFIG_MAX_RENDER_SIZE", Default: "8MiB", Usage: "largest document a config or group may render to; writes that would exceed it are refused and no fetch renders more"},
 	{Key: "config-max-depth", Env: "TC_CONFIG_MAX_DEPTH", Default: "1000", Usage: "deepest nesting of arrays and inline tables a config may have"},
@@ -380,6 +389,12 @@ func (l *loader) build() (Config, error) {
 		l.fail("ha", "cluster mode needs PostgreSQL (DATABASE_URL=postgres://…); the SQLite database %s serves a single node", c.Database)
 	}
 	c.ShutdownTimeout = l.duration("shutdown-timeout", 0)
+	c.NotifyRetryInitial = l.duration("notify-retry-initial", 10*time.Millisecond)
+	c.NotifyRetryMax = l.duration("notify-retry-max", 10*time.Millisecond)
+	if c.NotifyRetryMax < c.NotifyRetryInitial {
+		l.fail("notify-retry-max", "%s is shorter than notify-retry-initial (%s)", c.NotifyRetryMax, c.NotifyRetryInitial)
+	}
+	c.NotifyGiveUpAfter = l.duration("notify-give-up-after", time.Second)
 	c.ConfigMaxSize = l.size("config-max-size", 1<<10, 64<<20)
 	c.ConfigMaxRenderSize = l.size("config-max-render-size", 1<<10, 256<<20)
 	c.ConfigMaxDepth = l.intIn("config-max-depth", 1, 100000)

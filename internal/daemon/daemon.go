@@ -26,6 +26,7 @@ import (
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/heartbeat"
 	"github.com/opentc/tc/internal/metrics"
+	"github.com/opentc/tc/internal/notify"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
 )
@@ -57,6 +58,7 @@ type Main struct {
 	agents     *agents.Service
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
+	notify     *notify.Service
 
 	advisories     *advisories.Service
 	advisoriesComp *advisoriesComponent

@@ -41,14 +41,14 @@ func freeTCPPort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func startCrashTCD(t *testing.T, dsn, token string) *crashTCD {
+func startCrashTCD(t *testing.T, dsn, token string, extraEnv ...string) *crashTCD {
 	t.Helper()
 	api, hb := freeTCPPort(t), freeTCPPort(t)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = []string{"TC_E2E_RUN_TCD=1", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
+	cmd.Env = append([]string{"TC_E2E_RUN_TCD=1", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
 		"TC_HOST=127.0.0.1", "APP_PORT=" + strconv.Itoa(api), "HEARTBEAT_PORT=" + strconv.Itoa(hb),
 		"DATABASE_URL=" + dsn, "TC_LOG_LEVEL=warn",
-		"OWNER_USERNAME=root", "OWNER_EMAIL=root@example.com", "OWNER_PASSWORD=rootpass1", "OWNER_TOKEN=" + token}
+		"OWNER_USERNAME=root", "OWNER_EMAIL=root@example.com", "OWNER_PASSWORD=rootpass1", "OWNER_TOKEN=" + token}, extraEnv...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -58,6 +58,7 @@ const (
 	ResUsers          = "users"
 	ResSettings       = "settings"
 	ResAudit          = "audit"
+	ResNotifications  = "notifications" // notification receivers, rules and the delivery log
 	// ResAdvisories is security advisories: reading them needs agents:read
 	// (exposure is a view of the fleet); advisories:write imports and
 	// acknowledges them.
@@ -93,6 +94,7 @@ var Catalogue = []Permission{
 	Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 	Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 	Perm(ResAudit, ActRead),
+	Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
 	Perm(ResAdvisories, ActWrite),
 }
 
@@ -205,6 +207,7 @@ var rolePerms = func() map[Role]PermissionSet {
 		Perm(ResUsers, ActRead), Perm(ResUsers, ActWrite),
 		Perm(ResSettings, ActRead), Perm(ResSettings, ActWrite),
 		Perm(ResAudit, ActRead),
+		Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
 		Perm(ResAdvisories, ActWrite),
 	)
 	for p := range manager {
