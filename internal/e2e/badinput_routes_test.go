@@ -355,7 +355,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		hbCases := []badCase{}
 		// Heartbeats are decoded liberally (issue 17): unknown fields,
 		// statuses and schemas, out-of-range or mistyped optional values
-		// are accepted within bounds (TestHeartbeatReadBack covers them);
+		// are accepted within bounds (FuzzHeartbeatReadBack covers them);
 		// what is refused is an unusable id or version and a bad schema.
 		for _, b := range append(badBodies(),
 			`{"id":"a\u0000b","version":"Telegraf 1.39.3"}`,
