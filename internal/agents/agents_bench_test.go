@@ -31,6 +31,21 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeLenient is a heartbeat that the strict pass does not take:
+// benchBody with one field tcd does not know, as a newer Telegraf may send.
+func BenchmarkDecodeLenient(b *testing.B) {
+	body := benchBody("web-01", 42)
+	body = append([]byte(`{"uptime_s":12,`), body[1:]...)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for i := 0; i < b.N; i++ {
+		hb, err := agents.Decode(body)
+		if err != nil || len(hb.Unknown) != 1 {
+			b.Fatal(hb, err)
+		}
+	}
+}
+
 // BenchmarkDecodeIngest is the heartbeat path below HTTP: decode, then
 // ingest through the group-commit writer until committed, from 64
 // concurrent senders over 10,000 agents. One op is one durable heartbeat.

@@ -3,6 +3,7 @@ package agents
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -76,7 +77,8 @@ func (s *Service) Close() error { return s.writer.Close() }
 // committed.
 func (s *Service) Ingest(ctx context.Context, hb *Heartbeat, ip string) error {
 	row := store.HeartbeatRow{AgentID: hb.ID, Hostname: hb.Hostname, IP: ip, Version: hb.Version, VersionNumber: hb.VersionNumber,
-		Status: hb.Status, AtMs: s.now().UnixMilli(), HasLast: hb.HasLast, Stats: hb.Stats, LogsReported: hb.LogsReported}
+		Status: hb.Status, StatusRaw: hb.StatusRaw, AtMs: s.now().UnixMilli(), HasLast: hb.HasLast, Stats: hb.Stats,
+		LogsReported: hb.LogsReported}
 	if hb.LastSuccess != nil {
 		ms := hb.LastSuccess.UnixMilli()
 		row.LastSuccessMs = &ms
@@ -91,7 +93,10 @@ func (s *Service) Ingest(ctx context.Context, hb *Heartbeat, ip string) error {
 		row.Configurations = &str
 	}
 	if hb.Logs != nil {
-		b, _ := json.Marshal(hb.Logs)
+		b, err := json.Marshal(hb.Logs)
+		if err != nil { // Decode bounds every value; never store what cannot be read back
+			return fmt.Errorf("encode heartbeat logs: %w", err)
+		}
 		str := string(b)
 		row.Logs = &str
 	}
@@ -399,7 +404,10 @@ func (s *Service) Logs(ctx context.Context, id string) (tc.AgentLogs, error) {
 	out := tc.AgentLogs{AgentID: a.ID, Entries: []tc.LogEntry{}, Reported: a.LogsReported}
 	if a.Logs != nil {
 		if err := json.Unmarshal([]byte(*a.Logs), &out.Entries); err != nil {
-			return out, err
+			// Stored by an earlier version and unreadable: one agent's
+			// logs must not fail the read.
+			s.log.Warn("agent logs unreadable; shown as none", "agent", a.ID, "err", err)
+			out.Entries = []tc.LogEntry{}
 		}
 	}
 	if a.LogsMs != nil {

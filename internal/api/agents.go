@@ -130,7 +130,11 @@ func (a *AgentsAPI) summary(c *fiber.Ctx) error {
 }
 
 func (a *AgentsAPI) get(c *fiber.Ctx) error {
-	out, err := a.svc.Get(ctx(c), c.Params("id"))
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := a.svc.Get(ctx(c), id)
 	if err != nil {
 		return err
 	}
@@ -138,7 +142,11 @@ func (a *AgentsAPI) get(c *fiber.Ctx) error {
 }
 
 func (a *AgentsAPI) delete(c *fiber.Ctx) error {
-	if err := a.svc.DeleteOne(ctx(c), c.Params("id")); err != nil {
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteOne(ctx(c), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -164,7 +172,11 @@ func (a *AgentsAPI) setRule(c *fiber.Ctx) error {
 	if len(req.IDs) > 0 {
 		return tc.Errorf(tc.EInvalid, "ids belongs to PUT /api/agents/bulk/reporting-rule").With("field", "ids")
 	}
-	out, err := a.svc.SetRuleOne(ctx(c), c.Params("id"), req.RuleID)
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := a.svc.SetRuleOne(ctx(c), id, req.RuleID)
 	if err != nil {
 		return err
 	}
@@ -185,7 +197,15 @@ func (a *AgentsAPI) bulkRule(c *fiber.Ctx) error {
 
 func (a *AgentsAPI) label(assign bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := a.svc.LabelOne(ctx(c), c.Params("id"), c.Params("labelId"), assign); err != nil {
+		id, err := pathParam(c, "id")
+		if err != nil {
+			return err
+		}
+		label, err := pathParam(c, "labelId")
+		if err != nil {
+			return err
+		}
+		if err := a.svc.LabelOne(ctx(c), id, label, assign); err != nil {
 			return err
 		}
 		return c.SendStatus(fiber.StatusNoContent)
@@ -240,7 +260,11 @@ func (a *AgentsAPI) heartbeats(c *fiber.Ctx) error {
 		}
 		limit = n
 	}
-	out, err := a.svc.Heartbeats(ctx(c), c.Params("id"), from, to, limit)
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := a.svc.Heartbeats(ctx(c), id, from, to, limit)
 	if err != nil {
 		return err
 	}
@@ -248,7 +272,11 @@ func (a *AgentsAPI) heartbeats(c *fiber.Ctx) error {
 }
 
 func (a *AgentsAPI) logs(c *fiber.Ctx) error {
-	out, err := a.svc.Logs(ctx(c), c.Params("id"))
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := a.svc.Logs(ctx(c), id)
 	if err != nil {
 		return err
 	}

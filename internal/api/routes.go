@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -117,8 +116,9 @@ func isAllowlisted(method, path string) bool {
 
 // authenticate is the authentication middleware of one route. Credentials
 // that are present are always verified; without credentials only public
-// routes and opened groups pass. The route's permission is then required
-// through the policy (403 naming it).
+// routes and opened groups pass (in an opened group, a header that carries
+// no tcd credential counts as absent: auth.CarriesCredential). The route's
+// permission is then required through the policy (403 naming it).
 func (s *Server) authenticate(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if r.Public {
@@ -126,7 +126,7 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 		}
 		var p *auth.Principal
 		open := r.Group != "" && s.openGroups[r.Group]
-		if h := c.Get(fiber.HeaderAuthorization); h != "" && !(open && !tcdScheme(h)) {
+		if h := c.Get(fiber.HeaderAuthorization); h != "" && !(open && !auth.CarriesCredential(h)) {
 			var err error
 			if p, err = s.auth.Authenticate(ctx(c), h); err != nil {
 				return err
@@ -146,16 +146,6 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 		}
 		return c.Next()
 	}
-}
-
-// tcdScheme reports whether an Authorization header uses a scheme tcd
-// issues credentials for (Bearer or Token). Others — e.g. the Basic header
-// Go derives from user:password in a Telegraf --config URL — carry no tcd
-// credential: in an opened group they are ignored like an absent header;
-// everywhere else they are refused as before.
-func tcdScheme(h string) bool {
-	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
-	return strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")
 }
 
 func (s *Server) registerRoutes() {

@@ -114,6 +114,7 @@ func New(d Deps) *Server {
 	s.app.Use(recover.New())
 	s.app.Use(requestid.New())
 	s.app.Use(rejectBadText)
+	s.app.Use("/api/agents", rawAgentPaths)
 	if d.Metrics != nil {
 		s.app.Use(d.Metrics.Middleware("api"))
 	}

@@ -40,6 +40,9 @@ type Main struct {
 	Now func() time.Time
 	// BcryptCost overrides the password hashing cost (tests use the minimum).
 	BcryptCost int
+	// ReadTimeout, if set, replaces both listeners' read and idle
+	// timeouts (tests).
+	ReadTimeout time.Duration
 
 	store *store.Store
 	auth  *auth.Service
@@ -204,6 +207,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
+	closeSilentConns(app, m.ReadTimeout)
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()

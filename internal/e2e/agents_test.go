@@ -640,11 +640,11 @@ func TestHeartbeatBadInput(t *testing.T) {
 			{"missing id", `{"version":"Telegraf 1.39.3","statistics":{"errors":0,"warnings":0,"metrics":1}}`, 400},
 			{"empty id", `{"id":"","version":"Telegraf 1.39.3"}`, 400},
 			{"missing version", `{"id":"victim"}`, 400},
-			{"statistics string", `{"id":"victim","version":"Telegraf 1.39.3","statistics":"x"}`, 400},
-			{"negative metrics", `{"id":"victim","version":"Telegraf 1.39.3","statistics":{"errors":0,"warnings":0,"metrics":-1}}`, 400},
-			{"unknown status", `{"id":"victim","version":"Telegraf 1.39.3","status":"GREAT"}`, 400},
-			{"unknown field", `{"id":"victim","version":"Telegraf 1.39.3","extra":1}`, 400},
-			{"wrong schema", `{"id":"victim","version":"Telegraf 1.39.3","schema":2}`, 400},
+			// A wrong type or value of an optional field, an unknown
+			// field, status or a newer schema are accepted (issue 17,
+			// TestHeartbeatLiberal); an unusable id or schema is not.
+			{"id number", `{"id":5,"version":"Telegraf 1.39.3"}`, 400},
+			{"schema 0", `{"id":"victim","version":"Telegraf 1.39.3","schema":0}`, 400},
 			{"array", `[{"id":"victim"}]`, 400},
 			{"empty", ``, 400},
 			{"trailing", `{"id":"victim","version":"Telegraf 1.39.3"} x`, 400},

@@ -42,8 +42,9 @@ type Deps struct {
 
 // Server is the heartbeat listener.
 type Server struct {
-	app  *fiber.App
-	deps Deps
+	app    *fiber.App
+	deps   Deps
+	fields *fieldNotes
 }
 
 // New builds the heartbeat app.
@@ -51,7 +52,7 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{deps: d}
+	s := &Server{deps: d, fields: newFieldNotes()}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "tcd-heartbeat",
 		DisableStartupMessage: true,
@@ -88,7 +89,7 @@ func (s *Server) health(c *fiber.Ctx) error {
 }
 
 func (s *Server) heartbeat(c *fiber.Ctx) error {
-	if h := c.Get(fiber.HeaderAuthorization); h != "" || !s.deps.Open {
+	if h := c.Get(fiber.HeaderAuthorization); !s.deps.Open || auth.CarriesCredential(h) {
 		p, err := s.deps.Auth.Authenticate(c.UserContext(), h)
 		if err != nil {
 			if tc.IsCode(err, tc.EUnauthorized) {
@@ -113,6 +114,9 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 	}
 	if s.deps.Metrics != nil {
 		s.deps.Metrics.HeartbeatsAccepted.Inc()
+	}
+	if hb.Unknown != nil || hb.Dropped != nil {
+		s.fields.note(hb, s.deps.Metrics, s.deps.Logger)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(heartbeatOK)

@@ -26,6 +26,12 @@ type Metrics struct {
 	HTTPSeconds        *prometheus.HistogramVec
 	SchedulerSeconds   prometheus.Histogram
 	SchedulerChanges   *prometheus.CounterVec // change: not_reporting, deleted, pruned
+	// HeartbeatUnknownFields counts accepted heartbeats by field tcd does
+	// not know (field names capped by the heartbeat listener).
+	HeartbeatUnknownFields *prometheus.CounterVec // field
+	// HeartbeatDroppedValues counts accepted heartbeats by known field
+	// whose value was dropped or clamped to tcd's bounds.
+	HeartbeatDroppedValues *prometheus.CounterVec // field
 }
 
 // New creates and registers the metrics.
@@ -48,12 +54,16 @@ func New(version, commit string) *Metrics {
 			Help: "Duration of one reporting-rules evaluation.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		SchedulerChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_scheduler_changes_total",
 			Help: "Agents marked not_reporting, agents auto-deleted and history records pruned."}, []string{"change"}),
+		HeartbeatUnknownFields: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_heartbeat_unknown_fields_total",
+			Help: "Accepted heartbeats carrying a field tcd does not know (ignored), by field: \"name\", \"statistics.name\" or \"logs.name\"; names beyond the first 100 count as \"other\"."}, []string{"field"}),
+		HeartbeatDroppedValues: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_heartbeat_dropped_values_total",
+			Help: "Accepted heartbeats with a value dropped or clamped to tcd's bounds (wrong type, time outside 1970-9999, counter out of range), by field."}, []string{"field"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tcd_build_info", Help: "tcd's version; always 1."},
 		[]string{"version", "commit", "goversion"})
 	build.WithLabelValues(version, commit, runtime.Version()).Set(1)
 	r.MustRegister(m.HeartbeatsAccepted, m.HeartbeatsRejected, m.BatchSize, m.CommitSeconds,
-		m.HTTPSeconds, m.SchedulerSeconds, m.SchedulerChanges, build,
+		m.HTTPSeconds, m.SchedulerSeconds, m.SchedulerChanges, m.HeartbeatUnknownFields, m.HeartbeatDroppedValues, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, reason := range []string{"unauthorized", "forbidden", "invalid", "too_large", "unavailable", "internal"} {
 		m.HeartbeatsRejected.WithLabelValues(reason)

@@ -16,48 +16,74 @@ import (
 
 // Agent is a row of agents. Times are unix milliseconds.
 type Agent struct {
-	ID              string `gorm:"primaryKey"`
-	Hostname        string
-	IP              string `gorm:"column:ip"`
-	Version         string
-	VersionNumber   string
-	Status          string
-	ReportedStatus  string
-	LastSeenMs      int64
-	CreatedMs       int64
-	LastSuccessMs   *int64
-	ReportingRuleID string
-	Configurations  string
-	HasStats        bool
-	Errors          int64
-	Warnings        int64
-	Metrics         int64
-	Heartbeats      int64
-	Logs            *string
-	LogsMs          *int64
-	LogsReported    int
+	ID             string `gorm:"primaryKey"`
+	Hostname       string
+	IP             string `gorm:"column:ip"`
+	Version        string
+	VersionNumber  string
+	Status         string
+	ReportedStatus string
+	// ReportedStatusRaw: column reported_status_raw (migration 15).
+	ReportedStatusRaw string
+	LastSeenMs        int64
+	CreatedMs         int64
+	LastSuccessMs     *int64
+	ReportingRuleID   string
+	Configurations    string
+	HasStats          bool
+	Errors            int64
+	Warnings          int64
+	Metrics           int64
+	Heartbeats        int64
+	Logs              *string
+	LogsMs            *int64
+	LogsReported      int
 }
 
 func (Agent) TableName() string { return "agents" }
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
+// Bounds of the times tcd stores (unix milliseconds of 1970-01-01 and of
+// the last millisecond of 9999): every reader can render them.
+const (
+	minTimeMs = 0
+	maxTimeMs = 253402300799999
+)
+
+// boundedTime is msTime for a time that may come from an agent (stored
+// before migration 15 bounded them): nil outside [minTimeMs, maxTimeMs].
+func boundedTime(ms int64) *time.Time {
+	if ms < minTimeMs || ms > maxTimeMs {
+		return nil
+	}
+	t := msTime(ms)
+	return &t
+}
+
+// statCounter is a reported counter as stored: at most tc.MaxCounter.
+func statCounter(v uint64) int64 {
+	if v > tc.MaxCounter {
+		return tc.MaxCounter
+	}
+	return int64(v)
+}
+
 // API returns the wire form; labels are filled by the caller.
 func (a *Agent) API() tc.Agent {
 	out := tc.Agent{ID: a.ID, Hostname: a.Hostname, IP: a.IP, Version: a.Version, VersionNumber: a.VersionNumber,
-		Status: a.Status, ReportedStatus: a.ReportedStatus, LastSeenAt: msTime(a.LastSeenMs), CreatedAt: msTime(a.CreatedMs),
-		ReportingRuleID: a.ReportingRuleID, Heartbeats: a.Heartbeats, Labels: []tc.Label{}, Configurations: []tc.AgentConfig{},
-		Advisories: []tc.AgentAdvisory{}}
+		Status: a.Status, ReportedStatus: a.ReportedStatus, ReportedStatusRaw: a.ReportedStatusRaw, LastSeenAt: msTime(a.LastSeenMs),
+		CreatedAt: msTime(a.CreatedMs), ReportingRuleID: a.ReportingRuleID, Heartbeats: a.Heartbeats, Labels: []tc.Label{},
+		Configurations: []tc.AgentConfig{}, Advisories: []tc.AgentAdvisory{}}
 	if a.LastSuccessMs != nil {
-		t := msTime(*a.LastSuccessMs)
-		out.LastSuccessAt = &t
+		out.LastSuccessAt = boundedTime(*a.LastSuccessMs)
 	}
 	_ = json.Unmarshal([]byte(a.Configurations), &out.Configurations)
 	if out.Configurations == nil {
 		out.Configurations = []tc.AgentConfig{}
 	}
 	if a.HasStats {
-		out.Statistics = &tc.Statistics{Errors: uint64(a.Errors), Warnings: uint64(a.Warnings), Metrics: uint64(a.Metrics)}
+		out.Statistics = &tc.Statistics{Errors: counter(a.Errors), Warnings: counter(a.Warnings), Metrics: counter(a.Metrics)}
 	}
 	return out
 }
@@ -71,6 +97,7 @@ type HeartbeatRow struct {
 	Version        string
 	VersionNumber  string
 	Status         string
+	StatusRaw      string // the status as sent, when not one tcd knows
 	AtMs           int64
 	HasLast        bool
 	LastSuccessMs  *int64 // nil: "no earlier success" (last <= 0)
@@ -80,11 +107,10 @@ type HeartbeatRow struct {
 	LogsReported   int
 }
 
-// HistoryResolution is the finest spacing of an agent's statistics history:
-// a heartbeat with statistics is recorded only if the agent's newest record
-// is at least this much older. It bounds the 24 h history at
-// agents × 24 h / HistoryResolution rows however often agents report
-// (Telegraf's default heartbeat interval is a few seconds).
+// HistoryResolution is the length of one record of an agent's statistics
+// history (history.go): the heartbeats of each minute are summed into one
+// record. It bounds the 24 h history at agents × 24 h / HistoryResolution
+// records however often agents report, and loses no count.
 const HistoryResolution = time.Minute
 
 // WriteHeartbeats writes a batch of heartbeats in one transaction and
@@ -140,7 +166,7 @@ func (s *Store) CommitHeartbeats(ctx context.Context, rows []HeartbeatRow) (dura
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit heartbeats: %w", err)
 	}
-	s.hist.recorded(rec.keys, rec.at)
+	s.hist.recorded(rec.keys, rec.slots)
 	return nil, nil
 }
 
@@ -165,11 +191,14 @@ func rounds(sorted []HeartbeatRow) [][]HeartbeatRow {
 
 // Statements of the PostgreSQL heartbeat path. Each takes one array per
 // column, so its text never changes and pgx prepares it once per
-// connection; a batch is three round trips whatever its size.
+// connection; a batch is three round trips whatever its size (two when no
+// statistics record is due).
 var (
 	pgCreateAgents = `INSERT INTO agents (id, last_seen_ms, created_ms, status, reported_status, reporting_rule_id)
 		SELECT v.id, v.at, v.at, '', '', r.id FROM unnest($1::text[], $2::bigint[]) AS v(id, at), reporting_rules r
 		WHERE r.is_default ON CONFLICT (id) DO NOTHING`
+	// pgUpdateAgents adds statistics to the open record as sqliteUpdate
+	// does; $21 says pgCloseRecords just closed it.
 	pgUpdateAgents = `UPDATE agents SET
 			hostname = CASE WHEN v.hostname <> '' THEN v.hostname ELSE agents.hostname END,
 			ip = v.ip,
@@ -177,6 +206,7 @@ var (
 			version_number = v.version_number,
 			status = v.status,
 			reported_status = v.status,
+			reported_status_raw = v.status_raw,
 			last_seen_ms = GREATEST(agents.last_seen_ms, v.at),
 			last_success_ms = CASE WHEN v.has_last THEN v.last_success ELSE agents.last_success_ms END,
 			configurations = CASE WHEN v.has_configs THEN v.configs ELSE agents.configurations END,
@@ -187,64 +217,78 @@ var (
 			heartbeats = agents.heartbeats + 1,
 			logs = CASE WHEN v.has_logs THEN v.logs ELSE agents.logs END,
 			logs_ms = CASE WHEN v.has_logs THEN v.at ELSE agents.logs_ms END,
-			logs_reported = CASE WHEN v.has_logs THEN v.logs_reported ELSE agents.logs_reported END
+			logs_reported = CASE WHEN v.has_logs THEN v.logs_reported ELSE agents.logs_reported END,
+			hist_slot_ms = CASE WHEN NOT v.has_stats THEN agents.hist_slot_ms WHEN v.closed OR agents.hist_n = 0 THEN v.slot
+				ELSE agents.hist_slot_ms END,
+			hist_n = CASE WHEN NOT v.has_stats THEN agents.hist_n WHEN v.closed OR agents.hist_n = 0 THEN 1 ELSE agents.hist_n + 1 END,
+			hist_errors = CASE WHEN NOT v.has_stats THEN agents.hist_errors WHEN v.closed OR agents.hist_n = 0 THEN v.errors
+				ELSE LEAST(agents.hist_errors + v.errors, ` + maxCounterSQL + `) END,
+			hist_warnings = CASE WHEN NOT v.has_stats THEN agents.hist_warnings WHEN v.closed OR agents.hist_n = 0 THEN v.warnings
+				ELSE LEAST(agents.hist_warnings + v.warnings, ` + maxCounterSQL + `) END,
+			hist_metrics = CASE WHEN NOT v.has_stats THEN agents.hist_metrics WHEN v.closed OR agents.hist_n = 0 THEN v.metrics
+				ELSE LEAST(agents.hist_metrics + v.metrics, ` + maxCounterSQL + `) END
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[],
 			$9::bigint[], $10::boolean[], $11::text[], $12::boolean[], $13::bigint[], $14::bigint[], $15::bigint[],
-			$16::boolean[], $17::text[], $18::integer[])
+			$16::boolean[], $17::text[], $18::integer[], $19::text[], $20::bigint[], $21::boolean[])
 			AS v(id, hostname, ip, version, version_number, status, at, has_last, last_success, has_configs, configs,
-			has_stats, errors, warnings, metrics, has_logs, logs, logs_reported)
+			has_stats, errors, warnings, metrics, has_logs, logs, logs_reported, status_raw, slot, closed)
 		WHERE agents.id = v.id`
-	// pgHistory appends records to their agents' buckets, as sqliteHistory.
-	// The resolution check is a scalar subquery, run per row through the
-	// primary key: as NOT EXISTS, the planner turned it into an anti-join
-	// that read the whole table for every batch while the table's
-	// statistics were stale (a fleet registering, or just after migration 8).
-	pgHistory = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
-		SELECT v.id, v.bucket, v.at, 1, v.sample FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS v(id, bucket, at, sample)
-		WHERE COALESCE((SELECT MAX(h.last_ms) FROM agent_history h
-			WHERE h.agent_id = v.id AND h.bucket_ms > v.at - ` + historyWindow + `), -1) <= v.at - ` + historyResolutionMs + `
-		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = excluded.last_ms,
+	// pgCloseRecords appends open records of minutes before the
+	// heartbeats' to their bucket rows, as sqliteCloseRecord, and returns
+	// the agents whose record it closed. The agents rows are locked (in ID
+	// order) first, so that a heartbeat of the same agent on another node
+	// waits and then finds the record already closed.
+	pgCloseRecords = `WITH a AS (
+			SELECT a.id, a.hist_slot_ms, a.hist_n, a.hist_errors, a.hist_warnings, a.hist_metrics, v.off
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, slot, off) JOIN agents a ON a.id = v.id
+			WHERE a.hist_n > 0 AND a.hist_slot_ms < v.slot ORDER BY a.id FOR UPDATE OF a)
+		INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
+		SELECT a.id, a.hist_slot_ms - ` + strings.ReplaceAll(historyIntoBucket, "v.off", "a.off") + `, a.hist_slot_ms, 1, ` +
+		strings.ReplaceAll(historySampleSQL, "v.off", "a.off") + ` FROM a
+		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = GREATEST(agent_history.last_ms, excluded.last_ms),
 			records = agent_history.records + 1, samples = agent_history.samples || excluded.samples
-		RETURNING agent_id, last_ms`
+		RETURNING agent_id`
 )
 
-// historyRecords are the statistics records a transaction wrote, for the
-// history cache once it commits.
+// historyRecords are the minutes of the open statistics records a
+// transaction left, for the history cache once it commits.
 type historyRecords struct {
-	keys []uint64
-	at   []int64
+	keys  []uint64
+	slots []int64
 }
 
 // writeHeartbeatsPostgres applies rows of distinct agents: create the new
-// ones, update all, record history.
+// ones, close the open statistics records of earlier minutes, update all.
 func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []HeartbeatRow, rec *historyRecords) error {
 	n := len(rows)
 	var (
 		ids, hosts, ips, versions, numbers, statuses, configs = make([]string, n), make([]string, n), make([]string, n),
 			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		at, errs, warns, metrics               = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		raws                                   = make([]string, n)
+		at, errs, warns, metrics, slots        = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		lastSuccess                            = make([]*int64, n)
 		logs                                   = make([]*string, n)
 		hasLast, hasConfigs, hasStats, hasLogs = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		closed                                 = make([]bool, n)
 		logsReported                           = make([]int32, n)
-		hIDs, hSamples                         []string
-		hBuckets, hAt                          []int64
+		cIDs                                   []string
+		cSlots, cOffs                          []int64
 	)
 	for i := range rows {
 		r := &rows[i]
 		ids[i], hosts[i], ips[i], versions[i], numbers[i], statuses[i] = r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status
-		at[i], hasLast[i], lastSuccess[i] = r.AtMs, r.HasLast, r.LastSuccessMs
+		raws[i], at[i], hasLast[i], lastSuccess[i] = r.StatusRaw, r.AtMs, r.HasLast, r.LastSuccessMs
+		slots[i] = historySlot(r.AtMs)
 		configs[i] = "[]"
 		if r.Configurations != nil {
 			hasConfigs[i], configs[i] = true, *r.Configurations
 		}
 		if r.Stats != nil {
 			hasStats[i] = true
-			errs[i], warns[i], metrics[i] = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
-			if !s.hist.recent(s.hist.key(r.AgentID), r.AtMs) {
-				bucket := historyBucketStart(r.AgentID, r.AtMs)
-				hIDs, hBuckets, hAt = append(hIDs, r.AgentID), append(hBuckets, bucket), append(hAt, r.AtMs)
-				hSamples = append(hSamples, string(appendHistorySample(nil, bucket, r.AtMs, errs[i], warns[i], metrics[i])))
+			errs[i], warns[i], metrics[i] = statCounter(r.Stats.Errors), statCounter(r.Stats.Warnings), statCounter(r.Stats.Metrics)
+			if key := s.hist.key(r.AgentID); !s.hist.open(key, slots[i]) {
+				cIDs, cSlots, cOffs = append(cIDs, r.AgentID), append(cSlots, slots[i]), append(cOffs, historyOffset(r.AgentID))
+				rec.keys, rec.slots = append(rec.keys, key), append(rec.slots, slots[i])
 			}
 		}
 		hasLogs[i], logs[i], logsReported[i] = r.Logs != nil, r.Logs, int32(r.LogsReported)
@@ -252,8 +296,30 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 	if _, err := tx.ExecContext(ctx, pgCreateAgents, ids, at); err != nil {
 		return fmt.Errorf("create agents: %w", err)
 	}
+	if len(cIDs) > 0 {
+		recs, err := tx.QueryContext(ctx, pgCloseRecords, cIDs, cSlots, cOffs)
+		if err != nil {
+			return fmt.Errorf("record heartbeat statistics: %w", err)
+		}
+		done := make(map[string]bool)
+		for recs.Next() {
+			var id string
+			if err := recs.Scan(&id); err != nil {
+				recs.Close()
+				return fmt.Errorf("record heartbeat statistics: %w", err)
+			}
+			done[id] = true
+		}
+		recs.Close()
+		if err := recs.Err(); err != nil {
+			return fmt.Errorf("record heartbeat statistics: %w", err)
+		}
+		for i := range rows {
+			closed[i] = done[rows[i].AgentID]
+		}
+	}
 	res, err := tx.ExecContext(ctx, pgUpdateAgents, ids, hosts, ips, versions, numbers, statuses, at, hasLast, lastSuccess,
-		hasConfigs, configs, hasStats, errs, warns, metrics, hasLogs, logs, logsReported)
+		hasConfigs, configs, hasStats, errs, warns, metrics, hasLogs, logs, logsReported, raws, slots, closed)
 	if err != nil {
 		return fmt.Errorf("update agents: %w", err)
 	}
@@ -261,24 +327,6 @@ func (s *Store) writeHeartbeatsPostgres(ctx context.Context, tx *sql.Tx, rows []
 		// Only possible without a default reporting rule: never acknowledge
 		// a heartbeat that was not stored.
 		return fmt.Errorf("update agents: %d of %d heartbeats applied (is there a default reporting rule?)", got, n)
-	}
-	if len(hIDs) > 0 {
-		recs, err := tx.QueryContext(ctx, pgHistory, hIDs, hBuckets, hAt, hSamples)
-		if err != nil {
-			return fmt.Errorf("record heartbeat statistics: %w", err)
-		}
-		defer recs.Close()
-		for recs.Next() {
-			var id string
-			var at int64
-			if err := recs.Scan(&id, &at); err != nil {
-				return fmt.Errorf("record heartbeat statistics: %w", err)
-			}
-			rec.keys, rec.at = append(rec.keys, s.hist.key(id)), append(rec.at, at)
-		}
-		if err := recs.Err(); err != nil {
-			return fmt.Errorf("record heartbeat statistics: %w", err)
-		}
 	}
 	return nil
 }
@@ -324,7 +372,7 @@ const statusExpr = `CASE WHEN agents.last_seen_ms < ? - rr.not_reporting_after *
 
 // agentColumns selects an Agent with its derived status.
 const agentColumns = `agents.id, agents.hostname, agents.ip, agents.version, agents.version_number, ` + statusExpr + ` AS status,
-	agents.reported_status, agents.last_seen_ms, agents.created_ms, agents.last_success_ms, agents.reporting_rule_id,
+	agents.reported_status, agents.reported_status_raw, agents.last_seen_ms, agents.created_ms, agents.last_success_ms, agents.reporting_rule_id,
 	agents.configurations, agents.has_stats, agents.errors, agents.warnings, agents.metrics, agents.heartbeats,
 	agents.logs, agents.logs_ms, agents.logs_reported`
 
@@ -523,9 +571,10 @@ func (s *Store) AgentSummary(ctx context.Context, f AgentFilter, nowMs int64) (t
 }
 
 // AgentHeartbeats returns an agent's statistics history, oldest first:
-// its records in [fromMs, toMs] not older than keepAfterMs (the retention),
-// and its newest record however old, at most limit (the newest ones). An
-// agent has at most a day's buckets (about 25 rows), so all are read.
+// its records overlapping [fromMs, toMs] that did not start before
+// keepAfterMs (the retention), and its newest record however old, at most
+// limit (the newest ones). An agent has at most a day's bucket rows (about
+// 25) and its open record, so all are read.
 func (s *Store) AgentHeartbeats(ctx context.Context, id string, fromMs, toMs, keepAfterMs int64, limit int) ([]tc.HeartbeatRecord, error) {
 	var rows []struct {
 		BucketMs int64
@@ -534,12 +583,26 @@ func (s *Store) AgentHeartbeats(ctx context.Context, id string, fromMs, toMs, ke
 	if err := s.db.WithContext(ctx).Raw(`SELECT bucket_ms, samples FROM agent_history WHERE agent_id = ?`, id).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	var open []struct {
+		HistSlotMs                            int64
+		HistN                                 int64
+		HistErrors, HistWarnings, HistMetrics int64
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT hist_slot_ms, hist_n, hist_errors, hist_warnings, hist_metrics FROM agents WHERE id = ?`, id).
+		Scan(&open).Error; err != nil {
+		return nil, err
+	}
 	var all []historySample
 	for _, r := range rows {
 		var err error
 		if all, err = parseHistorySamples(r.BucketMs, r.Samples, all); err != nil {
 			return nil, err
 		}
+	}
+	if len(open) == 1 && open[0].HistN > 0 {
+		o := open[0]
+		all = append(all, historySample{startMs: o.HistSlotMs, endMs: o.HistSlotMs + HistoryResolution.Milliseconds(),
+			heartbeats: o.HistN, errors: o.HistErrors, warnings: o.HistWarnings, metrics: o.HistMetrics})
 	}
 	return selectHistory(all, fromMs, toMs, keepAfterMs, limit), nil
 }
@@ -602,10 +665,14 @@ func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoff
 			}
 		}
 		// Buckets that started before the cutoff minus a bucket hold
-		// only expired records; each agent's newest bucket stays (its
-		// newest record is always kept). RETURNING counts records.
+		// only expired records. An agent's newest record is always kept:
+		// it is the open record in its agents row, or — for an agent that
+		// has sent no statistics since migration 15 — in its newest
+		// bucket, which then stays. RETURNING counts records.
+		// (EXISTS first: it holds for nearly every agent, one probe.)
 		rows, err := db.Raw(`DELETE FROM agent_history WHERE bucket_ms < ?
-			AND bucket_ms < (SELECT MAX(h2.bucket_ms) FROM agent_history h2 WHERE h2.agent_id = agent_history.agent_id)
+			AND (EXISTS (SELECT 1 FROM agents a WHERE a.id = agent_history.agent_id AND a.hist_n > 0)
+				OR bucket_ms < (SELECT MAX(h2.bucket_ms) FROM agent_history h2 WHERE h2.agent_id = agent_history.agent_id))
 			RETURNING records`, historyCutoffMs-historyBucketMs).Rows()
 		if err != nil {
 			return err

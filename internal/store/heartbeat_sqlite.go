@@ -90,7 +90,7 @@ func (h *heartbeatConn) get(ctx context.Context, sqlDB *sql.DB) (*sql.Conn, erro
 		go h.checkpointer(sqlDB)
 	})
 	var stmts [3]*sql.Stmt
-	for i, q := range []string{sqliteUpdate, sqliteUpsert, sqliteHistory} {
+	for i, q := range []string{sqliteUpdate, sqliteUpsert, sqliteCloseRecord} {
 		if stmts[i], err = conn.PrepareContext(ctx, q); err != nil {
 			for _, st := range stmts[:i] {
 				st.Close()
@@ -160,6 +160,12 @@ func (h *heartbeatConn) release() {
 // whole new row (its default rule looked up) and probes for the conflict.
 // Its parameters are sqliteUpsert's, and it changes what sqliteUpsert's
 // DO UPDATE changes; when it finds no agent, sqliteUpsert creates it.
+//
+// A heartbeat with statistics (?12) adds to the agent's open record
+// (history.go), or starts it: the agent has none yet, or ?21 says
+// sqliteCloseRecord just appended it to agent_history (?20 is the minute of
+// the new record). Counters stay within tc.MaxCounter, so sums never
+// overflow.
 const sqliteUpdate = `UPDATE agents SET
 		hostname = CASE WHEN ?2 <> '' THEN ?2 ELSE hostname END,
 		ip = ?3,
@@ -167,6 +173,7 @@ const sqliteUpdate = `UPDATE agents SET
 		version_number = ?5,
 		status = ?6,
 		reported_status = ?6,
+		reported_status_raw = ?19,
 		last_seen_ms = MAX(last_seen_ms, ?7),
 		last_success_ms = CASE WHEN ?8 THEN ?9 ELSE last_success_ms END,
 		configurations = CASE WHEN ?10 THEN ?11 ELSE configurations END,
@@ -177,12 +184,19 @@ const sqliteUpdate = `UPDATE agents SET
 		heartbeats = heartbeats + 1,
 		logs = CASE WHEN ?16 THEN ?17 ELSE logs END,
 		logs_ms = CASE WHEN ?16 THEN ?7 ELSE logs_ms END,
-		logs_reported = CASE WHEN ?16 THEN ?18 ELSE logs_reported END
+		logs_reported = CASE WHEN ?16 THEN ?18 ELSE logs_reported END,
+		hist_slot_ms = CASE WHEN NOT ?12 THEN hist_slot_ms WHEN ?21 OR hist_n = 0 THEN ?20 ELSE hist_slot_ms END,
+		hist_n = CASE WHEN NOT ?12 THEN hist_n WHEN ?21 OR hist_n = 0 THEN 1 ELSE hist_n + 1 END,
+		hist_errors = CASE WHEN NOT ?12 THEN hist_errors WHEN ?21 OR hist_n = 0 THEN ?13 ELSE MIN(hist_errors + ?13, ` + maxCounterSQL + `) END,
+		hist_warnings = CASE WHEN NOT ?12 THEN hist_warnings WHEN ?21 OR hist_n = 0 THEN ?14 ELSE MIN(hist_warnings + ?14, ` + maxCounterSQL + `) END,
+		hist_metrics = CASE WHEN NOT ?12 THEN hist_metrics WHEN ?21 OR hist_n = 0 THEN ?15 ELSE MIN(hist_metrics + ?15, ` + maxCounterSQL + `) END
 	WHERE id = ?1`
 
-const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, last_seen_ms, created_ms,
-		last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats, logs, logs_ms, logs_reported)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?9, (SELECT id FROM reporting_rules WHERE is_default), ?11, ?12, ?13, ?14, ?15, 1, ?17, CASE WHEN ?16 THEN ?7 END, ?18)
+const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_number, status, reported_status, reported_status_raw,
+		last_seen_ms, created_ms, last_success_ms, reporting_rule_id, configurations, has_stats, errors, warnings, metrics, heartbeats,
+		logs, logs_ms, logs_reported, hist_slot_ms, hist_n, hist_errors, hist_warnings, hist_metrics)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?19, ?7, ?7, ?9, (SELECT id FROM reporting_rules WHERE is_default), ?11, ?12, ?13, ?14, ?15, 1,
+		?17, CASE WHEN ?16 THEN ?7 END, ?18, CASE WHEN ?12 THEN ?20 ELSE 0 END, CASE WHEN ?12 THEN 1 ELSE 0 END, ?13, ?14, ?15)
 	ON CONFLICT (id) DO UPDATE SET
 		hostname = CASE WHEN excluded.hostname <> '' THEN excluded.hostname ELSE agents.hostname END,
 		ip = excluded.ip,
@@ -190,6 +204,7 @@ const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_num
 		version_number = excluded.version_number,
 		status = excluded.status,
 		reported_status = excluded.reported_status,
+		reported_status_raw = excluded.reported_status_raw,
 		last_seen_ms = MAX(agents.last_seen_ms, excluded.last_seen_ms),
 		last_success_ms = CASE WHEN ?8 THEN excluded.last_success_ms ELSE agents.last_success_ms END,
 		configurations = CASE WHEN ?10 THEN excluded.configurations ELSE agents.configurations END,
@@ -200,15 +215,24 @@ const sqliteUpsert = `INSERT INTO agents (id, hostname, ip, version, version_num
 		heartbeats = agents.heartbeats + 1,
 		logs = CASE WHEN ?16 THEN excluded.logs ELSE agents.logs END,
 		logs_ms = CASE WHEN ?16 THEN excluded.logs_ms ELSE agents.logs_ms END,
-		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END`
+		logs_reported = CASE WHEN ?16 THEN excluded.logs_reported ELSE agents.logs_reported END,
+		hist_slot_ms = CASE WHEN NOT ?12 THEN agents.hist_slot_ms WHEN ?21 OR agents.hist_n = 0 THEN ?20 ELSE agents.hist_slot_ms END,
+		hist_n = CASE WHEN NOT ?12 THEN agents.hist_n WHEN ?21 OR agents.hist_n = 0 THEN 1 ELSE agents.hist_n + 1 END,
+		hist_errors = CASE WHEN NOT ?12 THEN agents.hist_errors WHEN ?21 OR agents.hist_n = 0 THEN ?13
+			ELSE MIN(agents.hist_errors + ?13, ` + maxCounterSQL + `) END,
+		hist_warnings = CASE WHEN NOT ?12 THEN agents.hist_warnings WHEN ?21 OR agents.hist_n = 0 THEN ?14
+			ELSE MIN(agents.hist_warnings + ?14, ` + maxCounterSQL + `) END,
+		hist_metrics = CASE WHEN NOT ?12 THEN agents.hist_metrics WHEN ?21 OR agents.hist_n = 0 THEN ?15
+			ELSE MIN(agents.hist_metrics + ?15, ` + maxCounterSQL + `) END`
 
-// sqliteHistory appends a record to the agent's bucket (history.go) unless
-// the agent has a record less than HistoryResolution older. ?1 agent, ?2
-// bucket start, ?3 time of the record, ?4 the encoded record.
-var sqliteHistory = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
-		SELECT ?1, ?2, ?3, 1, ?4 WHERE NOT EXISTS (SELECT 1 FROM agent_history h
-			WHERE h.agent_id = ?1 AND h.bucket_ms > ?3 - ` + historyWindow + ` AND h.last_ms > ?3 - ` + historyResolutionMs + `)
-		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = excluded.last_ms,
+// sqliteCloseRecord appends the agent's open record to its bucket row
+// (history.go) if it belongs to a minute before ?2, the minute of the
+// heartbeat being written; sqliteUpdate then starts the next record. ?1
+// agent, ?2 the heartbeat's minute, ?3 the agent's bucket offset.
+var sqliteCloseRecord = `INSERT INTO agent_history (agent_id, bucket_ms, last_ms, records, samples)
+		SELECT a.id, a.hist_slot_ms - ` + historyIntoBucket + `, a.hist_slot_ms, 1, ` + historySampleSQL + `
+		FROM agents a, (SELECT ?3 AS off) v WHERE a.id = ?1 AND a.hist_n > 0 AND a.hist_slot_ms < ?2
+		ON CONFLICT (agent_id, bucket_ms) DO UPDATE SET last_ms = MAX(agent_history.last_ms, excluded.last_ms),
 			records = agent_history.records + 1, samples = agent_history.samples || excluded.samples`
 
 // writeHeartbeatsSQLite commits rows and returns how to wait until they
@@ -249,10 +273,9 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
-	update, upsert, hist := h.update, h.upsert, h.history
+	update, upsert, closeRecord := h.update, h.upsert, h.history
 	var recKeys []uint64
-	var recAt []int64
-	var sample []byte
+	var recSlots []int64
 	for i := range rows {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("write heartbeats: %w", err)
@@ -263,12 +286,24 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 			configs = *r.Configurations
 		}
 		var e, w, m int64
+		slot, closed := historySlot(r.AtMs), false
 		if r.Stats != nil {
-			e, w, m = int64(r.Stats.Errors), int64(r.Stats.Warnings), int64(r.Stats.Metrics)
+			e, w, m = statCounter(r.Stats.Errors), statCounter(r.Stats.Warnings), statCounter(r.Stats.Metrics)
+			// Close the open record unless it is known to be this
+			// minute's.
+			if key := s.hist.key(r.AgentID); !s.hist.open(key, slot) {
+				res, err := closeRecord.ExecContext(stmtCtx, r.AgentID, slot, historyOffset(r.AgentID))
+				if err != nil {
+					return nil, fmt.Errorf("record heartbeat statistics: %w", err)
+				}
+				n, _ := res.RowsAffected()
+				closed = n == 1
+				recKeys, recSlots = append(recKeys, key), append(recSlots, slot)
+			}
 		}
 		args := [...]any{r.AgentID, r.Hostname, r.IP, r.Version, r.VersionNumber, r.Status, r.AtMs,
 			r.HasLast, r.LastSuccessMs, r.Configurations != nil, configs,
-			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported}
+			r.Stats != nil, e, w, m, r.Logs != nil, r.Logs, r.LogsReported, r.StatusRaw, slot, closed}
 		res, err := update.ExecContext(stmtCtx, args[:]...)
 		if err != nil {
 			return nil, fmt.Errorf("update agent: %w", err)
@@ -282,27 +317,12 @@ func (s *Store) writeHeartbeatsSQLite(ctx context.Context, sqlDB *sql.DB, rows [
 				return nil, fmt.Errorf("create agent: %w", err)
 			}
 		}
-		if r.Stats != nil {
-			key := s.hist.key(r.AgentID)
-			if s.hist.recent(key, r.AtMs) {
-				continue
-			}
-			bucket := historyBucketStart(r.AgentID, r.AtMs)
-			sample = appendHistorySample(sample[:0], bucket, r.AtMs, e, w, m)
-			res, err := hist.ExecContext(stmtCtx, r.AgentID, bucket, r.AtMs, string(sample))
-			if err != nil {
-				return nil, fmt.Errorf("record heartbeat statistics: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				recKeys, recAt = append(recKeys, key), append(recAt, r.AtMs)
-			}
-		}
 	}
 	if _, err := conn.ExecContext(stmtCtx, "COMMIT"); err != nil {
 		return nil, fmt.Errorf("commit heartbeats: %w", err)
 	}
 	committed = true
-	s.hist.recorded(recKeys, recAt)
+	s.hist.recorded(recKeys, recSlots)
 	if ws := h.wal; ws != nil {
 		seq := ws.commitDone()
 		return func() error { return ws.wait(seq) }, nil

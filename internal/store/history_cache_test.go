@@ -2,39 +2,37 @@ package store
 
 import (
 	"testing"
-	"time"
 )
 
 func TestHistoryCache(t *testing.T) {
 	c := newHistoryCache()
 	a, b := c.key("agent-a"), c.key("agent-b")
-	const t0 = int64(1_700_000_000_000)
-	if c.recent(a, t0) {
+	res := HistoryResolution.Milliseconds()
+	const slot = int64(1_700_000_040_000) // a whole minute
+	if c.open(a, slot) {
 		t.Fatal("an empty cache knows a record")
 	}
-	c.recorded([]uint64{a}, []int64{t0})
-	res := HistoryResolution.Milliseconds()
+	c.recorded([]uint64{a}, []int64{slot})
 	for _, tc := range []struct {
 		key  uint64
-		at   int64
+		slot int64
 		want bool
 	}{
-		{a, t0, true},
-		{a, t0 + res - 1, true},
-		{a, t0 + res, false}, // a new record is due
-		{a, t0 - 1, false},   // older than the record: the table decides
-		{b, t0 + 1, false},   // another agent
+		{a, slot, true},
+		{a, slot + res, false}, // the next minute: the record is to be closed
+		{a, slot - res, false}, // an earlier minute: the agents row decides
+		{b, slot, false},       // another agent
 	} {
-		if got := c.recent(tc.key, tc.at); got != tc.want {
-			t.Errorf("recent(%d, t0%+d) = %v, want %v", tc.key, tc.at-t0, got, tc.want)
+		if got := c.open(tc.key, tc.slot); got != tc.want {
+			t.Errorf("open(%d, slot%+d) = %v, want %v", tc.key, tc.slot-slot, got, tc.want)
 		}
 	}
-	c.recorded([]uint64{a}, []int64{t0 - time.Second.Milliseconds()}) // never moves back
-	if !c.recent(a, t0+res-1) {
-		t.Fatal("an older record replaced a newer one")
+	c.recorded([]uint64{a}, []int64{slot - res}) // never moves back
+	if !c.open(a, slot) {
+		t.Fatal("an older minute replaced a newer one")
 	}
 	c.forget([]string{"agent-a"})
-	if c.recent(a, t0) {
+	if c.open(a, slot) {
 		t.Fatal("a forgotten agent is still known")
 	}
 }

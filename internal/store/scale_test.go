@@ -26,7 +26,7 @@ func TestSchedulerTickAtScale(t *testing.T) {
 		if err := s.EnsureDefaultRule(ctx); err != nil {
 			t.Fatal(err)
 		}
-		now := time.Now()
+		now := time.Now().Truncate(time.Minute) // a record's minute starts with its first heartbeat
 		t0 := time.Now()
 		// Two heartbeats per agent, 24 h apart: two history buckets, the
 		// older one about to expire (over the next hour: each agent's

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opentc/tc/pkg/tc"
@@ -45,6 +47,37 @@ func (f AgentFilter) query() url.Values {
 	return pageQuery(f.Page, q)
 }
 
+// agentSegment is an agent ID as one path segment of /api/agents/{id}. Any
+// ID is addressable: it is percent-encoded (url.PathEscape: "/" → %2F,
+// "%" → %25, "?" → %3F, " " → %20, non-ASCII bytes), the dots of "." and
+// ".." are encoded too (a URL's dot segments may be resolved away on the
+// way), and so is the first letter of an ID that names a fixed route of
+// the API ("summary", "bulk"): tcd routes agent paths as sent, so an
+// encoded segment always means an agent.
+func agentSegment(id string) string {
+	e := url.PathEscape(id)
+	switch {
+	case strings.Trim(id, ".") == "":
+		e = strings.ReplaceAll(e, ".", "%2E")
+	case strings.EqualFold(id, "summary") || strings.EqualFold(id, "bulk"):
+		e = fmt.Sprintf("%%%02X", id[0]) + e[1:]
+	}
+	return e
+}
+
+// AgentSegment is agentSegment for callers that build agent paths
+// themselves (tcctl's generic verbs).
+func AgentSegment(id string) string { return agentSegment(id) }
+
+// agentPath is /api/agents/{id} followed by rest; an empty ID (no agent
+// has one) is an error rather than the agent list.
+func agentPath(id, rest string) (string, error) {
+	if id == "" {
+		return "", tc.Errorf(tc.EInvalid, "the agent ID is empty: name an agent (tcctl agent list shows them)")
+	}
+	return "/api/agents/" + agentSegment(id) + rest, nil
+}
+
 // ListAgents lists agents (GET /api/agents).
 func (c *Client) ListAgents(ctx context.Context, f AgentFilter) (tc.List[tc.Agent], error) {
 	var out tc.List[tc.Agent]
@@ -62,13 +95,20 @@ func (c *Client) AgentSummary(ctx context.Context, f AgentFilter) (tc.AgentSumma
 // GetAgent returns one agent (GET /api/agents/{id}).
 func (c *Client) GetAgent(ctx context.Context, id string) (tc.Agent, error) {
 	var out tc.Agent
-	err := c.Do(ctx, http.MethodGet, "/api/agents/"+esc(id), nil, nil, &out)
+	p, err := agentPath(id, "")
+	if err == nil {
+		err = c.Do(ctx, http.MethodGet, p, nil, nil, &out)
+	}
 	return out, err
 }
 
 // DeleteAgent deletes one agent (DELETE /api/agents/{id}).
 func (c *Client) DeleteAgent(ctx context.Context, id string) error {
-	return c.Do(ctx, http.MethodDelete, "/api/agents/"+esc(id), nil, nil, nil)
+	p, err := agentPath(id, "")
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, http.MethodDelete, p, nil, nil, nil)
 }
 
 // DeleteAgents deletes several agents (POST /api/agents/bulk/delete).
@@ -81,7 +121,10 @@ func (c *Client) DeleteAgents(ctx context.Context, ids []string) (tc.BulkResult,
 // SetAgentRule assigns a reporting rule (ID or name) to one agent.
 func (c *Client) SetAgentRule(ctx context.Context, id, rule string) (tc.Agent, error) {
 	var out tc.Agent
-	err := c.Do(ctx, http.MethodPut, "/api/agents/"+esc(id)+"/reporting-rule", nil, tc.AgentRuleRequest{RuleID: rule}, &out)
+	p, err := agentPath(id, "/reporting-rule")
+	if err == nil {
+		err = c.Do(ctx, http.MethodPut, p, nil, tc.AgentRuleRequest{RuleID: rule}, &out)
+	}
 	return out, err
 }
 
@@ -103,7 +146,8 @@ func (c *Client) SetAgentLabels(ctx context.Context, assign bool, ids, labels []
 	return out, err
 }
 
-// AgentHeartbeats returns an agent's statistics history.
+// AgentHeartbeats returns an agent's statistics history: one record per
+// minute in which it sent heartbeats, with the sums of their counters.
 func (c *Client) AgentHeartbeats(ctx context.Context, id string, from, to *time.Time, limit int) (tc.List[tc.HeartbeatRecord], error) {
 	q := url.Values{}
 	if from != nil {
@@ -116,14 +160,20 @@ func (c *Client) AgentHeartbeats(ctx context.Context, id string, from, to *time.
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	var out tc.List[tc.HeartbeatRecord]
-	err := c.Do(ctx, http.MethodGet, "/api/agents/"+esc(id)+"/heartbeats", q, nil, &out)
+	p, err := agentPath(id, "/heartbeats")
+	if err == nil {
+		err = c.Do(ctx, http.MethodGet, p, q, nil, &out)
+	}
 	return out, err
 }
 
 // AgentLogs returns the logs of an agent's latest heartbeat.
 func (c *Client) AgentLogs(ctx context.Context, id string) (tc.AgentLogs, error) {
 	var out tc.AgentLogs
-	err := c.Do(ctx, http.MethodGet, "/api/agents/"+esc(id)+"/logs", nil, nil, &out)
+	p, err := agentPath(id, "/logs")
+	if err == nil {
+		err = c.Do(ctx, http.MethodGet, p, nil, nil, &out)
+	}
 	return out, err
 }
 

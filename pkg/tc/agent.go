@@ -33,8 +33,13 @@ type AgentConfig struct {
 	Managed  bool   `json:"managed"`
 }
 
+// MaxCounter is the largest count tcd stores (2^53 − 1, the largest integer
+// every JSON reader represents exactly): a larger reported counter is stored
+// as MaxCounter, and history sums stop there.
+const MaxCounter = 1<<53 - 1
+
 // Statistics are the counters of one heartbeat (deltas since the agent's
-// previous successful heartbeat).
+// previous successful heartbeat), each 0 … MaxCounter.
 type Statistics struct {
 	Errors   uint64 `json:"errors"`
 	Warnings uint64 `json:"warnings"`
@@ -62,11 +67,17 @@ type Agent struct {
 	// Advisories are the unacknowledged security advisories that apply to
 	// the agent's version, most severe first.
 	Advisories []AgentAdvisory `json:"advisories"`
+
+	// ReportedStatusRaw is the status text of the latest heartbeat as the
+	// agent sent it (at most 64 bytes) when it is not one tcd knows (OK,
+	// WARN, FAIL, UNDEFINED, in any case); reportedStatus is then undefined.
+	ReportedStatusRaw string `json:"reportedStatusRaw"`
 }
 
-// LogEntry is one log event an agent reported.
+// LogEntry is one log event an agent reported. Time is absent when the
+// agent sent none, or one outside the years 1970–9999.
 type LogEntry struct {
-	Time       time.Time      `json:"time"`
+	Time       time.Time      `json:"time,omitzero"`
 	Level      string         `json:"level"`
 	Source     string         `json:"source"`
 	Attributes map[string]any `json:"attributes,omitempty"`
@@ -83,9 +94,17 @@ type AgentLogs struct {
 	Entries    []LogEntry `json:"entries"`
 }
 
-// HeartbeatRecord is one entry of an agent's statistics history.
+// HeartbeatRecord is one bucket of an agent's statistics history: the sums
+// of the counters of every heartbeat tcd received from the agent in
+// [Start, End). Buckets are one minute long, aligned to the minute; the
+// newest is still filling. A record kept from before buckets existed (tcd
+// before schema 15) holds one heartbeat, with Start = End = its time.
 type HeartbeatRecord struct {
-	Time time.Time `json:"time"`
+	// Time is Start (kept for older clients).
+	Time       time.Time `json:"time"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Heartbeats int64     `json:"heartbeats"`
 	Statistics
 }
 

@@ -143,7 +143,11 @@ func detail(ctx context.Context, f *cmdutil.Factory, a tc.Agent) error {
 		fields = append(fields, [2]string{"Configuration", ""})
 	}
 	// The status line carries tcctl's own colour around the escaped value.
-	out := strings.Replace(cmdutil.Fields(fields), "Status:          -\n", "Status:          "+status+" (reported "+cmdutil.Safe(a.ReportedStatus)+")\n", 1)
+	reported := cmdutil.Safe(a.ReportedStatus)
+	if a.ReportedStatusRaw != "" {
+		reported = cmdutil.Safe(fmt.Sprintf("%q, a status tcd does not know", a.ReportedStatusRaw))
+	}
+	out := strings.Replace(cmdutil.Fields(fields), "Status:          -\n", "Status:          "+status+" (reported "+reported+")\n", 1)
 	if _, err := fmt.Fprint(f.IOStreams.Out, out); err != nil {
 		return err
 	}
@@ -261,10 +265,15 @@ func newCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 	var since time.Duration
 	var limit int
 	cmd := &cobra.Command{
-		Use:               "heartbeats <agent>",
-		Short:             "Show an agent's recent heartbeat statistics",
-		Long:              "Show the errors, warnings and metrics counted in each of an agent's heartbeats (kept for 24 hours), oldest first.",
-		Example:           "  tcctl agent heartbeats web-01 --since 1h\n  tcctl agent heartbeats web-01 --limit 24 -o json",
+		Use:   "heartbeats <agent>",
+		Short: "Show an agent's recent heartbeat statistics, per minute",
+		Long: `Show an agent's statistics history, oldest first, kept for 24 hours: one row per
+minute in which the agent sent heartbeats (the bucket's start and end), with how
+many heartbeats it sent and the sums of the errors, warnings and metrics they
+counted. Telegraf counts these since its previous heartbeat, so the sums over
+all rows are everything the agent reported; with a heartbeat interval under a
+minute, a row holds several heartbeats.`,
+		Example:           "  tcctl agent heartbeats web-01 --since 1h\n  tcctl agent heartbeats web-01 --limit 60 -o json",
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: resource.Agents.CompleteFirst(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -291,15 +300,15 @@ func newCmdHeartbeats(f *cmdutil.Factory) *cobra.Command {
 				cmdutil.Notef(f.IOStreams, "No heartbeats recorded")
 				return nil
 			}
-			t := cmdutil.NewTable(f.IOStreams, "TIME", "ERRORS", "WARNINGS", "METRICS")
+			t := cmdutil.NewTable(f.IOStreams, "START", "END", "HEARTBEATS", "ERRORS", "WARNINGS", "METRICS")
 			for _, h := range l.Items {
-				t.Row(cmdutil.Time(h.Time), fmt.Sprint(h.Errors), fmt.Sprint(h.Warnings), fmt.Sprint(h.Metrics))
+				t.Row(cmdutil.Time(h.Start), cmdutil.Time(h.End), fmt.Sprint(h.Heartbeats), fmt.Sprint(h.Errors), fmt.Sprint(h.Warnings), fmt.Sprint(h.Metrics))
 			}
 			return t.Flush()
 		},
 	}
-	cmd.Flags().Var(cmdutil.NewDuration(&since, 0), "since", "only heartbeats newer than this (e.g. 1h or 1d)")
-	cmd.Flags().IntVar(&limit, "limit", 0, "most recent heartbeats to show (default 200, at most 5000)")
+	cmd.Flags().Var(cmdutil.NewDuration(&since, 0), "since", "only minutes newer than this (e.g. 1h or 1d)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "most recent minutes to show (default 200, at most 5000)")
 	return cmd
 }
 

@@ -220,7 +220,7 @@ var Invites = &Resource[tc.Invite]{
 
 // Agents are /api/agents: by ID (their Telegraf instance_id).
 var Agents = &Resource[tc.Agent]{
-	Kind: "agent", Path: "/api/agents", Paged: true,
+	Kind: "agent", Path: "/api/agents", Paged: true, Segment: client.AgentSegment,
 	ID:       func(v tc.Agent) string { return v.ID },
 	Describe: func(v tc.Agent) string { return v.Hostname + " " + v.Status },
 	Lookup:   Lookup{Get: true},

@@ -52,8 +52,10 @@ type Resource[T any] struct {
 	// Kind is the noun in messages ("config group"); Plural defaults to
 	// cmdutil.Plural(Kind).
 	Kind, Plural string
-	// Path is the collection, e.g. /api/labels; an object is Path/{id}.
+	// Path is the collection, e.g. /api/labels; an object is Path/{id},
+	// the ID escaped by Segment (default url.PathEscape).
 	Path    string
+	Segment func(id string) string
 	Columns []Column[T]
 	// ID and Name of an object; Name is what users type and see ("" if
 	// the resource has no name besides its ID).
@@ -100,7 +102,12 @@ func (r *Resource[T]) plural() string {
 }
 
 // ObjectPath is the path of one object.
-func (r *Resource[T]) ObjectPath(id string) string { return r.Path + "/" + url.PathEscape(id) }
+func (r *Resource[T]) ObjectPath(id string) string {
+	if r.Segment != nil {
+		return r.Path + "/" + r.Segment(id)
+	}
+	return r.Path + "/" + url.PathEscape(id)
+}
 
 // Get fetches one object by the reference tcd resolves.
 func (r *Resource[T]) Get(ctx context.Context, c *client.Client, ref string) (T, error) {
@@ -153,6 +160,9 @@ func (r *Resource[T]) All(ctx context.Context, c *client.Client, q url.Values, p
 // a usage error listing their IDs.
 func (r *Resource[T]) Find(ctx context.Context, c *client.Client, ref string) (T, error) {
 	var zero T
+	if strings.TrimSpace(ref) == "" {
+		return zero, cmdutil.FlagErrorf("the %s argument is empty: give an ID or a name", r.Kind)
+	}
 	lk := r.Lookup
 	if lk.Get && (lk.IDOnly == nil || lk.IDOnly(ref)) {
 		v, err := r.Get(ctx, c, ref)
