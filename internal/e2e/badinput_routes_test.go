@@ -58,6 +58,18 @@ var badInputRoutes = map[string]routeSpec{
 	"GET /api/config-groups":                        {list: true},
 	"POST /api/config-groups":                       {body: true, extra: []string{`{"name":"g","members":"x"}`, `{"name":"g","members":["../../x"]}`}},
 	"DELETE /api/config-groups/:id":                 {},
+	"GET /api/notifications/log":                    {list: true, extra: []string{"?since=yesterday", "?receiver=%00", "?outcome=maybe"}},
+	"GET /api/notifications/receivers":              {},
+	"POST /api/notifications/receivers":             {body: true, extra: []string{`{"name":"r","kind":"carrier-pigeon","url":"http://127.0.0.1:9/"}`, `{"name":"r","kind":"webhook","url":"file:///etc/passwd"}`, `{"name":"r","kind":"webhook","url":"http://127.0.0.1:9/","rateLimit":-1}`, `{"name":"r","kind":"email"}`}},
+	"GET /api/notifications/receivers/:id":          {},
+	"PATCH /api/notifications/receivers/:id":        {body: true, extra: []string{`{"url":"not a url"}`, `{"headers":{"bad\nname":"x"}}`}},
+	"DELETE /api/notifications/receivers/:id":       {},
+	"POST /api/notifications/receivers/:id/test":    {},
+	"GET /api/notifications/rules":                  {},
+	"POST /api/notifications/rules":                 {body: true, extra: []string{`{"name":"n","event":"agent.exploded","receivers":["bad-input"]}`, `{"name":"n","event":"agent.not_reporting","receivers":[]}`, `{"name":"n","event":"agent.not_reporting","receivers":["bad-input"],"selector":"site in (a"}`, `{"name":"n","event":"agent.not_reporting","receivers":["bad-input"],"for":-5}`}},
+	"GET /api/notifications/rules/:id":              {},
+	"PATCH /api/notifications/rules/:id":            {body: true, extra: []string{`{"event":"nope"}`, `{"receivers":["no-such-receiver"]}`}},
+	"DELETE /api/notifications/rules/:id":           {},
 	"GET /api/config-groups/:id":                    {},
 	"PATCH /api/config-groups/:id":                  {body: true, extra: []string{`{"members":[1]}`}},
 	"POST /api/config-groups/:id/assign/:labelId":   {},
@@ -204,6 +216,10 @@ func TestBadInputEveryRoute(t *testing.T) {
 		rname := "bad-input"
 		rule := must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: &rname, NotReportingAfter: &nra}))
 		inv := must[tc.Invite](t)(owner.CreateInvite(bg, tc.InviteRequest{Username: "invitee", Email: "invitee@example.com", Role: tc.RoleViewer}))
+		rcvName, ruleName, notifyEvent := "bad-input", "bad-input", tc.EventAgentNotReporting
+		rcvKind, rcvURL := "webhook", "http://127.0.0.1:9/"
+		rcv := must[tc.NotifyReceiver](t)(owner.CreateNotifyReceiver(bg, tc.NotifyReceiverRequest{Name: &rcvName, Kind: &rcvKind, URL: &rcvURL}))
+		nrule := must[tc.NotifyRule](t)(owner.CreateNotifyRule(bg, tc.NotifyRuleRequest{Name: &ruleName, Event: &notifyEvent, Receivers: &[]string{rcv.ID}}))
 		adv := must[tc.AdvisoryImportResult](t)(owner.ImportAdvisories(bg, rawEntries(t, advisoryFile(t, "TCTEST-2026-0001.json"))))
 		if code, _ := postHeartbeat(t, d, "Token "+tok, hbBody("bad-agent", 1)); code != 200 {
 			t.Fatalf("heartbeat: %d", code)
@@ -221,6 +237,10 @@ func TestBadInputEveryRoute(t *testing.T) {
 				return "bad_const"
 			case strings.HasPrefix(path, "/api/agents/"):
 				return "bad-agent"
+			case strings.HasPrefix(path, "/api/notifications/receivers/"):
+				return rcv.ID
+			case strings.HasPrefix(path, "/api/notifications/rules/"):
+				return nrule.ID
 			case strings.HasPrefix(path, "/api/advisories/"):
 				return adv.Added[0]
 			case strings.HasPrefix(path, "/api/config-groups/"):
