@@ -8,6 +8,7 @@ package config
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/opentc/tc/internal/keyring"
 	"log/slog"
 	"net"
 	"net/url"
@@ -32,7 +33,10 @@ type Config struct {
 	Port          int
 	HeartbeatPort int
 	Database      string
-	DBMaxConns    int
+	// KeyFile holds tcd's secret keys (internal/keyring): by default
+	// tcd.key beside the SQLite database, or in the data directory.
+	KeyFile    string
+	DBMaxConns int
 
 	// TLSCert and TLSKey are PEM files; both empty means plain HTTP.
 	TLSCert string
@@ -129,6 +133,7 @@ var Options = []Option{
 	{Key: "port", Env: "APP_PORT", Default: "8888", Usage: "API port (0 = any free port)"},
 	{Key: "heartbeat-port", Env: "HEARTBEAT_PORT", Default: "8000", Usage: "heartbeat listener port (0 = any free port)"},
 	{Key: "database", Env: "DATABASE_URL", Usage: "SQLite file path, or a postgres:// URL (default: tcd.db in the data directory)"},
+	{Key: "key-file", Env: "TC_KEY_FILE", Usage: "file of tcd's secret keys (audit chain, secret encryption), created 0600 at first start; never in the database; every cluster node needs the same file (default: tcd.key beside the SQLite database, else in the data directory)"},
 	{Key: "db-max-connections", Env: "TC_DB_MAX_CONNECTIONS", Default: "0", Usage: "most database connections this node opens (0 = 16 on PostgreSQL, 8 on SQLite); a cluster node also keeps one for LISTEN and one for leader election"},
 	{Key: "log-level", Env: "TC_LOG_LEVEL", Default: "info", Usage: "debug, info, warn or error"},
 	{Key: "log-format", Env: "TC_LOG_FORMAT", Default: "text", Usage: "text or json"},
@@ -328,6 +333,10 @@ func (l *loader) build() (Config, error) {
 		}
 		c.Database = def
 	}
+	c.KeyFile = l.str("key-file")
+	if c.KeyFile == "" {
+		c.KeyFile = DefaultKeyFile(c.Database)
+	}
 	switch lvl := strings.ToLower(l.str("log-level")); lvl {
 	case "debug":
 		c.LogLevel = slog.LevelDebug
@@ -519,6 +528,24 @@ func (l *loader) groups(key string) []string {
 		out = append(out, g)
 	}
 	return out
+}
+
+// DefaultKeyFile is tcd.key beside a SQLite database, or in the data
+// directory for PostgreSQL ("tcd.key" in the working directory if there is
+// no data directory).
+func DefaultKeyFile(database string) string {
+	if !store.IsPostgresURL(database) {
+		path := strings.TrimPrefix(database, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		return filepath.Join(filepath.Dir(path), keyring.FileName)
+	}
+	db, err := DefaultDatabasePath()
+	if err != nil {
+		return keyring.FileName
+	}
+	return filepath.Join(filepath.Dir(db), keyring.FileName)
 }
 
 // DefaultDatabasePath is tcd.db in the data directory:

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/opentc/tc/internal/keyring"
 	"log/slog"
 	"net"
 	"strconv"
@@ -45,6 +46,7 @@ type Main struct {
 	ReadTimeout time.Duration
 
 	store *store.Store
+	keys  *keyring.Ring
 	auth  *auth.Service
 	api   *api.Server
 	hb    *heartbeat.Server
@@ -99,6 +101,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if len(applied) > 0 {
 		log.Info("database migrated", "engine", st.Dialect(), "applied", applied)
+	}
+	keys, created, err := keyring.LoadOrCreate(c.KeyFile)
+	if err != nil {
+		return fmt.Errorf("key file (option key-file): %w", err)
+	}
+	m.keys = keys
+	if created {
+		log.Warn("created a new key file: back it up apart from the database; every cluster node needs the same file", "path", c.KeyFile, "key", keys.Primary().ID)
 	}
 	log.Info("database ready", "engine", st.Dialect(), "location", describeDB(c.Database), "schema", store.LatestSchemaVersion())
 	if advice, err := st.Advisories(ctx); err != nil {
@@ -260,6 +270,9 @@ func (m *Main) urlScheme() string {
 
 // API returns the API server (tests enumerate its routes).
 func (m *Main) API() *api.Server { return m.api }
+
+// Keys returns tcd's key ring (the key-file option).
+func (m *Main) Keys() *keyring.Ring { return m.keys }
 
 // Store returns the store.
 func (m *Main) Store() *store.Store { return m.store }
