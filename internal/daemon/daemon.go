@@ -102,6 +102,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if len(applied) > 0 {
 		log.Info("database migrated", "engine", st.Dialect(), "applied", applied)
 	}
+	if c.KeyFile == "" {
+		c.KeyFile = config.DefaultKeyFile(c.Database)
+	}
 	keys, created, err := keyring.LoadOrCreate(c.KeyFile)
 	if err != nil {
 		return fmt.Errorf("key file (option key-file): %w", err)

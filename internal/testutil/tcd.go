@@ -3,13 +3,18 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/daemon"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/client"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -93,6 +98,12 @@ func StartTCD(t testing.TB, dsn string, opts ...TCDOption) *TCD {
 // StartTCDWith starts tcd with a full configuration and clock.
 func StartTCDWith(t testing.TB, cfg config.Config, clock *Clock) *TCD {
 	t.Helper()
+	if cfg.KeyFile == "" && store.IsPostgresURL(cfg.Database) {
+		// Not the user's data directory: one key file per database (a
+		// restarted tcd on the same schema finds its key again).
+		sum := sha256.Sum256([]byte(cfg.Database))
+		cfg.KeyFile = filepath.Join(os.TempDir(), "tc-test-keys", hex.EncodeToString(sum[:8])+".key")
+	}
 	buf := &SyncBuffer{}
 	m := daemon.New(cfg)
 	m.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
