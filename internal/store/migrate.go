@@ -74,18 +74,15 @@ func (s *Store) migrateTo(ctx context.Context, version int) ([]int, error) {
 			applied_at {{ts}} NOT NULL)`)).Error; err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		var current int
-		if err := tx.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current).Error; err != nil {
+		var done []int
+		if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		migrations := ordered()
-		if latest := migrations[len(migrations)-1].version; current > latest {
-			return fmt.Errorf("database schema version %d is newer than this tcd knows (%d): upgrade tcd", current, latest)
+		todo, err := pending(ordered(), done, version)
+		if err != nil {
+			return err
 		}
-		for _, m := range migrations {
-			if m.version <= current || m.version > version {
-				continue
-			}
+		for _, m := range todo {
 			for i, stmt := range m.stmts {
 				if err := tx.Exec(dialectTypes[s.dialect].Replace(stmt)).Error; err != nil {
 					return fmt.Errorf("migration %d (%s) statement %d: %w", m.version, m.name, i+1, err)
@@ -102,6 +99,32 @@ func (s *Store) migrateTo(ctx context.Context, version int) ([]int, error) {
 		return nil, err
 	}
 	return applied, nil
+}
+
+// pending is the migrations up to version that done lacks, in version
+// order. A missing version below an applied one is still pending: work
+// developed in parallel lands with numbers in any order, so a database may
+// have 35 before 32 is written. A done version this tcd does not know means
+// the database was migrated by a newer tcd.
+func pending(migrations []migration, done []int, version int) ([]migration, error) {
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.version] = true
+	}
+	have := map[int]bool{}
+	for _, v := range done {
+		if !known[v] {
+			return nil, fmt.Errorf("database schema has migration %d, which this tcd does not know (newest known: %d): upgrade tcd", v, migrations[len(migrations)-1].version)
+		}
+		have[v] = true
+	}
+	var out []migration
+	for _, m := range migrations {
+		if !have[m.version] && m.version <= version {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // SchemaVersion returns the newest applied migration (0 before any).
