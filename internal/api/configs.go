@@ -308,12 +308,19 @@ func (f *ConfigsFeature) serveTOML(fn func(context.Context, string, url.Values) 
 		if err != nil {
 			return err
 		}
+		agent := q.Get(f.svc.AgentParam())
+		if r, err = f.svc.ForAgent(ctx(c), r, agent, q); err != nil {
+			return err
+		}
 		if err := writeTOML(c, r); err != nil {
 			return err
 		}
-		if c.Response().StatusCode() == fiber.StatusNotModified {
+		code := c.Response().StatusCode()
+		if code == fiber.StatusNotModified {
 			f.svc.NoteNotModified()
 		}
+		// Who runs what: recorded in memory, written in batches later.
+		f.svc.NoteServed(agent, r, code == fiber.StatusOK && c.Method() == fiber.MethodGet)
 		return nil
 	}
 }
