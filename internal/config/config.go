@@ -89,8 +89,8 @@ type Config struct {
 	RolloutInterval     time.Duration
 	AgentWatchInterval  time.Duration
 	ServedFlushInterval time.Duration
-	TrustedProxies    []*net.IPNet
-	HeartbeatBatch    int
+	TrustedProxies      []*net.IPNet
+	HeartbeatBatch      int
 
 	// HA insists on PostgreSQL; HAPoll is the cache-change poll interval.
 	HA     bool

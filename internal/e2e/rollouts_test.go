@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"io"
 	"net/http"
 	"net/url"
@@ -317,7 +320,6 @@ func TestRolloutFailureRollsBackAndAbort(t *testing.T) {
 	})
 }
 
-
 func later(t *testing.T, a, b string) bool {
 	t.Helper()
 	ta, err1 := http.ParseTime(a)
@@ -331,3 +333,137 @@ func later(t *testing.T, a, b string) bool {
 func openStore(t *testing.T, d *testutil.TCD) *store.Store { return d.Store() }
 
 var _ = sort.Strings
+
+// Acceptance 4: tcctl agent get, agent list --config-state and config get
+// show the versions served, on data produced by simulated agents.
+func TestWhoRunsWhatThroughTcctl(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, fastRollouts)
+		resp, err := d.Client(t, "").Setup(bg, tc.SetupRequest{Username: "root", Email: "root@example.com", Password: "rootpass1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := d.Client(t, resp.Token)
+		env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": resp.Token}
+		profile := t.TempDir() + "/p.yaml"
+		ok := func(args ...string) run {
+			t.Helper()
+			r := tcctl(t, profile, "", env, args...)
+			if r.code != 0 {
+				t.Fatalf("tcctl %v: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+			}
+			return r
+		}
+		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
+		f := newFleet(t, d, owner, cfg.ID, 4)
+		for _, a := range f.ids[:3] {
+			f.fetch(a)
+			f.beat(a, "OK")
+		}
+		f.beat(f.ids[3], "OK") // fetches without its identity: unmanaged
+		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("two"))}))
+		f.fetch(f.ids[0]) // agent-00 picks version 2 up; agent-01 does not
+		f.flush()
+		d.Clock.Advance(4 * time.Minute) // more than three watch intervals
+		f.beat(f.ids[0], "OK")
+		f.beat(f.ids[1], "OK")
+		f.beat(f.ids[2], "FAIL") // agent-02 fetched, but fails
+		f.beat(f.ids[3], "OK")
+
+		var a tc.Agent
+		r := ok("agent", "get", "agent-01", "-o", "json")
+		if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.ConfigState != tc.ConfigStateStale || len(a.Served) != 1 || a.Served[0].Version != 1 || a.Served[0].Expected != 2 || !a.Served[0].Reloaded {
+			t.Fatalf("agent-01: %+v", a)
+		}
+		r = ok("agent", "get", "agent-00")
+		for _, want := range []string{"Config state:    current", "Served versions:", "web", "2 *"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("agent get agent-00 lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		for state, want := range map[string]string{tc.ConfigStateStale: "agent-01", tc.ConfigStateCurrent: "agent-00",
+			tc.ConfigStateFetchedNotRunning: "agent-02", tc.ConfigStateUnmanaged: "agent-03"} {
+			var got []tc.Agent
+			r := ok("agent", "list", "--config-state", state, "-o", "json")
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].ID != want {
+				t.Errorf("agent list --config-state %s: %v, want %s", state, got, want)
+			}
+		}
+		if r := tcctl(t, profile, "", env, "agent", "list", "--config-state", "bogus"); r.code != 2 {
+			t.Errorf("a bad state: exit %d", r.code)
+		}
+		r = ok("config", "get", cfg.ID)
+		for _, want := range []string{"Agents per version:", "2 (current)", "1 stale", "1 fetched-not-running", "1 current"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("config get lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		sv := must[tc.ConfigServing](t)(owner.ConfigServing(bg, cfg.ID))
+		if len(sv.Versions) != 2 || sv.Versions[0] != (tc.VersionAgents{Version: 2, Agents: 1}) || sv.Versions[1] != (tc.VersionAgents{Version: 1, Agents: 2}) {
+			t.Errorf("serving: %+v", sv.Versions)
+		}
+		// Metrics: agents by derived state.
+		if !strings.Contains(scrapeText(t, d, resp.Token), `tc_agents_config_state{state="stale"} 1`) {
+			t.Errorf("metrics lack tc_agents_config_state")
+		}
+
+		// The rollout verbs.
+		r = ok("config", "push", "--name", "web", "-f", writeFile(t, rolloutTOML("three")), "--rollout")
+		if !strings.Contains(r.stdout, "staged web version 3: rollout") {
+			t.Fatalf("push --rollout: %s", r.stdout)
+		}
+		if r := tcctl(t, profile, "", env, "config", "push", "--name", "web", "-f", writeFile(t, rolloutTOML("four"))); r.code == 0 || !strings.Contains(r.stderr, "rollout abort") {
+			t.Errorf("plain push during a rollout: exit %d %s", r.code, r.stderr)
+		}
+		r = ok("rollout", "status", "web")
+		for _, want := range []string{"version 2 to 3", "running", "STAGE", "1 agent", "100%"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("rollout status lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		ok("rollout", "pause", "web", "--reason", "lunch")
+		var ro tc.Rollout
+		r = ok("rollout", "status", "web", "-w", "-o", "json") // paused: -w prints once and returns
+		if err := json.Unmarshal([]byte(r.stdout), &ro); err != nil || ro.State != tc.RolloutPaused || ro.Reason != "lunch" {
+			t.Fatalf("status -w -o json of a paused rollout: %v %s", err, r.stdout)
+		}
+		ok("rollout", "resume", "web")
+		ok("rollout", "abort", "web")
+		var hist []tc.Rollout
+		r = ok("rollout", "history", "web", "-o", "json")
+		if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist) != 1 || hist[0].State != tc.RolloutAborted {
+			t.Fatalf("history: %v %s", err, r.stdout)
+		}
+		if r := tcctl(t, profile, "", env, "rollout", "start", "web"); r.code != 2 || !strings.Contains(r.stderr, "--to") {
+			t.Errorf("start without --to: exit %d %s", r.code, r.stderr)
+		}
+	})
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func scrapeText(t *testing.T, d *testutil.TCD, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", d.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}

@@ -348,7 +348,7 @@ type AgentFilter struct {
 	StateIDs    []string
 	NotServed   bool
 	Sort        string // id, hostname, status, lastSeenAt, createdAt, version
-	Desc          bool
+	Desc        bool
 	ExposureFilter
 	tc.Page
 }
