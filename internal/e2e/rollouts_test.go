@@ -24,9 +24,10 @@ import (
 // with ?agent_id= (as `telegraf --config URL?agent_id=ID` does) and send
 // heartbeats naming that URL, as outputs.heartbeat does.
 type simFleet struct {
-	t     *testing.T
-	d     *testutil.TCD
-	tok   string
+	t       *testing.T
+	api, hb string
+	flushFn func()
+	tok     string
 	cfgID string
 	ids   []string
 	// lm is the Last-Modified each agent saw last.
@@ -36,7 +37,18 @@ type simFleet struct {
 func newFleet(t *testing.T, d *testutil.TCD, owner *client.Client, cfgID string, n int) *simFleet {
 	t.Helper()
 	tok := createToken(t, owner, tc.CreateTokenRequest{Description: fmt.Sprintf("fleet %d", time.Now().UnixNano()), Preset: tc.PresetTelegrafAgent}).Raw
-	f := &simFleet{t: t, d: d, tok: tok, cfgID: cfgID, lm: map[string]string{}}
+	f := fleetAt(t, d.URL, d.HeartbeatURL(), tok, cfgID, n)
+	f.flushFn = func() {
+		if err := d.ServedRecorder().Flush(bg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// fleetAt is a fleet talking to the given API and heartbeat listeners.
+func fleetAt(t *testing.T, api, hb, tok, cfgID string, n int) *simFleet {
+	f := &simFleet{t: t, api: api, hb: hb, tok: tok, cfgID: cfgID, lm: map[string]string{}}
 	for i := 0; i < n; i++ {
 		f.ids = append(f.ids, fmt.Sprintf("agent-%02d", i))
 	}
@@ -44,7 +56,7 @@ func newFleet(t *testing.T, d *testutil.TCD, owner *client.Client, cfgID string,
 }
 
 func (f *simFleet) url(agent string) string {
-	u := f.d.URL + "/api/configs/" + f.cfgID + "/toml"
+	u := f.api + "/api/configs/" + f.cfgID + "/toml"
 	if agent != "" {
 		u += "?agent_id=" + url.QueryEscape(agent)
 	}
@@ -78,17 +90,29 @@ func (f *simFleet) beat(agent, status string) {
 	f.t.Helper()
 	body := fmt.Sprintf(`{"id":%q,"version":"Telegraf 1.39.3","schema":1,"hostname":"h-%s","status":%q,"configurations":[%q],"statistics":{"errors":0,"warnings":0,"metrics":1}}`,
 		agent, agent, status, f.url(agent))
-	code, env := postHeartbeat(f.t, f.d, "Bearer "+f.tok, body)
-	if code != 200 && code != 204 {
-		f.t.Fatalf("heartbeat of %s: %d %v", agent, code, env)
+	req, _ := http.NewRequest("POST", f.hb+"/agents/heartbeat", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+f.tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 && resp.StatusCode != 204 {
+		f.t.Fatalf("heartbeat of %s: %d %s", agent, resp.StatusCode, b)
 	}
 }
 
+// flush writes the served records (in-process tcd); a tcd process writes
+// them every served-flush-interval, so the fleet waits for that instead.
 func (f *simFleet) flush() {
 	f.t.Helper()
-	if err := f.d.ServedRecorder().Flush(bg); err != nil {
-		f.t.Fatal(err)
+	if f.flushFn != nil {
+		f.flushFn()
+		return
 	}
+	time.Sleep(200 * time.Millisecond)
 }
 
 func versionOf(body string) string {
