@@ -3,11 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -28,8 +28,8 @@ type simFleet struct {
 	api, hb string
 	flushFn func()
 	tok     string
-	cfgID string
-	ids   []string
+	cfgID   string
+	ids     []string
 	// lm is the Last-Modified each agent saw last.
 	lm map[string]string
 }
