@@ -177,6 +177,7 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 		return tc.Rollout{}, err
 	}
 	if started {
+		s.analyze(ctx)
 		s.transitioned("start")
 	} else {
 		s.transitioned("queue")
@@ -424,14 +425,8 @@ type GateResult struct {
 }
 
 // Gate evaluates the current stage of a running rollout.
-func (s *Service) Gate(ctx context.Context, ro *store.RolloutRow, members map[string]int) (GateResult, error) {
-	ids := make([]string, 0)
-	for id, st := range members {
-		if st == ro.Stage {
-			ids = append(ids, id)
-		}
-	}
-	p, err := s.progress(ctx, ro, ids)
+func (s *Service) Gate(ctx context.Context, ro *store.RolloutRow) (GateResult, error) {
+	p, err := s.progress(ctx, ro, ro.Stage)
 	if err != nil {
 		return GateResult{}, err
 	}
@@ -448,55 +443,17 @@ func (s *Service) Gate(ctx context.Context, ro *store.RolloutRow, members map[st
 }
 
 // progress counts a stage's agents that fetched the new version, are
-// healthy since (K heartbeats) and failed.
-func (s *Service) progress(ctx context.Context, ro *store.RolloutRow, ids []string) (GateResult, error) {
-	p := GateResult{Members: len(ids)}
-	if len(ids) == 0 {
-		return p, nil
-	}
-	served, err := s.st.ServedForTarget(ctx, ro.ConfigID)
+// healthy since (K heartbeats) and failed: one statement in the database.
+func (s *Service) progress(ctx context.Context, ro *store.RolloutRow, stage int) (GateResult, error) {
+	c, err := s.st.RolloutGate(ctx, ro.ID, stage, ro.ConfigID, ro.ToVersion, ro.LmTo, ro.Heartbeats)
 	if err != nil {
-		return p, err
+		return GateResult{}, err
 	}
-	got := make(map[string]*store.ServedRow, len(ids))
-	for i := range served {
-		r := &served[i]
-		if r.Version == ro.ToVersion && r.FetchedMs > 0 && r.LastModified >= ro.LmTo {
-			got[r.AgentID] = r
-		}
-	}
-	health, err := s.st.AgentsHealth(ctx, ids)
-	if err != nil {
-		return p, err
-	}
-	hm := make(map[string]*store.AgentHealth, len(health))
-	for i := range health {
-		hm[health[i].ID] = &health[i]
-	}
-	for _, id := range ids {
-		r := got[id]
-		if r == nil {
-			continue
-		}
-		p.Fetched++
-		h := hm[id]
-		switch {
-		case h == nil:
-		case h.Status == tc.StatusFail || h.Status == tc.StatusNotReporting:
-			p.Failed++
-		case h.Heartbeats-r.HbBase >= int64(ro.Heartbeats):
-			p.Healthy++
-		}
-	}
-	return p, nil
+	return GateResult{Members: c.Members, Fetched: c.Fetched, Healthy: c.Healthy, Failed: c.Failed}, nil
 }
 
 func (s *Service) evaluateOne(ctx context.Context, ro *store.RolloutRow) error {
-	all, err := s.st.RolloutMembers(ctx, []string{ro.ID})
-	if err != nil {
-		return err
-	}
-	g, err := s.Gate(ctx, ro, all[ro.ID])
+	g, err := s.Gate(ctx, ro)
 	if err != nil {
 		return err
 	}
@@ -504,6 +461,10 @@ func (s *Service) evaluateOne(ctx context.Context, ro *store.RolloutRow) error {
 	case g.Fail != "":
 		return s.failStage(ctx, ro, g.Fail)
 	case g.Pass:
+		all, err := s.st.RolloutMembers(ctx, []string{ro.ID})
+		if err != nil {
+			return err
+		}
 		return s.advance(ctx, ro, all[ro.ID])
 	}
 	return nil
@@ -573,9 +534,17 @@ func (s *Service) advance(ctx context.Context, ro *store.RolloutRow, members map
 		return tx.AddRolloutMembers(ctx, ro.ID, next, ids)
 	})
 	if err == nil {
+		s.analyze(ctx)
 		s.log.Info("rollout advanced", "rollout", ro.ID, "config", ro.ConfigName, "stage", next+1, "agents", joined)
 	}
 	return err
+}
+
+// analyze refreshes planner statistics after stage membership changed.
+func (s *Service) analyze(ctx context.Context) {
+	if err := s.st.AnalyzeRollouts(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("refreshing planner statistics of rollout tables failed", "err", err)
+	}
 }
 
 // transition applies a leader's change if the rollout is still where it
@@ -646,6 +615,7 @@ func (s *Service) startQueued(ctx context.Context) {
 			continue
 		}
 		_ = s.Reload(ctx)
+		s.analyze(ctx)
 		s.transitioned("start")
 		s.audit(ctx, "start", ro, "queued rollout started")
 	}
@@ -730,7 +700,7 @@ func (s *Service) view(ctx context.Context, ro *store.RolloutRow, detail bool) (
 				}
 			}
 			sort.Strings(ids)
-			p, err := s.progress(ctx, ro, ids)
+			p, err := s.progress(ctx, ro, i)
 			if err != nil {
 				return out, err
 			}

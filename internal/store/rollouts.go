@@ -348,3 +348,41 @@ func (s *Store) SetConfigServing(ctx context.Context, id string, version int, to
 	}
 	return s.BumpGroups(ctx, groups, lm)
 }
+
+// GateCounts are the counts of one rollout stage's gate.
+type GateCounts struct {
+	Members, Fetched, Healthy, Failed int
+}
+
+// RolloutGate counts, in one statement, the agents of a rollout's stage,
+// those that fetched version toVersion with a Last-Modified of at least
+// lmTo, those of them that failed since (status fail or not_reporting as
+// of now) and those that sent k heartbeats since their fetch.
+func (s *Store) RolloutGate(ctx context.Context, rolloutID string, stage int, configID string, toVersion int, lmTo int64, k int) (GateCounts, error) {
+	nowMs := s.now().UnixMilli()
+	fetched := "sv.agent_id IS NOT NULL"
+	bad := "(" + statusExpr + ") IN ('" + tc.StatusFail + "', '" + tc.StatusNotReporting + "')"
+	q := `SELECT COUNT(*) AS members,
+		COALESCE(SUM(CASE WHEN ` + fetched + ` THEN 1 ELSE 0 END), 0) AS fetched,
+		COALESCE(SUM(CASE WHEN ` + fetched + ` AND agents.id IS NOT NULL AND ` + bad + ` THEN 1 ELSE 0 END), 0) AS failed,
+		COALESCE(SUM(CASE WHEN ` + fetched + ` AND agents.id IS NOT NULL AND NOT ` + bad + ` AND agents.heartbeats - sv.hb_base >= ? THEN 1 ELSE 0 END), 0) AS healthy
+		FROM rollout_members m
+		LEFT JOIN served_versions sv ON sv.agent_id = m.agent_id AND sv.target_id = ? AND sv.version = ? AND sv.fetched_ms > 0 AND sv.last_modified >= ?
+		LEFT JOIN agents ON agents.id = m.agent_id
+		LEFT JOIN reporting_rules rr ON rr.id = agents.reporting_rule_id
+		WHERE m.rollout_id = ? AND m.stage = ?`
+	var out GateCounts
+	err := s.db.WithContext(ctx).Raw(q, nowMs, nowMs, k, configID, toVersion, lmTo, rolloutID, stage).Row().Scan(&out.Members, &out.Fetched, &out.Failed, &out.Healthy)
+	return out, err
+}
+
+// AnalyzeRollouts refreshes the planner's statistics of the tables a gate
+// joins (PostgreSQL; SQLite plans these joins by primary key anyway).
+// Stage membership arrives in bulk: with statistics that still describe
+// empty tables, PostgreSQL would join 100,000 members by nested scans.
+func (s *Store) AnalyzeRollouts(ctx context.Context) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	return s.db.WithContext(ctx).Exec("ANALYZE rollout_members, served_versions").Error
+}
