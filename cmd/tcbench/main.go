@@ -266,6 +266,7 @@ func configCmd(stdout io.Writer) *cobra.Command {
 		agents  int
 		idParam string
 		rollout bool
+		warm    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "config",
@@ -318,10 +319,20 @@ rollouts running; they are aborted at the end.`,
 				k, v, _ := strings.Cut(p, "=")
 				q.Add(k, v)
 			}
-			if rollout {
-				if agents <= 0 {
-					return fmt.Errorf("--rollout needs --agents")
+			if (rollout || warm) && agents <= 0 {
+				return fmt.Errorf("--rollout and --warm need --agents")
+			}
+			if warm && !rollout {
+				w := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: "GET", Params: q, Agents: agents, IDParam: idParam,
+					Load: bench.Load{Concurrency: f.concurrency, Count: int64(agents)}}
+				wr, err := bench.Configs(ctx, w)
+				if err != nil {
+					return err
 				}
+				fmt.Fprintf(stdout, "every agent fetched once: %d requests in %s\n", wr.OK, wr.Elapsed.Round(time.Millisecond))
+				time.Sleep(3 * time.Second)
+			}
+			if rollout {
 				c, err := client.New(base, client.WithToken(f.token))
 				if err != nil {
 					return err
@@ -397,6 +408,7 @@ rollouts running; they are aborted at the end.`,
 	cmd.Flags().StringSliceVar(&params, "param", []string{"agent_id=bench-0000001", "region=us-east-1"}, "query parameter as name=value (repeatable)")
 	cmd.Flags().IntVar(&agents, "agents", 0, "send this many agent identities in turn (0: the --param values only)")
 	cmd.Flags().StringVar(&idParam, "id-param", "agent_id", "query parameter carrying the identity with --agents")
+	cmd.Flags().BoolVar(&warm, "warm", false, "with --agents: have every agent fetch once before measuring (a fleet in steady state)")
 	cmd.Flags().BoolVar(&rollout, "rollout", false, "with --agents: run the load while a rollout of each config serves half the agents a new version")
 	return cmd
 }

@@ -72,6 +72,8 @@ func init() {
 			func() float64 { w, _, _ := rec.Stats(); return float64(w) })
 		m.metrics.CounterFunc("tc_rollout_served_records_dropped_total", "Served-version records dropped because too many were pending.", nil,
 			func() float64 { _, d, _ := rec.Stats(); return float64(d) })
+		m.metrics.CounterFunc("tc_rollout_served_records_skipped_total", "Served-version records not written again because they only moved a last fetch or poll time by less than 30 s.", nil,
+			func() float64 { return float64(rec.Skipped()) })
 		m.metrics.Gauge("tc_rollout_active_stages", "Sum over running and paused rollouts of their current stage number (1-based).", func() float64 {
 			n := 0
 			for _, s := range svc.ActiveStages() {

@@ -27,10 +27,50 @@ type Recorder struct {
 	shards   [recShards]recShard
 	pending  atomic.Int64
 
-	dropped, written, flushes atomic.Int64
-	flushMu                   sync.Mutex
+	dropped, written, flushes, skipped atomic.Int64
+	flushMu                            sync.Mutex
+	// last is what was last written per agent and target (under flushMu):
+	// a record that only moves the last fetch or poll time by less than
+	// Granularity is not written again, so a steady fleet costs the
+	// database little more than its reloads.
+	last        map[recKey]lastWritten
+	Granularity time.Duration
 	// OnFlush, if set before Run, is called after every successful flush.
 	OnFlush func()
+}
+
+type lastWritten struct {
+	version           int
+	lm                int64
+	etag              string
+	fetchedMs, polled int64
+}
+
+// maxLast bounds the memory of last writes (about 100 bytes each).
+const maxLast = 2_000_000
+
+func (r *Recorder) unchanged(v store.ServedRecord) bool {
+	w, ok := r.last[recKey{v.AgentID, v.TargetID}]
+	if !ok || w.version != v.Version || w.lm != v.LastModified || w.etag != v.ETag {
+		return false
+	}
+	g := r.Granularity.Milliseconds()
+	return v.FetchedMs-w.fetchedMs < g && v.PolledMs-w.polled < g && (v.FetchedMs == 0 || w.fetchedMs > 0)
+}
+
+func (r *Recorder) remember(batch []store.ServedRecord) {
+	if len(r.last)+len(batch) > maxLast {
+		r.last = make(map[recKey]lastWritten, len(batch))
+	}
+	for _, v := range batch {
+		k := recKey{v.AgentID, v.TargetID}
+		w := r.last[k]
+		if w.version != v.Version || w.lm != v.LastModified || w.etag != v.ETag {
+			w = lastWritten{version: v.Version, lm: v.LastModified, etag: v.ETag}
+		}
+		w.fetchedMs, w.polled = max(w.fetchedMs, v.FetchedMs), max(w.polled, v.PolledMs)
+		r.last[k] = w
+	}
 }
 
 const recShards = 64
@@ -52,7 +92,8 @@ func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interv
 	if maxPending <= 0 {
 		maxPending = 1 << 20
 	}
-	r := &Recorder{st: st, log: log, now: now, interval: interval, max: maxPending, seed: maphash.MakeSeed()}
+	r := &Recorder{st: st, log: log, now: now, interval: interval, max: maxPending, seed: maphash.MakeSeed(),
+		last: map[recKey]lastWritten{}, Granularity: 30 * time.Second}
 	for i := range r.shards {
 		r.shards[i].m = map[recKey]store.ServedRecord{}
 	}
@@ -111,21 +152,27 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	var batch []store.ServedRecord
+	taken := 0
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
 		if len(sh.m) > 0 {
+			taken += len(sh.m)
 			for _, v := range sh.m {
+				if r.unchanged(v) {
+					r.skipped.Add(1)
+					continue
+				}
 				batch = append(batch, v)
 			}
 			sh.m = make(map[recKey]store.ServedRecord, len(sh.m))
 		}
 		sh.mu.Unlock()
 	}
+	r.pending.Add(-int64(taken))
 	if len(batch) == 0 {
 		return nil
 	}
-	r.pending.Add(-int64(len(batch)))
 	if err := r.st.RecordServed(ctx, batch); err != nil {
 		// Put them back unless newer records replaced them meanwhile.
 		for _, v := range batch {
@@ -139,6 +186,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		}
 		return err
 	}
+	r.remember(batch)
 	r.written.Add(int64(len(batch)))
 	r.flushes.Add(1)
 	if r.OnFlush != nil {
@@ -151,3 +199,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 func (r *Recorder) Stats() (written, dropped, flushes int64) {
 	return r.written.Load(), r.dropped.Load(), r.flushes.Load()
 }
+
+// Skipped returns how many records were not written because they only
+// moved a last fetch or poll time by less than Granularity.
+func (r *Recorder) Skipped() int64 { return r.skipped.Load() }
