@@ -46,6 +46,14 @@ func init() {
 			return nil, err
 		}
 		rec := rollouts.NewRecorder(m.store, m.Logger, m.Now, c.ServedFlushInterval, 0)
+		// Fetch and poll times are kept to two watch intervals (at least
+		// 30 s): finer than "stale" (three), and a steady fleet's polls are
+		// mostly not written again.
+		watch := c.AgentWatchInterval
+		if watch <= 0 {
+			watch = time.Minute
+		}
+		rec.Granularity = max(30*time.Second, 2*watch)
 		m.configs.SetRollouts(svc, rec)
 		m.rollouts = svc
 		m.metrics.RegisterCounts("tc_rollouts", "Rollouts by state.", "state", tc.RolloutStates, svc.Counts)
@@ -72,7 +80,7 @@ func init() {
 			func() float64 { w, _, _ := rec.Stats(); return float64(w) })
 		m.metrics.CounterFunc("tc_rollout_served_records_dropped_total", "Served-version records dropped because too many were pending.", nil,
 			func() float64 { _, d, _ := rec.Stats(); return float64(d) })
-		m.metrics.CounterFunc("tc_rollout_served_records_skipped_total", "Served-version records not written again because they only moved a last fetch or poll time by less than 30 s.", nil,
+		m.metrics.CounterFunc("tc_rollout_served_records_skipped_total", "Served-version records not written again because they only moved a last fetch or poll time by less than two watch intervals (agent-watch-interval, at least 30 s).", nil,
 			func() float64 { return float64(rec.Skipped()) })
 		m.metrics.Gauge("tc_rollout_active_stages", "Sum over running and paused rollouts of their current stage number (1-based).", func() float64 {
 			n := 0
