@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"math"
 	"sort"
 	"strconv"
@@ -24,8 +25,13 @@ type active struct {
 	all          bool // the current stage serves everybody (the last one)
 	rolledBack   bool
 	lmTo, lmBack int64
-	members      map[string]int
+	// members maps a hash of each member's ID to its stage: no pointers,
+	// so 100,000 members cost the garbage collector nothing to scan.
+	members map[uint64]int32
 }
+
+// memberSeed hashes member IDs (per process: the map is never stored).
+var memberSeed = maphash.MakeSeed()
 
 type snapshot struct {
 	byConfig map[string]*active
@@ -37,9 +43,14 @@ func (s *Service) Route(configID, agent string) (int, int64, bool) {
 	if a == nil {
 		return 0, 0, false
 	}
-	st, member := a.members[agent]
-	if agent == "" {
-		member = false
+	var (
+		st     int
+		member bool
+	)
+	if agent != "" {
+		var s32 int32
+		s32, member = a.members[maphash.String(memberSeed, agent)]
+		st = int(s32)
 	}
 	if a.rolledBack {
 		if member && st < a.stage {
@@ -85,9 +96,9 @@ func (s *Service) Reload(ctx context.Context) error {
 	for _, r := range rows {
 		stages, _ := decodeStages(r.Stages)
 		a := &active{id: r.ID, configID: r.ConfigID, from: r.FromVersion, to: r.ToVersion, stage: r.Stage, rolledBack: r.RolledBack,
-			lmTo: r.LmTo, lmBack: r.LmBack, members: members[r.ID]}
-		if a.members == nil {
-			a.members = map[string]int{}
+			lmTo: r.LmTo, lmBack: r.LmBack, members: make(map[uint64]int32, len(members[r.ID]))}
+		for id, st := range members[r.ID] {
+			a.members[maphash.String(memberSeed, id)] = int32(st)
 		}
 		a.all = r.Stage < len(stages) && isAll(stages[r.Stage])
 		snap.byConfig[r.ConfigID] = a

@@ -33,7 +33,9 @@ type Recorder struct {
 	// a record that only moves the last fetch or poll time by less than
 	// Granularity is not written again, so a steady fleet costs the
 	// database little more than its reloads.
-	last        map[recKey]lastWritten
+	// It holds no pointers (keys and ETags are hashed), so the garbage
+	// collector does not scan it however large the fleet.
+	last        map[uint64]lastWritten
 	Granularity time.Duration
 	// OnFlush, if set before Run, is called after every successful flush.
 	OnFlush func()
@@ -42,16 +44,25 @@ type Recorder struct {
 type lastWritten struct {
 	version           int
 	lm                int64
-	etag              string
+	etag              uint64
 	fetchedMs, polled int64
+}
+
+func (r *Recorder) lastKey(v *store.ServedRecord) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(v.AgentID)
+	h.WriteByte(0)
+	h.WriteString(v.TargetID)
+	return h.Sum64()
 }
 
 // maxLast bounds the memory of last writes (about 100 bytes each).
 const maxLast = 2_000_000
 
 func (r *Recorder) unchanged(v store.ServedRecord) bool {
-	w, ok := r.last[recKey{v.AgentID, v.TargetID}]
-	if !ok || w.version != v.Version || w.lm != v.LastModified || w.etag != v.ETag {
+	w, ok := r.last[r.lastKey(&v)]
+	if !ok || w.version != v.Version || w.lm != v.LastModified || w.etag != maphash.String(r.seed, v.ETag) {
 		return false
 	}
 	g := r.Granularity.Milliseconds()
@@ -60,13 +71,14 @@ func (r *Recorder) unchanged(v store.ServedRecord) bool {
 
 func (r *Recorder) remember(batch []store.ServedRecord) {
 	if len(r.last)+len(batch) > maxLast {
-		r.last = make(map[recKey]lastWritten, len(batch))
+		r.last = make(map[uint64]lastWritten, len(batch))
 	}
 	for _, v := range batch {
-		k := recKey{v.AgentID, v.TargetID}
+		k := r.lastKey(&v)
 		w := r.last[k]
-		if w.version != v.Version || w.lm != v.LastModified || w.etag != v.ETag {
-			w = lastWritten{version: v.Version, lm: v.LastModified, etag: v.ETag}
+		etag := maphash.String(r.seed, v.ETag)
+		if w.version != v.Version || w.lm != v.LastModified || w.etag != etag {
+			w = lastWritten{version: v.Version, lm: v.LastModified, etag: etag}
 		}
 		w.fetchedMs, w.polled = max(w.fetchedMs, v.FetchedMs), max(w.polled, v.PolledMs)
 		r.last[k] = w
@@ -93,7 +105,7 @@ func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interv
 		maxPending = 1 << 20
 	}
 	r := &Recorder{st: st, log: log, now: now, interval: interval, max: maxPending, seed: maphash.MakeSeed(),
-		last: map[recKey]lastWritten{}, Granularity: 30 * time.Second}
+		last: map[uint64]lastWritten{}, Granularity: 30 * time.Second}
 	for i := range r.shards {
 		r.shards[i].m = map[recKey]store.ServedRecord{}
 	}
