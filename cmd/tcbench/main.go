@@ -267,6 +267,7 @@ func configCmd(stdout io.Writer) *cobra.Command {
 		idParam string
 		rollout bool
 		warm    bool
+		keep    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "config",
@@ -360,6 +361,10 @@ rollouts running; they are aborted at the end.`,
 				}
 				fmt.Fprintf(stdout, "started %d rollouts (50%% of the agents get the new version)\n", len(started))
 				defer func() {
+					if keep {
+						fmt.Fprintf(stdout, "rollouts left running (--keep-rollouts): %s\n", strings.Join(started, " "))
+						return
+					}
 					for _, id := range started {
 						if _, err := c.RolloutAction(context.WithoutCancel(ctx), id, "abort", "tcbench done"); err != nil {
 							fmt.Fprintf(stdout, "abort rollout %s: %v\n", id, err)
@@ -408,6 +413,7 @@ rollouts running; they are aborted at the end.`,
 	cmd.Flags().StringSliceVar(&params, "param", []string{"agent_id=bench-0000001", "region=us-east-1"}, "query parameter as name=value (repeatable)")
 	cmd.Flags().IntVar(&agents, "agents", 0, "send this many agent identities in turn (0: the --param values only)")
 	cmd.Flags().StringVar(&idParam, "id-param", "agent_id", "query parameter carrying the identity with --agents")
+	cmd.Flags().BoolVar(&keep, "keep-rollouts", false, "with --rollout: leave the rollouts running at the end (to measure other loads beside them)")
 	cmd.Flags().BoolVar(&warm, "warm", false, "with --agents: have every agent fetch once before measuring (a fleet in steady state)")
 	cmd.Flags().BoolVar(&rollout, "rollout", false, "with --agents: run the load while a rollout of each config serves half the agents a new version")
 	return cmd
