@@ -21,6 +21,8 @@ type Router interface {
 	Route(configID, agent string) (version int, lastModified int64, ok bool)
 	// Active returns the running or paused rollout of a config ("" none).
 	Active(configID string) string
+	// Any reports whether any rollout is running or paused.
+	Any() bool
 }
 
 // Recorder observes what the serving path answered an agent (who runs
@@ -59,14 +61,67 @@ func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query
 	if v == r.Version && lm == r.LastModified.Unix() {
 		return r, nil
 	}
-	key := "v\x00" + r.TargetID + "\x00" + strconv.Itoa(v) + "\x00" + strconv.FormatInt(lm, 10) + "\x00" + render.CanonicalQuery(query)
+	return s.versioned(ctx, r.TargetID, v, lm, query)
+}
+
+// Serve answers a TOML URL for agent (its identity, "" for none): kind is
+// "config", "group" or "alias". During a rollout an agent routed to
+// another version than the current one is rendered only that version.
+func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values, agent string) (*Rendered, error) {
+	k := map[string]string{"config": targetConfig, "group": targetGroup, "alias": targetAlias}[kind]
+	if k == "" {
+		return nil, fmt.Errorf("unknown target kind %q", kind)
+	}
+	if rp := s.router.Load(); rp != nil && *rp != nil && (*rp).Any() && k != targetGroup {
+		key := k + "\x00" + ref + "\x00" + render.CanonicalQuery(query)
+		if _, _, hit := s.cache.get(key); !hit {
+			if row := s.configOf(ctx, k, ref); row != nil {
+				if v, lm, ok := (*rp).Route(row.ID, agent); ok {
+					lm = max(lm, row.LastModified)
+					if v != row.Version || lm != row.LastModified {
+						return s.versioned(ctx, row.ID, v, lm, query)
+					}
+				}
+			}
+		}
+	}
+	r, err := s.rendered(ctx, k, ref, query)
+	if err != nil {
+		return r, err
+	}
+	return s.ForAgent(ctx, r, agent, query)
+}
+
+// configOf is the config a config or alias URL names (nil: none, or a group).
+func (s *Service) configOf(ctx context.Context, kind, ref string) *store.ConfigRow {
+	if kind == targetConfig {
+		row, err := resolveConfig(ctx, s.st, ref)
+		if err != nil {
+			return nil
+		}
+		return row
+	}
+	a, err := s.st.AliasByName(ctx, ref)
+	if err != nil || a.ConfigID == nil {
+		return nil
+	}
+	row, err := s.st.ConfigByID(ctx, *a.ConfigID)
+	if err != nil {
+		return nil
+	}
+	return row
+}
+
+// versioned renders version v of a config with Last-Modified lm, cached.
+func (s *Service) versioned(ctx context.Context, id string, v int, lm int64, query url.Values) (*Rendered, error) {
+	key := "v\x00" + id + "\x00" + strconv.Itoa(v) + "\x00" + strconv.FormatInt(lm, 10) + "\x00" + render.CanonicalQuery(query)
 	if c, _, hit := s.cache.get(key); hit {
 		s.stats.hits.Add(1)
 		return c, c.Err
 	}
 	_, gen, _ := s.cache.get(key)
 	s.stats.misses.Add(1)
-	out, err := s.renderVersion(ctx, r.TargetID, v, lm, query)
+	out, err := s.renderVersion(ctx, id, v, lm, query)
 	if err != nil {
 		if tc.ErrorCode(err) == tc.EInternal {
 			return nil, err

@@ -67,6 +67,9 @@ func (s *Service) Route(configID, agent string) (int, int64, bool) {
 	return 0, 0, false
 }
 
+// Any implements configs.Router.
+func (s *Service) Any() bool { return len(s.snap.Load().byConfig) > 0 }
+
 // Active implements configs.Router.
 func (s *Service) Active(configID string) string {
 	if a := s.snap.Load().byConfig[configID]; a != nil {
