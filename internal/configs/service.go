@@ -17,6 +17,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,8 @@ type Service struct {
 	agentParam string
 	router     atomic.Pointer[Router]
 	recorder   atomic.Pointer[Recorder]
+	versionsMu sync.Mutex
+	versions   map[string]string
 }
 
 // New returns a Service on st.
@@ -93,7 +96,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AgentParam = "agent_id"
 	}
 	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks,
-		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0)), agentParam: o.AgentParam}
+		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0)), agentParam: o.AgentParam, versions: map[string]string{}}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).

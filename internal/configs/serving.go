@@ -61,7 +61,7 @@ func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query
 	if v == r.Version && lm == r.LastModified.Unix() {
 		return r, nil
 	}
-	return s.versioned(ctx, r.TargetID, v, lm, query)
+	return s.versioned(ctx, nil, r.TargetID, v, lm, query)
 }
 
 // Serve answers a TOML URL for agent (its identity, "" for none): kind is
@@ -79,7 +79,7 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 				if v, lm, ok := (*rp).Route(row.ID, agent); ok {
 					lm = max(lm, row.LastModified)
 					if v != row.Version || lm != row.LastModified {
-						return s.versioned(ctx, row.ID, v, lm, query)
+						return s.versioned(ctx, row, row.ID, v, lm, query)
 					}
 				}
 			}
@@ -113,7 +113,7 @@ func (s *Service) configOf(ctx context.Context, kind, ref string) *store.ConfigR
 }
 
 // versioned renders version v of a config with Last-Modified lm, cached.
-func (s *Service) versioned(ctx context.Context, id string, v int, lm int64, query url.Values) (*Rendered, error) {
+func (s *Service) versioned(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
 	key := "v\x00" + id + "\x00" + strconv.Itoa(v) + "\x00" + strconv.FormatInt(lm, 10) + "\x00" + render.CanonicalQuery(query)
 	if c, _, hit := s.cache.get(key); hit {
 		s.stats.hits.Add(1)
@@ -121,7 +121,7 @@ func (s *Service) versioned(ctx context.Context, id string, v int, lm int64, que
 	}
 	_, gen, _ := s.cache.get(key)
 	s.stats.misses.Add(1)
-	out, err := s.renderVersion(ctx, id, v, lm, query)
+	out, err := s.renderVersion(ctx, row, id, v, lm, query)
 	if err != nil {
 		if tc.ErrorCode(err) == tc.EInternal {
 			return nil, err
@@ -132,21 +132,46 @@ func (s *Service) versioned(ctx context.Context, id string, v int, lm int64, que
 	return out, out.Err
 }
 
-func (s *Service) renderVersion(ctx context.Context, id string, v int, lm int64, query url.Values) (*Rendered, error) {
-	row, err := s.st.ConfigByID(ctx, id)
+func (s *Service) renderVersion(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
+	if row == nil {
+		var err error
+		if row, err = s.st.ConfigByID(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	toml, err := s.versionTOML(ctx, id, v)
 	if err != nil {
 		return nil, err
+	}
+	vr := *row
+	vr.TOML, vr.Version, vr.LastModified = toml, v, lm
+	return s.renderConfigRow(ctx, &vr, query)
+}
+
+// versionTOML returns the TOML of a version: versions never change, so it
+// is kept in memory (a few per rollout).
+func (s *Service) versionTOML(ctx context.Context, id string, v int) (string, error) {
+	key := id + "\x00" + strconv.Itoa(v)
+	s.versionsMu.Lock()
+	t, ok := s.versions[key]
+	s.versionsMu.Unlock()
+	if ok {
+		return t, nil
 	}
 	ver, err := s.st.Version(ctx, id, v)
 	if err != nil {
 		if tc.IsCode(err, tc.ENotFound) {
-			return nil, fmt.Errorf("rollout names version %d of config %s, which no longer exists: %w", v, id, err)
+			return "", fmt.Errorf("rollout names version %d of config %s, which no longer exists: %w", v, id, err)
 		}
-		return nil, err
+		return "", err
 	}
-	vr := *row
-	vr.TOML, vr.Version, vr.LastModified = ver.TOML, v, lm
-	return s.renderConfigRow(ctx, &vr, query)
+	s.versionsMu.Lock()
+	if len(s.versions) >= 256 {
+		s.versions = map[string]string{}
+	}
+	s.versions[key] = ver.TOML
+	s.versionsMu.Unlock()
+	return ver.TOML, nil
 }
 
 // NoteServed tells the recorder what an agent was answered (fetched: a GET
