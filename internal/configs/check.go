@@ -73,6 +73,10 @@ func (s *Service) nonStrict(envHandling string) bool {
 type verdict struct {
 	problem  *tc.ConfigProblem // why it would not load; nil if it loads
 	warnings []tc.ConfigProblem
+	// secrets is what the document asks of tcd's secret sets; its warnings
+	// depend on the sets at the time of the check, so they are added
+	// then (secretWarnings), never memoized.
+	secrets render.SecretUse
 }
 
 // checkConfig renders a config with its parameter defaults (neutral values
@@ -101,6 +105,7 @@ func (s *Service) checkConfig(row *store.ConfigRow, consts map[string]string) (v
 		m.bad, m.msg = true, err.Error()
 	default:
 		m.warnings = res.Lint(s.checks.Lint())
+		m.secrets = res.SecretUse()
 	}
 	s.memo.put(key, m)
 	return m.verdict(row), res
@@ -118,17 +123,38 @@ type memoVerdict struct {
 	line, col int
 	msg       string
 	warnings  []render.Warning
+	secrets   render.SecretUse
 }
 
 func (m memoVerdict) verdict(row *store.ConfigRow) verdict {
 	if m.bad {
 		return verdict{problem: &tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: m.line, Column: m.col, Message: m.msg}}
 	}
-	v := verdict{}
+	v := verdict{secrets: m.secrets}
 	for _, w := range m.warnings {
 		v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Msg})
 	}
 	return v
+}
+
+// secretWarnings are the lint warnings of a config's secret references
+// against the secret sets of now (names only: no value is read).
+func secretWarnings(ctx context.Context, tx *store.Store, row *store.ConfigRow, use render.SecretUse, names *map[string]map[string]bool) ([]tc.ConfigProblem, error) {
+	if len(use.Refs) == 0 {
+		return nil, nil
+	}
+	if *names == nil {
+		n, err := tx.SecretNames(ctx)
+		if err != nil {
+			return nil, err
+		}
+		*names = n
+	}
+	var out []tc.ConfigProblem
+	for _, w := range use.Lint(*names) {
+		out = append(out, tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Msg})
+	}
+	return out, nil
 }
 
 // verdictMemo remembers the verdicts of recently checked documents, so a
@@ -343,6 +369,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	bad := map[string]bool{}
+	var secretNames map[string]map[string]bool
 	for i := range rows {
 		v, _ := s.checkConfig(&rows[i], consts)
 		if v.problem != nil {
@@ -351,6 +378,11 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 			selfBad = selfBad || rows[i].ID == a.self
 		}
 		warnings = append(warnings, v.warnings...)
+		sw, err := secretWarnings(ctx, tx, &rows[i], v.secrets, &secretNames)
+		if err != nil {
+			return nil, err
+		}
+		warnings = append(warnings, sw...)
 	}
 	if !selfBad && len(groups) > 0 {
 		members, err := tx.GroupMembers(ctx, groups)
