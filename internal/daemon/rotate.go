@@ -65,6 +65,11 @@ func RotateKeys(ctx context.Context, cfg config.Config, log *slog.Logger) (oldID
 			return "", "", fmt.Errorf("%w (the key file keeps the old and the new key, so tcd still starts; run tcd rotate-keys again)", err)
 		}
 	}
+	for _, old := range before.Keys() {
+		if n, err := secrets.OpenableWith(ctx, st, old); err != nil || n > 0 {
+			return "", "", fmt.Errorf("after re-encryption %d secret item(s) still open with the old key %s (%v): the key file keeps both keys; run tcd rotate-keys again", n, old.ID, err)
+		}
+	}
 	if _, err := keyring.Retire(cfg.KeyFile); err != nil {
 		return "", "", err
 	}

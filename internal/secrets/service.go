@@ -343,3 +343,33 @@ func InUse(ctx context.Context, st *store.Store) (bool, error) {
 	used, err := st.SecretKeyIDs(ctx)
 	return len(used) > 0, err
 }
+
+// OpenableWith counts the sealed items in the database (data keys and
+// transit keys) that key opens, whatever key ID they name: after a
+// rotation it must be 0 for the old key.
+func OpenableWith(ctx context.Context, st *store.Store, key keyring.Key) (int, error) {
+	rows, err := st.AllSecrets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	k := kek(key)
+	n := 0
+	for _, r := range rows {
+		if _, err := open(k, r.DataKey, valueAD("data-key", r.SetName, r.Name)); err == nil {
+			n++
+		}
+	}
+	sets, err := st.ListSecretSets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range sets {
+		if s.CipherKey == "" {
+			continue
+		}
+		if _, err := open(k, s.CipherKey, valueAD("transit-key", s.Name, "")); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}

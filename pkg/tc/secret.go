@@ -112,7 +112,9 @@ func CheckSecretValue(s string) error {
 // ParseSecretCipher normalises a cipher name.
 func ParseSecretCipher(s string) (string, error) {
 	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "", "NONE":
+	case "":
+		return "", invalidField("cipher", "cipher is required: none or %s", SecretCipherAES256)
+	case "NONE":
 		return SecretCipherNone, nil
 	case "AES256/CBC/PKCS#7", "AES256/CBC/PKCS#5", "AES256", "AES":
 		return SecretCipherAES256, nil
@@ -121,4 +123,6 @@ func ParseSecretCipher(s string) (string, error) {
 }
 
 // SecretReadScoped is the permission to read the values of one set.
-func SecretReadScoped(set string) Permission { return Permission(string(Perm(ResSecrets, ActRead)) + ":" + set) }
+func SecretReadScoped(set string) Permission {
+	return Permission(string(Perm(ResSecrets, ActRead)) + ":" + set)
+}

@@ -79,9 +79,9 @@ const (
 	// PresetTelegrafAgentSecrets is telegraf-agent plus secrets:read (every
 	// set; scope it with explicit permissions: secrets:read:<set>).
 	PresetTelegrafAgentSecrets = "telegraf-agent-secrets"
-	PresetCI            = "ci"
-	PresetReadOnly      = "read-only"
-	PresetFullAccess    = "full-access"
+	PresetCI                   = "ci"
+	PresetReadOnly             = "read-only"
+	PresetFullAccess           = "full-access"
 )
 
 // Presets lists every preset name.
