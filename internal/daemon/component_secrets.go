@@ -44,8 +44,7 @@ func (m *Main) checkKeyFileGone(ctx context.Context, path string) error {
 	if !inUse {
 		return nil
 	}
-	return fmt.Errorf("key file (option key-file): %s does not exist, but the database holds secrets encrypted with the key it held: %w",
-		path, secrets.CheckKeys(ctx, m.store, nil, path))
+	return fmt.Errorf("key file (option key-file): %w", secrets.CheckKeys(ctx, m.store, nil, path))
 }
 
 // Secrets returns the secrets service.

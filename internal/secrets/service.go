@@ -325,17 +325,17 @@ func CheckKeys(ctx context.Context, st *store.Store, ring *keyring.Ring, path st
 		return nil
 	}
 	sort.Strings(missing)
-	have := "no key file"
+	have := "the key file " + path + " does not exist"
 	if ring != nil {
 		var ids []string
 		for _, k := range ring.Keys() {
 			ids = append(ids, k.ID)
 		}
-		have = "key(s) " + strings.Join(ids, ", ")
+		have = "the key file " + path + " holds key(s) " + strings.Join(ids, ", ")
 	}
-	return fmt.Errorf("the database holds %d secret item(s) encrypted with key(s) %s, but the key file %s has %s: "+
+	return fmt.Errorf("the database holds %d secret item(s) encrypted with key(s) %s, but %s: "+
 		"start tcd with the key file these secrets were written with (restore it from your backup, or copy it from another node); "+
-		"tcd never makes a new key while encrypted secrets exist", n, strings.Join(missing, ", "), path, have)
+		"tcd never makes a new key while encrypted secrets exist", n, strings.Join(missing, ", "), have)
 }
 
 // InUse reports whether the database holds anything sealed by a key.
