@@ -499,6 +499,13 @@ func TestSecretsServedInSecretstoresHTTPFormat(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "piped") || strings.Contains(r.stdout, "from-stdin-value") || strings.Contains(r.stdout, "password A") {
 			t.Fatalf("secret list: %d %s %s", r.code, r.stdout, r.stderr)
 		}
+		// config use adds the block for a store the config references but
+		// does not declare.
+		must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "refs", TOML: "[[outputs.influxdb_v2]]\n  urls = [\"http://influx:8086\"]\n  token = \"@{store:user_1}\"\n"}))
+		r = tcctl(t, profile, "", env, "config", "use", "refs")
+		if r.code != 0 || !strings.Contains(r.stdout, "[[secretstores.http]]") || !strings.Contains(r.stdout, `url = "`+url+`"`) || !strings.Contains(r.stdout, `token = "${TELEGRAF_CONTROLLER_TOKEN}"`) {
+			t.Fatalf("config use: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
 		r = tcctl(t, profile, "", env, "secret", "use", "store")
 		for _, line := range []string{`[[secretstores.http]]`, `id = "store"`, `url = "` + url + `"`, `token = "${TELEGRAF_CONTROLLER_TOKEN}"`} {
 			if !strings.Contains(r.stdout, line) {
