@@ -203,18 +203,13 @@ func (s *Service) Values(ctx context.Context, set string) (map[string]string, er
 	if err := tc.CheckSecretSet(set); err != nil {
 		return nil, err
 	}
-	var (
-		setRow *store.SecretSetRow
-		rows   []store.SecretRow
-	)
-	err := s.st.Tx(ctx, func(tx *store.Store) error {
-		var err error
-		if setRow, err = tx.SecretSet(ctx, set); err != nil {
-			return err
-		}
-		rows, err = tx.ListSecrets(ctx, set)
-		return err
-	})
+	// Two plain reads, no transaction: on SQLite a transaction takes the
+	// write lock, and a set changed between them is served as either.
+	setRow, err := s.st.SecretSet(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.st.ListSecrets(ctx, set)
 	if err != nil {
 		return nil, err
 	}
