@@ -512,6 +512,41 @@ func TestSecretsServedInSecretstoresHTTPFormat(t *testing.T) {
 				t.Fatalf("secret use lacks %q:\n%s", line, r.stdout)
 			}
 		}
+		// cipher prints the plugin's options once; the key decrypts.
+		r = tcctl(t, profile, "", env, "secret", "cipher", "store", "AES256/CBC/PKCS#7")
+		var key, iv string
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(l), " = "); ok {
+				switch k {
+				case "key":
+					key = strings.Trim(v, `"`)
+				case "init_vector":
+					iv = strings.Trim(v, `"`)
+				}
+			}
+		}
+		if r.code != 0 || !strings.Contains(r.stdout, `cipher = "AES256/CBC/PKCS#7"`) || !strings.Contains(r.stdout, "[secretstores.http.aes]") {
+			t.Fatalf("secret cipher: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		if got := decryptTransit(t, tc.SecretCipher{Key: key, InitVector: iv}, check()["piped"]); got != "from-stdin-value" {
+			t.Fatalf("the printed key decrypts to %q", got)
+		}
+		// delete: confirmation required off a terminal, then gone.
+		if r := tcctl(t, profile, "", env, "secret", "delete", "store", "piped"); r.code == 0 {
+			t.Fatal("secret delete without --yes off a terminal succeeded")
+		}
+		if r := tcctl(t, profile, "", env, "secret", "delete", "store", "piped", "--yes"); r.code != 0 {
+			t.Fatalf("secret delete: %d %s", r.code, r.stderr)
+		}
+		if _, ok := check()["piped"]; ok {
+			t.Fatal("deleted secret still served")
+		}
+		if r := tcctl(t, profile, "", env, "secret", "delete", "store", "--all", "--yes"); r.code != 0 {
+			t.Fatalf("secret delete --all: %d %s", r.code, r.stderr)
+		}
+		if status, _, _ := getRaw(t, url, tok); status != 404 {
+			t.Fatalf("deleted set: %d", status)
+		}
 	})
 }
 
