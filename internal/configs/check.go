@@ -237,7 +237,11 @@ func renderProblem(tmpl string, err error) (line, col int, msg string) {
 // parameter defaults) and validates the document: members must each load,
 // no two may define a table Telegraf takes once ([agent], [global_tags]),
 // and the whole must load.
-func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, consts map[string]string) verdict {
+//
+// names, when not nil, are the secret sets' names of now: a reference in
+// one member to a store another member declares is linted here (a member
+// that declares its own store is linted by its own check).
+func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, consts map[string]string, names map[string]map[string]bool) verdict {
 	p := func(member string, line, col int, msg string) verdict {
 		return verdict{problem: &tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: col, Message: msg}}
 	}
@@ -318,6 +322,29 @@ func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, cons
 			}
 		}
 		v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: w.Column, Code: w.Code, Message: w.Msg})
+	}
+	if names != nil {
+		memberAt := func(docLine int) (int, int) {
+			for i := len(starts) - 1; i >= 0; i-- {
+				if docLine >= starts[i] {
+					return i, docLine - starts[i] + 1
+				}
+			}
+			return -1, docLine
+		}
+		use := res.SecretUse()
+		for _, miss := range use.Missing(names) {
+			w := miss.Warning()
+			ref, line := memberAt(w.Line)
+			if decl, _ := memberAt(use.StoreLines[miss.Store]); decl == ref {
+				continue // the member's own check reports it
+			}
+			member := ""
+			if ref >= 0 {
+				member = members[ref].Name
+			}
+			v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: w.Column, Code: w.Code, Message: w.Msg})
+		}
 	}
 	return v
 }
@@ -417,7 +444,12 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 			if skip {
 				continue
 			}
-			v := s.checkGroup(g, ms, consts)
+			if secretNames == nil {
+				if secretNames, err = tx.SecretNames(ctx); err != nil {
+					return nil, err
+				}
+			}
+			v := s.checkGroup(g, ms, consts, secretNames)
 			if v.problem != nil {
 				problems = append(problems, *v.problem)
 			}

@@ -583,4 +583,18 @@ func TestSecretsConfigLint(t *testing.T) {
 			t.Fatalf("warning after the secret exists: %+v", w)
 		}
 	}
+
+	// In a group, one member may declare the store and another use it.
+	store := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "store", TOML: "[[secretstores.http]]\n  id = \"vault\"\n  url = \"https://tcd.example.com/api/secret-sets/prod/values\"\n"}))
+	user := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "user", TOML: "[[outputs.influxdb_v2]]\n  urls = [\"http://influx:8086\"]\n  token = \"@{vault:nope}\"\n"}))
+	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "both", Members: []string{store.ID, user.ID}}))
+	var groupHits []tc.ConfigProblem
+	for _, w := range g.Warnings {
+		if w.Code == "secret-missing" {
+			groupHits = append(groupHits, w)
+		}
+	}
+	if len(groupHits) != 1 || groupHits[0].Line != 3 || groupHits[0].Kind != "group" || groupHits[0].Member != "user" || !strings.Contains(groupHits[0].Message, "nope") {
+		t.Fatalf("group warnings: %+v", g.Warnings)
+	}
 }

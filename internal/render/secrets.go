@@ -23,7 +23,9 @@ type SecretRef struct {
 // declares that read a tcd set (store id → set) and its references.
 type SecretUse struct {
 	Stores map[string]string
-	Refs   []SecretRef
+	// StoreLines are the lines the stores are declared at.
+	StoreLines map[string]int
+	Refs       []SecretRef
 }
 
 // secretRefRe is a reference as Telegraf matches it (config/secret.go).
@@ -37,7 +39,7 @@ var setPathRe = regexp.MustCompile(`^/api/secret-sets/([A-Za-z0-9_]+)/values/?$`
 // cannot know every name tcd is reached by) and every secret reference
 // outside comments.
 func (r *Result) SecretUse() SecretUse {
-	out := SecretUse{Stores: map[string]string{}}
+	out := SecretUse{Stores: map[string]string{}, StoreLines: map[string]int{}}
 	if ss, ok := r.Table.Fields["secretstores"].(*ast.Table); ok {
 		for _, t := range pluginTables(ss.Fields["http"]) {
 			id, okID := stringField(t, "id")
@@ -51,6 +53,7 @@ func (r *Result) SecretUse() SecretUse {
 			}
 			if m := setPathRe.FindStringSubmatch(u.Path); m != nil {
 				out.Stores[id] = m[1]
+				out.StoreLines[id], _ = r.tableLine(t.Line)
 			}
 		}
 	}
@@ -80,24 +83,45 @@ func stringField(t *ast.Table, name string) (string, bool) {
 	return s.Value, true
 }
 
-// Lint warns about each reference to a store that reads a tcd set when
-// the set (names: set → secret names, from tcd's store) lacks the name.
-func (u SecretUse) Lint(names map[string]map[string]bool) []Warning {
-	var out []Warning
+// MissingSecret is a reference whose tcd set lacks the name (or does not
+// exist).
+type MissingSecret struct {
+	SecretRef
+	Set       string
+	SetExists bool
+}
+
+// Missing returns the references to a store that reads a tcd set when the
+// set (names: set → secret names, from tcd's store) lacks the name.
+func (u SecretUse) Missing(names map[string]map[string]bool) []MissingSecret {
+	var out []MissingSecret
 	for _, ref := range u.Refs {
 		set, ok := u.Stores[ref.Store]
 		if !ok {
 			continue
 		}
-		if _, exists := names[set]; !exists {
-			out = append(out, Warning{Line: ref.Line, Column: ref.Column, Code: WarnSecretMissing,
-				Msg: fmt.Sprintf("@{%s:%s}: store %q reads tcd secret set %q, which does not exist: create it with tcctl secret set %s %s", ref.Store, ref.Name, ref.Store, set, set, ref.Name)})
-			continue
+		have, exists := names[set]
+		if !have[ref.Name] {
+			out = append(out, MissingSecret{SecretRef: ref, Set: set, SetExists: exists})
 		}
-		if !names[set][ref.Name] {
-			out = append(out, Warning{Line: ref.Line, Column: ref.Column, Code: WarnSecretMissing,
-				Msg: fmt.Sprintf("@{%s:%s}: secret set %q has no secret %q: the agent cannot resolve it (tcctl secret set %s %s)", ref.Store, ref.Name, set, ref.Name, set, ref.Name)})
-		}
+	}
+	return out
+}
+
+// Warning is the lint warning of a missing secret.
+func (m MissingSecret) Warning() Warning {
+	msg := fmt.Sprintf("@{%s:%s}: secret set %q has no secret %q: the agent cannot resolve it (tcctl secret set %s %s)", m.Store, m.Name, m.Set, m.Name, m.Set, m.Name)
+	if !m.SetExists {
+		msg = fmt.Sprintf("@{%s:%s}: store %q reads tcd secret set %q, which does not exist: create it with tcctl secret set %s %s", m.Store, m.Name, m.Store, m.Set, m.Set, m.Name)
+	}
+	return Warning{Line: m.Line, Column: m.Column, Code: WarnSecretMissing, Msg: msg}
+}
+
+// Lint is the warnings of Missing.
+func (u SecretUse) Lint(names map[string]map[string]bool) []Warning {
+	var out []Warning
+	for _, m := range u.Missing(names) {
+		out = append(out, m.Warning())
 	}
 	return out
 }
