@@ -29,6 +29,7 @@ import (
 	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/notify"
 	"github.com/opentc/tc/internal/rollouts"
+	"github.com/opentc/tc/internal/secrets"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
 )
@@ -63,6 +64,7 @@ type Main struct {
 	configs    *configs.Service
 	notify     *notify.Service
 	rollouts   *rollouts.Service
+	secrets    *secrets.Service
 
 	advisories     *advisories.Service
 	advisoriesComp *advisoriesComponent
@@ -106,6 +108,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if c.KeyFile == "" {
 		c.KeyFile = config.DefaultKeyFile(c.Database)
+	}
+	if err := m.checkKeyFileGone(ctx, c.KeyFile); err != nil {
+		return err
 	}
 	keys, created, err := keyring.LoadOrCreate(c.KeyFile)
 	if err != nil {
