@@ -209,12 +209,13 @@ something changed.`,
 					return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, r)
 				}
 				var buf bytes.Buffer
-				sub := *f.IOStreams
-				sub.Out = &buf
+				// The same terminal settings, writing to buf (a frame is
+				// compared with the previous one before it is drawn).
+				sub := &iostreams.IOStreams{Out: &buf, ErrOut: f.IOStreams.ErrOut, OutTTY: f.IOStreams.OutTTY, ErrTTY: f.IOStreams.ErrTTY, Getenv: f.IOStreams.Getenv}
 				if f.Output.Structured() {
 					err = cmdutil.PrintStructured(&buf, f.Output, r)
 				} else {
-					err = printStatus(&sub, r)
+					err = printStatus(sub, r)
 				}
 				if err != nil {
 					return err
