@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opentc/tc/internal/cli"
+	"github.com/opentc/tc/internal/cli/iostreams"
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
@@ -458,10 +460,42 @@ func TestWhoRunsWhatThroughTcctl(t *testing.T) {
 			t.Fatalf("status -w -o json of a paused rollout: %v %s", err, r.stdout)
 		}
 		ok("rollout", "resume", "web")
+		// A second push --rollout queues behind the running rollout.
+		r = ok("config", "push", "--name", "web", "-f", writeFile(t, rolloutTOML("five")), "--rollout")
+		if !strings.Contains(r.stdout, "staged web version 4: rollout") || !strings.Contains(r.stdout, "queued") {
+			t.Fatalf("second push --rollout: %s", r.stdout)
+		}
+		// -w on a terminal redraws the table in place until the rollout
+		// leaves running: a pause from elsewhere ends it.
+		done := make(chan string)
+		go func() {
+			// TCCTL_URL, TCCTL_TOKEN and TCCTL_CONFIG are set by tcctl above.
+			ios, _, out, errOut := iostreams.Test()
+			ios.SetTerminal(true)
+			cli.Run(bg, []string{"rollout", "status", "web", "-w", "--interval", "50ms"}, ios)
+			done <- out.String() + errOut.String()
+		}()
+		time.Sleep(300 * time.Millisecond)
+		must[tc.Rollout](t)(owner.RolloutAction(bg, cfg.ID, "pause", "watch test"))
+		select {
+		case out := <-done:
+			if !strings.Contains(out, "\x1b[") || !strings.Contains(out, "paused") {
+				t.Errorf("status -w on a terminal did not redraw:\n%q", out)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("status -w did not return after the rollout paused")
+		}
+		ok("rollout", "abort", "web")
+		// The queued rollout starts once the running one is aborted.
+		var cur tc.Rollout
+		r = ok("rollout", "status", "web", "-o", "json")
+		if err := json.Unmarshal([]byte(r.stdout), &cur); err != nil || cur.State != tc.RolloutRunning || cur.To != 4 || cur.From != 2 {
+			t.Fatalf("queued rollout after the abort: %v %s", err, r.stdout)
+		}
 		ok("rollout", "abort", "web")
 		var hist []tc.Rollout
 		r = ok("rollout", "history", "web", "-o", "json")
-		if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist) != 1 || hist[0].State != tc.RolloutAborted {
+		if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist) != 2 || hist[0].State != tc.RolloutAborted || hist[1].State != tc.RolloutAborted {
 			t.Fatalf("history: %v %s", err, r.stdout)
 		}
 		if r := tcctl(t, profile, "", env, "rollout", "start", "web"); r.code != 2 || !strings.Contains(r.stderr, "--to") {
