@@ -56,6 +56,7 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 	now := s.nowMs()
 	grace := 3 * s.o.WatchInterval.Milliseconds()
 	snap := s.snap.Load()
+	stageStart := map[string]int64{} // rollout → current stage's start, read once per call
 	// Rows are ordered by agent, target, version.
 	for i := 0; i < len(rows); {
 		j := i
@@ -82,7 +83,12 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 				if v, _, ok := s.Route(rows[k].TargetID, agent); ok {
 					expected = v
 				}
-				since = max(since, s.stageStartMs(a.id))
+				st, ok := stageStart[a.id]
+				if !ok {
+					st = s.stageStartMs(ctx, a.id)
+					stageStart[a.id] = st
+				}
+				since = max(since, st)
 			}
 			lr := &rows[latest]
 			for m := k; m < l; m++ {
@@ -142,8 +148,8 @@ func names(configurations, target string) bool {
 	return strings.Contains(configurations, `"configId":"`+target+`"`) || strings.Contains(configurations, `"groupId":"`+target+`"`)
 }
 
-func (s *Service) stageStartMs(rolloutID string) int64 {
-	ro, err := s.st.RolloutByID(context.Background(), rolloutID)
+func (s *Service) stageStartMs(ctx context.Context, rolloutID string) int64 {
+	ro, err := s.st.RolloutByID(ctx, rolloutID)
 	if err != nil {
 		return 0
 	}
