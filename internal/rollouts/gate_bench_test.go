@@ -107,3 +107,27 @@ func TestGateEvaluationScale(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStateCounts derives the config state of 100,000 agents (the
+// tc_agents_config_state metric and agent list --config-state), with a
+// rollout of their config in progress.
+func BenchmarkStateCounts(b *testing.B) {
+	n := 100_000
+	if v, _ := strconv.Atoi(os.Getenv("TC_BENCH_AGENTS")); v > 0 {
+		n = v
+	}
+	for _, e := range testutil.Engines(b) {
+		svc := fleetWithRollout(b, e.DSN, n)
+		b.Run(e.Name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				c, err := svc.StateCounts(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c[tc.ConfigStateCurrent] != n {
+					b.Fatalf("counts %v", c)
+				}
+			}
+		})
+	}
+}
