@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -561,4 +562,58 @@ func GroupLines(groupName string, sections []Section) (string, []int) {
 		}
 	}
 	return b.String(), starts
+}
+
+// QueryNames returns the distinct names of every parameter placeholder of
+// tmpl, sorted: the only query parameters RenderWith reads. A placeholder in
+// a comment counts (a value given for it is substituted), unlike in Params.
+// A render of tmpl is a function of the query restricted to these names.
+func QueryNames(tmpl string) []string {
+	var out []string
+	for _, t := range scanTokens(tmpl) {
+		if !t.constant {
+			out = append(out, t.name)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// CanonicalSubset is CanonicalQuery of the query restricted to names
+// (sorted, distinct): "" when the query has none of them, without
+// allocating. A name given with no value is written as the bare name, so
+// it differs from an absent one.
+func CanonicalSubset(q url.Values, names []string) string {
+	n := 0
+	for _, k := range names {
+		if _, ok := q[k]; ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, k := range names {
+		vs, ok := q[k]
+		if !ok {
+			continue
+		}
+		if len(vs) == 0 {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			continue
+		}
+		for _, v := range vs {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(v))
+		}
+	}
+	return b.String()
 }
