@@ -80,7 +80,8 @@ func (c *renderCache) lookup(tk targetKey, query url.Values) (*source, *Rendered
 	if src == nil {
 		return nil, nil, c.gen
 	}
-	if el, ok := c.items[src.key(query)]; ok {
+	var buf [256]byte
+	if el, ok := c.items[string(src.appendKey(buf[:0], query))]; ok {
 		c.ll.MoveToFront(el)
 		return src, el.Value.(*cacheEntry).r, c.gen
 	}

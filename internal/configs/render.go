@@ -71,13 +71,14 @@ type source struct {
 	size    int
 }
 
-// key is the cache key of the rendering of query.
+// key is the cache key of the rendering of query; appendKey appends it to
+// dst (a lookup without allocating).
+func (src *source) appendKey(dst []byte, query url.Values) []byte {
+	return render.AppendCanonicalSubset(dst, src.prefix, query, src.names)
+}
+
 func (src *source) key(query url.Values) string {
-	sub := render.CanonicalSubset(query, src.names)
-	if sub == "" {
-		return src.prefix
-	}
-	return src.prefix + sub
+	return render.CanonicalSubset(src.prefix, query, src.names)
 }
 
 // rendered is the hot path: a cache hit touches neither the database nor
