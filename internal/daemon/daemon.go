@@ -221,6 +221,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
 	closeSilentConns(app, m.ReadTimeout)
+	// fasthttp refuses a connection over the per-address limit at accept.
+	app.Server().MaxConnsPerIP = m.Config.MaxConnsPerIP
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
