@@ -63,10 +63,10 @@ func New(d Deps) *Server {
 		// agents.MaxBodyBytes after it (internal/bodylimit).
 		StreamRequestBody: true,
 		BodyLimit:         agents.MaxBodyBytes,
-		ReadTimeout:  30 * time.Second,
-		WriteTimeout: 30 * time.Second,
-		IdleTimeout:  120 * time.Second,
-		ErrorHandler: s.errorHandler,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorHandler:      s.errorHandler,
 	})
 	s.app.Use(recover.New())
 	if d.Metrics != nil {
