@@ -8,7 +8,6 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/resource"
-	"github.com/opentc/tc/pkg/tc"
 )
 
 // NewCmdAudit builds the `tcctl audit` noun.
