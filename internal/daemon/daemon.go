@@ -291,6 +291,9 @@ func (m *Main) urlScheme() string {
 // API returns the API server (tests enumerate its routes).
 func (m *Main) API() *api.Server { return m.api }
 
+// Audit returns the audit service.
+func (m *Main) Audit() *audit.Service { return m.audit }
+
 // Keys returns tcd's key ring (the key-file option).
 func (m *Main) Keys() *keyring.Ring { return m.keys }
 
