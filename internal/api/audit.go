@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,6 +60,13 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		_ = s.deps.Audit.Record(ctx(c), e)
 		return nil
 	}
+	if e.Outcome != tc.OutcomeSuccess {
+		// A refused or failed request leaves nothing half-written: what it
+		// wrote is rolled back, and its entry recorded on its own.
+		rt.Rollback()
+		_ = s.deps.Audit.Record(store.Detached(ctx(c)), e)
+		return nil
+	}
 	err := rt.Finish(ctx(c), func(tx *store.Store) error { return s.deps.Audit.Append(ctx(c), tx, e) })
 	if err == nil {
 		return nil
@@ -100,11 +109,36 @@ func (s *Server) auditEntry(c *fiber.Ctx, r *fiber.Route) tc.AuditEntry {
 		params = append(params, name+"="+c.Params(name))
 	}
 	sort.Strings(params)
+	if id := createdID(c, r); id != "" {
+		params = append(params, "id="+id)
+	}
 	if d, ok := c.Locals(localAuditDetail).(string); ok && d != "" {
 		params = append(params, d)
 	}
 	e.Target = truncate(strings.Join(params, ","), 512)
 	return e
+}
+
+// createdID is the ID of what a 201 answer created (its JSON "id"), so
+// that the entry of a create names its target as the entry of a change
+// does; "" when the route's path already names an id or there is none.
+func createdID(c *fiber.Ctx, r *fiber.Route) string {
+	if c.Response().StatusCode() != fiber.StatusCreated || slices.Contains(r.Params, "id") {
+		return ""
+	}
+	var out struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(c.Response().Body(), &out) != nil || out.ID == nil {
+		return ""
+	}
+	switch v := out.ID.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
 }
 
 func truncate(s string, n int) string {

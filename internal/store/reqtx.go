@@ -118,19 +118,16 @@ func (rt *RequestTx) Rollback() {
 	rt.mu.Lock()
 	tx, done := rt.tx, rt.done
 	rt.done = true
-	after := rt.after
-	rt.after = nil
+	rt.after = nil // nothing committed: nothing to do after
 	rt.mu.Unlock()
 	if tx != nil && !done {
 		tx.Rollback()
 	}
-	for _, fn := range after {
-		fn() // dropping a cache is always safe
-	}
 }
 
 // AfterCommit runs fn once the request transaction of ctx has committed
-// (or ended), or at once when ctx carries none that is open. Callers that
+// (never if it is rolled back), or at once when ctx carries none that is
+// open. Callers that
 // drop caches after a write call it with the drop, besides dropping at once.
 func AfterCommit(ctx context.Context, fn func()) {
 	if rt := requestTx(ctx); rt != nil {
@@ -154,6 +151,10 @@ func registerRequestTx(db *gorm.DB) error {
 		cb.Update().Before("*").Register("tc:request_tx", routeStatement(true)),
 		cb.Delete().Before("*").Register("tc:request_tx", routeStatement(true)),
 		cb.Raw().Before("*").Register("tc:request_tx", routeStatement(true)),
+		cb.Create().After("*").Register("tc:request_tx_end", endStatement),
+		cb.Update().After("*").Register("tc:request_tx_end", endStatement),
+		cb.Delete().After("*").Register("tc:request_tx_end", endStatement),
+		cb.Raw().After("*").Register("tc:request_tx_end", endStatement),
 		cb.Query().Before("*").Register("tc:request_tx", routeStatement(false)),
 		cb.Row().Before("*").Register("tc:request_tx", routeStatement(false)),
 	} {
@@ -184,5 +185,31 @@ func routeStatement(write bool) func(*gorm.DB) {
 			return
 		}
 		db.Statement.ConnPool = tx.Statement.ConnPool
+		if write && db.Dialector.Name() == "postgres" {
+			// A failed statement aborts a PostgreSQL transaction: each
+			// write routed into the request's runs in a savepoint, so a
+			// handled error (a duplicate refused, say) leaves the rest
+			// of the request usable, as it was with autocommit.
+			if _, err := db.Statement.ConnPool.ExecContext(db.Statement.Context, "SAVEPOINT tc_stmt"); err != nil {
+				_ = db.AddError(err)
+				return
+			}
+			db.InstanceSet("tc:savepoint", true)
+		}
+	}
+}
+
+// endStatement releases the savepoint of a routed write, or rolls back to
+// it when the statement failed.
+func endStatement(db *gorm.DB) {
+	if _, ok := db.InstanceGet("tc:savepoint"); !ok {
+		return
+	}
+	stmt := "RELEASE SAVEPOINT tc_stmt"
+	if db.Error != nil {
+		stmt = "ROLLBACK TO SAVEPOINT tc_stmt"
+	}
+	if _, err := db.Statement.ConnPool.ExecContext(context.WithoutCancel(db.Statement.Context), stmt); err != nil {
+		_ = db.AddError(err)
 	}
 }
