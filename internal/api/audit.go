@@ -110,7 +110,7 @@ func (s *Server) auditEntry(c *fiber.Ctx, r *fiber.Route) tc.AuditEntry {
 	}
 	sort.Strings(params)
 	if id := createdID(c, r); id != "" {
-		params = append(params, "id="+id)
+		params = append(params, id)
 	}
 	if d, ok := c.Locals(localAuditDetail).(string); ok && d != "" {
 		params = append(params, d)
@@ -119,24 +119,29 @@ func (s *Server) auditEntry(c *fiber.Ctx, r *fiber.Route) tc.AuditEntry {
 	return e
 }
 
-// createdID is the ID of what a 201 answer created (its JSON "id"), so
-// that the entry of a create names its target as the entry of a change
-// does; "" when the route's path already names an id or there is none.
+// createdID names what a 201 answer created: "id=" its JSON "id", or
+// "name=" its "name" for objects named by their name (constants), so that
+// the entry of a create names its target as the entry of a change does; ""
+// when the route's path already names it or the answer has neither.
 func createdID(c *fiber.Ctx, r *fiber.Route) string {
-	if c.Response().StatusCode() != fiber.StatusCreated || slices.Contains(r.Params, "id") {
+	if c.Response().StatusCode() != fiber.StatusCreated || slices.Contains(r.Params, "id") || slices.Contains(r.Params, "name") {
 		return ""
 	}
 	var out struct {
-		ID any `json:"id"`
+		ID   any    `json:"id"`
+		Name string `json:"name"`
 	}
-	if json.Unmarshal(c.Response().Body(), &out) != nil || out.ID == nil {
+	if json.Unmarshal(c.Response().Body(), &out) != nil {
 		return ""
 	}
 	switch v := out.ID.(type) {
 	case string:
-		return v
+		return "id=" + v
 	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+		return "id=" + strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	if out.Name != "" {
+		return "name=" + out.Name
 	}
 	return ""
 }
