@@ -13,11 +13,11 @@ import (
 
 // walkStep is one successful write in TestAuditEveryWriteRoute.
 type walkStep struct {
-	method, route string // the route as registered
-	path          string // with {var} placeholders
-	body          string // with {var} placeholders; "" for none
-	auth          string // variable holding the credential ("" = owner)
-	target        string // what the entry's target must contain ({var} placeholders)
+	method, route string            // the route as registered
+	path          string            // with {var} placeholders
+	body          string            // with {var} placeholders; "" for none
+	auth          string            // variable holding the credential ("" = owner)
+	target        string            // what the entry's target must contain ({var} placeholders)
 	save          map[string]string // variable ← top-level JSON field of the answer
 }
 
@@ -200,7 +200,7 @@ func TestAuditEveryWriteRoute(t *testing.T) {
 		t.Fatalf("write routes without a successful step here: %v", missing)
 	}
 	rep, err := login(t, d, "alice", "alicepass2").VerifyAudit(bg, "") // the owner now
-	if err != nil || !rep.OK || rep.Entries != seq+1 { // and that login
+	if err != nil || !rep.OK || rep.Entries != seq+1 {                 // and that login
 		t.Fatalf("chain after the walk: %+v %v", rep, err)
 	}
 	t.Log(fmt.Sprintf("%d write routes, %d entries", len(covered), seq))
