@@ -26,14 +26,17 @@ type AuditEntry struct {
 	ActorID    string    `json:"actorId"`
 	Credential string    `json:"credential"`
 	TokenID    string    `json:"tokenId"`
-	Action     string    `json:"action"`
-	Target     string    `json:"target"`
-	Outcome    string    `json:"outcome"`
-	Status     int       `json:"status"`
-	IP         string    `json:"ip"`
-	UserAgent  string    `json:"userAgent"`
-	PrevHash   string    `json:"prevHash"`
-	Hash       string    `json:"hash"`
+	// TokenDescription is the API token's description at the time of the
+	// entry (empty for sessions).
+	TokenDescription string `json:"tokenDescription,omitempty"`
+	Action           string `json:"action"`
+	Target           string `json:"target"`
+	Outcome          string `json:"outcome"`
+	Status           int    `json:"status"`
+	IP               string `json:"ip"`
+	UserAgent        string `json:"userAgent"`
+	PrevHash         string `json:"prevHash"`
+	Hash             string `json:"hash"`
 	// KeyID names the key of tcd's key file whose HMAC-SHA-256 Hash is
 	// (empty: a plain SHA-256 hash, as written before the keyed chain).
 	KeyID string `json:"keyId,omitempty"`
@@ -50,15 +53,18 @@ func (e AuditEntry) Canonical() []byte {
 		ActorID    string `json:"actorId"`
 		Credential string `json:"credential"`
 		TokenID    string `json:"tokenId"`
-		Action     string `json:"action"`
-		Target     string `json:"target"`
-		Outcome    string `json:"outcome"`
-		Status     int    `json:"status"`
-		IP         string `json:"ip"`
-		UserAgent  string `json:"userAgent"`
-		PrevHash   string `json:"prevHash"`
-		KeyID      string `json:"keyId,omitempty"`
-	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash, e.KeyID})
+		// omitempty: entries written before the field existed keep their
+		// hashes.
+		TokenDescription string `json:"tokenDescription,omitempty"`
+		Action           string `json:"action"`
+		Target           string `json:"target"`
+		Outcome          string `json:"outcome"`
+		Status           int    `json:"status"`
+		IP               string `json:"ip"`
+		UserAgent        string `json:"userAgent"`
+		PrevHash         string `json:"prevHash"`
+		KeyID            string `json:"keyId,omitempty"`
+	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.TokenDescription, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash, e.KeyID})
 	return b
 }
 
