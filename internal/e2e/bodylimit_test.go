@@ -232,3 +232,57 @@ func TestHeaderOnlyBodiesPinNoMemory(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// Issue 15 finding 1: a body that does not arrive within the read timeout
+// is dropped with its connection — with a valid credential on a config
+// upload (the largest limit) as on the heartbeat listener — and nothing is
+// stored. A body that stalls within its first 8 KiB (what fasthttp reads
+// ahead) ends with the connection closed; one that stalls later, while the
+// route reads it, gets 408 and then the close.
+func TestSlowBodyDroppedWithConnection(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	cfg := testutil.DefaultConfig(testutil.SQLiteDSN(t))
+	cfg.OwnerUsername, cfg.OwnerEmail, cfg.OwnerPassword = "root", "root@example.com", "rootpass1"
+	cfg.OwnerToken = "tc-apiv1_3c9e1a7f5b2d8e4a6c0f9b3d7e1a5c8f2b6d4e9a1c7f3b5d8e2a6c4f9b1d7e3a"
+	m := startDaemon(t, cfg, time.Now, timeout)
+	for _, tg := range []struct{ base, path string }{{m.APIURL(), "/api/configs"}, {m.HeartbeatURL(), "/agents/heartbeat"}} {
+		for _, sent := range []int{10, 12 << 10} {
+			u, _ := url.Parse(tg.base)
+			c, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n%s",
+				tg.path, cfg.OwnerToken, `{"name":"slow","toml":"`+strings.Repeat("#", sent))
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			took := time.Since(start)
+			switch {
+			case err != nil && sent < 8<<10:
+				// closed without an answer: the stall was in the read-ahead
+			case err != nil:
+				t.Fatalf("%s, stalled after %d bytes: %v, want 408", tg.path, sent, err)
+			default:
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusRequestTimeout {
+					t.Fatalf("%s, stalled after %d bytes: %d, want 408", tg.path, sent, resp.StatusCode)
+				}
+				if _, err := br.ReadByte(); err != io.EOF {
+					t.Fatalf("%s: connection still open after the 408 (%v)", tg.path, err)
+				}
+			}
+			if took > 5*time.Second {
+				t.Fatalf("%s, stalled after %d bytes: dropped only after %v (read timeout %v)", tg.path, sent, took, timeout)
+			}
+			t.Logf("%s, stalled after %d bytes: answer %v, dropped after %v", tg.path, sent, err == nil, took.Round(time.Millisecond))
+			c.Close()
+		}
+	}
+	var n int64
+	if err := m.Store().Gorm(bg).Table("configs").Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("configs stored: %d %v", n, err)
+	}
+}
