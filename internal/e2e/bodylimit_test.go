@@ -17,6 +17,7 @@ import (
 
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
+	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/testutil"
 )
 
@@ -284,5 +285,49 @@ func TestSlowBodyDroppedWithConnection(t *testing.T) {
 	var n int64
 	if err := m.Store().Gorm(bg).Table("configs").Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("configs stored: %d %v", n, err)
+	}
+}
+
+// The optional per-address connection limit (max-conns-per-ip, off by
+// default): with 2, a third connection from the same address is refused on
+// both listeners while two are open, and accepted once one closes.
+func TestMaxConnsPerIP(t *testing.T) {
+	d := testutil.StartTCD(t, testutil.SQLiteDSN(t), func(c *config.Config) { c.MaxConnsPerIP = 2 })
+	for _, base := range []string{d.URL, d.HeartbeatURL()} {
+		u, _ := url.Parse(base)
+		get := func() (int, error) {
+			c, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				return 0, err
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}
+		var held []net.Conn
+		for i := 0; i < 2; i++ {
+			c, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, c)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if st, err := get(); err == nil && st != http.StatusTooManyRequests {
+			t.Fatalf("%s: a third connection got %d, want it refused", base, st)
+		}
+		for _, c := range held {
+			c.Close()
+		}
+		time.Sleep(100 * time.Millisecond)
+		if st, err := get(); err != nil || st >= 500 || st == http.StatusTooManyRequests {
+			t.Fatalf("%s: after the others closed: %d %v", base, st, err)
+		}
 	}
 }
