@@ -41,7 +41,9 @@ func (s *Store) BeginRequest(ctx context.Context) (context.Context, *RequestTx) 
 
 // Detached returns ctx without its request transaction: statements made
 // with it commit on their own (bookkeeping that must stand whatever the
-// request's outcome, such as counting a login attempt).
+// request's outcome, such as counting a login attempt). On SQLite a
+// detached write must come before the request's first write: from then on
+// the request holds the one write lock until it ends.
 func Detached(ctx context.Context) context.Context {
 	return context.WithValue(ctx, requestTxKey{}, (*RequestTx)(nil))
 }
