@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -42,10 +43,37 @@ func TooLarge(n int64, limit int) error {
 // costs nothing more than its headers).
 func Check(c *fiber.Ctx, limit int) error {
 	if n := c.Request().Header.ContentLength(); n > limit {
-		c.Context().SetConnectionClose()
+		drain(c)
 		return TooLarge(int64(n), limit)
 	}
 	return nil
+}
+
+// Draining bounds: what a refused body may still send before its
+// connection closes.
+const (
+	drainMax  = 8 << 20
+	drainTime = 2 * time.Second
+)
+
+// drain reads and discards, into a small fixed buffer, what a client still
+// sends of a refused body — at most drainMax bytes for at most drainTime —
+// and marks the connection to close after the answer. A client that is
+// still writing its body when the connection closes may get a reset
+// instead of the answer; a bounded drain lets an ordinary client finish
+// and read the 413, while a client that sends nothing costs a goroutine
+// for drainTime at most.
+func drain(c *fiber.Ctx) {
+	c.Context().SetConnectionClose()
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return
+	}
+	if conn := c.Context().Conn(); conn != nil {
+		_ = conn.SetReadDeadline(time.Now().Add(drainTime))
+	}
+	_, _ = io.CopyN(io.Discard, req.BodyStream(), drainMax)
+	c.Locals(localRead, true)
 }
 
 // Read takes in the body of the request, at most limit bytes, reading it
@@ -94,7 +122,7 @@ func Read(c *fiber.Ctx, limit int) error {
 			return tc.Errorf(tc.EInvalid, "reading the request body failed: %v", err)
 		}
 		if len(buf) > limit {
-			c.Context().SetConnectionClose()
+			drain(c)
 			return TooLarge(-1, limit)
 		}
 	}
