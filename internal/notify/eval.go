@@ -63,6 +63,7 @@ type observed struct {
 	n       int64
 	startMs int64
 	items   []tc.NotifyItem // the first MaxItems agents by ID
+	lazy    bool            // items are read when the group sends (silentItems)
 }
 
 // decision is one notification the evaluation decided.
@@ -99,6 +100,7 @@ type evalCtx struct {
 	delMembers   map[string][]string // rule ID → agent IDs
 	pruneMembers []newMember
 	fleet        *fleet
+	silent       *silentCache // not_reporting aggregates (nil: read from fleet)
 }
 
 // Evaluate runs every enabled rule once at now: the agents scheduler calls
@@ -126,6 +128,9 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 		return res, s.consumeEvents(ctx, events)
 	}
 	if err := s.loadEvalState(ctx, e, rules); err != nil {
+		return res, err
+	}
+	if err := s.observeSilent(ctx, e, rules); err != nil {
 		return res, err
 	}
 	if e.fleet, err = s.loadFleet(ctx, e, rules); err != nil {
@@ -263,6 +268,11 @@ func (s *Service) evalCondition(ctx context.Context, e *evalCtx, r *ruleRow) err
 			send = changed || repeat
 		}
 		if send {
+			if o.lazy {
+				if o.items, err = s.silentItems(ctx, e, r, v, o.n); err != nil {
+					return err
+				}
+			}
 			n := e.notification(r, v, tc.NotifyFiring, g.Count, o.items, g.StartsMs, nil)
 			g.State, g.NotifiedMs, g.NotifiedCount, g.RefreshedMs = stateFiring, e.nowMs, g.Count, e.nowMs
 			b, _ := json.Marshal(n)

@@ -50,6 +50,9 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		}
 		switch r.Event {
 		case tc.EventAgentNotReporting:
+			if e.silent != nil {
+				continue // aggregated in SQL (silent.go)
+			}
 			if minFor < 0 || r.ForS < minFor {
 				minFor = r.ForS
 			}
@@ -87,17 +90,23 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		preds = append(preds, "a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000")
 		args = append(args, e.nowMs, minFor)
 	}
+	// Each of the other conditions is found through its own index
+	// (migration 43): the partial ones match only with these literal
+	// predicates, and each rule checks its own condition in memory.
+	var ids []string
 	if len(statuses) > 0 {
-		preds = append(preds, "a.reported_status IN ?")
-		args = append(args, statuses)
+		ids = append(ids, "SELECT id FROM agents WHERE reported_status IN ('fail', 'warn')")
 	}
 	unmanagedExpr := unmanagedSQL[s.st.Dialect()]
 	if unmanaged {
-		preds = append(preds, unmanagedExpr)
+		ids = append(ids, "SELECT id FROM agents a WHERE "+unmanagedExpr)
 	}
 	if minCreated >= 0 {
-		preds = append(preds, "a.created_ms >= ?")
+		ids = append(ids, "SELECT id FROM agents WHERE created_ms >= ?")
 		args = append(args, minCreated)
+	}
+	if len(ids) > 0 {
+		preds = append(preds, "a.id IN ("+strings.Join(ids, " UNION ")+")")
 	}
 	if len(preds) == 0 {
 		return f, nil
@@ -278,6 +287,32 @@ func (g *grouper) add(c *candidate, startMs int64) {
 	}
 }
 
+// addN adds n agents that carry c's labels, without naming them.
+func (g *grouper) addN(c *candidate, n, startMs int64) {
+	placed := false
+	for _, id := range c.labels {
+		if v, ok := g.gl[id]; ok {
+			g.putN(v, n, startMs)
+			placed = true
+		}
+	}
+	if !placed {
+		g.putN("", n, startMs)
+	}
+}
+
+func (g *grouper) putN(v string, n, startMs int64) {
+	o := g.groups[v]
+	if o == nil {
+		o = &observed{startMs: startMs}
+		g.groups[v] = o
+	}
+	o.n += n
+	if startMs > 0 && (o.startMs <= 0 || startMs < o.startMs) {
+		o.startMs = startMs
+	}
+}
+
 func (g *grouper) put(v string, c *candidate, startMs int64) {
 	o := g.groups[v]
 	if o == nil {
@@ -317,6 +352,9 @@ func (s *Service) members(ctx context.Context, ruleID string) (map[string]int64,
 
 // observeCondition counts a condition rule's agents per group.
 func (s *Service) observeCondition(ctx context.Context, e *evalCtx, r *ruleRow) (map[string]*observed, error) {
+	if r.Event == tc.EventAgentNotReporting && e.silent != nil {
+		return s.observeSilentRule(ctx, e, r)
+	}
 	scope, err := s.scopeOf(ctx, e, r)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,7 @@ type Service struct {
 	now  func() time.Time
 
 	evalMu    sync.Mutex // one evaluation at a time
+	silent    *silentCache // the silent fleet at the last evaluation (guarded by evalMu)
 	audit     auditVerifier
 	lastPrune time.Time
 

@@ -1,0 +1,409 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// not_reporting rules are evaluated over the silent fleet aggregated in
+// SQL: one statement per evaluation counts the agents silent past each of
+// the rules' minimum durations by the set of labels (and matching configs)
+// the rules select or group by, encoded as a bit mask, with the earliest
+// start. Rules then count groups from those few rows; the agents a
+// notification names are read only when a group sends (silentItems).
+//
+// A large outage keeps the same agents silent tick after tick, and reading
+// their labels is most of the cost (docs/performance.md, "Notifications"),
+// so the leader keeps the last evaluation's aggregates in memory
+// (silentCache) and the next statement reads labels only for the agents
+// that crossed a threshold since then. Whether the rest is unchanged is
+// decided exactly, in the same statement: every agent that is silent now
+// with its current last heartbeat already silent at the previous
+// evaluation was silent then (last_seen_ms only grows), so if as many of
+// them are counted as the previous evaluation counted in all, with the
+// same sum of last heartbeats, none left (reported again, was deleted) and
+// none changed. Anything the statement cannot see — labels or reporting
+// rules assigned to agents (store.FleetChanges), reporting rules edited,
+// labels renamed, rules changed — changes the cache key and the next
+// evaluation starts from scratch, as it does after silentFullEvery, on a
+// new leader and after a restart (the cache is never the only copy: the
+// groups themselves are durable in notify_groups).
+
+// silentFullEvery bounds how long the cache is carried forward.
+const silentFullEvery = 10 * time.Minute
+
+// maxSilentBits bounds the labels and config scopes a mask encodes; more
+// and not_reporting rules read their agents row by row (loadFleet).
+const maxSilentBits = 62
+
+// silentAgg is the agents with one mask in one silent set.
+type silentAgg struct {
+	n, startMs int64
+}
+
+// silentSet is the agents silent past one minimum duration.
+type silentSet struct {
+	n, sumSeen int64
+	byMask     map[int64]*silentAgg
+}
+
+// silentCache is the silent fleet at one evaluation.
+type silentCache struct {
+	key    string
+	nowMs  int64
+	fs     []int64  // the rules' minimum durations (s), ascending
+	labels []string         // label ID of each mask bit (the bits after them: config scopes)
+	cfgBit map[string]int64 // rule ID → the bit of its config scope
+	sets   []silentSet      // by index into fs
+}
+
+// set returns the silent set of a rule's minimum duration.
+func (c *silentCache) set(forS int64) *silentSet {
+	i := sort.Search(len(c.fs), func(i int) bool { return c.fs[i] >= forS })
+	return &c.sets[i]
+}
+
+// labelsOf decodes a mask into label IDs.
+func (c *silentCache) labelsOf(mask int64) []string {
+	var out []string
+	for m := uint64(mask); m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros64(m); i < len(c.labels) {
+			out = append(out, c.labels[i])
+		}
+	}
+	return out
+}
+
+// observeSilent aggregates the silent fleet for the not_reporting rules
+// among rules (e.silent); it leaves e.silent nil when they need more mask
+// bits than maxSilentBits (loadFleet then reads the agents).
+func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow) error {
+	fset := map[int64]bool{}
+	relevant := map[string]bool{}
+	var cfgRules []*ruleRow
+	for i := range rules {
+		r := &rules[i]
+		if r.Event != tc.EventAgentNotReporting {
+			continue
+		}
+		fset[r.ForS] = true
+		switch r.Scope {
+		case tc.ScopeAgents:
+			sel, err := ParseSelector(r.Selector)
+			if err != nil {
+				return err
+			}
+			if m, ok := sel.resolve(e.labels); ok {
+				for _, lm := range m {
+					for _, id := range lm.ids {
+						relevant[id] = true
+					}
+				}
+			}
+		case tc.ScopeConfigs:
+			cfgRules = append(cfgRules, r)
+		}
+		for id := range groupLabels(r.GroupBy, e.labels) {
+			relevant[id] = true
+		}
+	}
+	if len(fset) == 0 {
+		return nil
+	}
+	c := &silentCache{cfgBit: map[string]int64{}}
+	for f := range fset {
+		c.fs = append(c.fs, f)
+	}
+	sort.Slice(c.fs, func(i, j int) bool { return c.fs[i] < c.fs[j] })
+	for id := range relevant {
+		c.labels = append(c.labels, id)
+	}
+	sort.Strings(c.labels)
+	// Config scopes: one bit per rule, set when the agent runs one of the
+	// configs (or groups) whose labels match.
+	var cfgFrags [][]string
+	for _, r := range cfgRules {
+		scope, err := s.scopeOf(ctx, e, r)
+		if err != nil {
+			return err
+		}
+		if scope.none {
+			continue
+		}
+		c.cfgBit[r.ID] = 1 << (len(c.labels) + len(cfgFrags))
+		cfgFrags = append(cfgFrags, scope.configs)
+	}
+	if len(c.labels)+len(cfgFrags) > maxSilentBits {
+		return nil
+	}
+	version, err := s.st.FleetChanges(ctx)
+	if err != nil {
+		return err
+	}
+	var rr []struct {
+		ID                string
+		NotReportingAfter int64
+	}
+	if err := s.st.Gorm(ctx).Raw("SELECT id, not_reporting_after FROM reporting_rules ORDER BY id").Scan(&rr).Error; err != nil {
+		return err
+	}
+	var key strings.Builder
+	fmt.Fprintf(&key, "%d|%v|%v|%v|", version, c.fs, cfgFrags, rr)
+	for _, id := range c.labels {
+		fmt.Fprintf(&key, "%q=%q,", id, e.labels[id])
+	}
+	c.key, c.nowMs = key.String(), e.nowMs
+	prev := s.silent
+	if prev == nil || prev.key != c.key || prev.nowMs > e.nowMs || e.nowMs-prev.nowMs > silentFullEvery.Milliseconds() {
+		prev = nil
+	}
+	rows, err := s.silentRows(ctx, e, c, cfgFrags, prev)
+	if err != nil {
+		return err
+	}
+	if prev != nil && !prev.carries(rows) {
+		prev = nil
+		if rows, err = s.silentRows(ctx, e, c, cfgFrags, nil); err != nil {
+			return err
+		}
+	}
+	c.sets = make([]silentSet, len(c.fs))
+	for j := range c.sets {
+		set := &c.sets[j]
+		set.byMask = map[int64]*silentAgg{}
+		if prev != nil {
+			old := &prev.sets[j]
+			set.n, set.sumSeen = old.n, old.sumSeen
+			for m, a := range old.byMask {
+				cp := *a
+				set.byMask[m] = &cp
+			}
+		}
+		for _, row := range rows {
+			// Bucket b means silent past fs[b-1]: in set j when b > j.
+			if row.bNow <= int64(j) || (prev != nil && row.bPrev > int64(j)) {
+				continue
+			}
+			set.n += row.n
+			set.sumSeen += row.sumSeen
+			a := set.byMask[row.mask]
+			if a == nil {
+				a = &silentAgg{startMs: row.startMs}
+				set.byMask[row.mask] = a
+			}
+			a.n += row.n
+			a.startMs = min(a.startMs, row.startMs)
+		}
+	}
+	s.silent, e.silent = c, c
+	return nil
+}
+
+// silentRow is one row of the silent statement.
+type silentRow struct {
+	bNow, bPrev, mask, n, startMs, sumSeen int64
+}
+
+// carries reports whether the cache still holds every agent it held, in
+// each silent set (see the comment at the top of this file).
+func (c *silentCache) carries(rows []silentRow) bool {
+	for j := range c.sets {
+		var n, sum int64
+		for _, row := range rows {
+			if row.bPrev > int64(j) {
+				n += row.n
+				sum += row.sumSeen
+			}
+		}
+		if n != c.sets[j].n || sum != c.sets[j].sumSeen {
+			return false
+		}
+	}
+	return true
+}
+
+// silentRows runs the silent statement: agents silent past the shortest
+// minimum duration, grouped by the bucket they are in now and were in at
+// prev's evaluation (0: not silent) and, for those whose bucket grew (all
+// of them without prev), their mask.
+func (s *Service) silentRows(ctx context.Context, e *evalCtx, c *silentCache, cfgFrags [][]string, prev *silentCache) ([]silentRow, error) {
+	prevMs := int64(0) // nothing was silent
+	if prev != nil {
+		prevMs = prev.nowMs
+	}
+	var args []any
+	bucket := func(at int64) string {
+		var b strings.Builder
+		b.WriteString("CASE")
+		for i := len(c.fs) - 1; i >= 0; i-- {
+			fmt.Fprintf(&b, " WHEN a.last_seen_ms < ? - (rr.not_reporting_after + %d) * 1000 THEN %d", c.fs[i], i+1)
+			args = append(args, at)
+		}
+		b.WriteString(" ELSE 0 END")
+		return b.String()
+	}
+	bNow := bucket(e.nowMs)
+	bPrev := bucket(prevMs)
+	cols := bNow + " AS b_now, " + bPrev + " AS b_prev, CASE WHEN " + bNow + " > " + bPrev + " THEN "
+	// (the comparison repeats both expressions and their arguments)
+	args = append(args, args...)
+	var mask []string
+	if len(c.labels) > 0 {
+		var b strings.Builder
+		b.WriteString("(SELECT COALESCE(SUM(CASE g.label_id")
+		for i, id := range c.labels {
+			fmt.Fprintf(&b, " WHEN ? THEN %d", int64(1)<<i)
+			args = append(args, id)
+		}
+		b.WriteString(" ELSE 0 END), 0) FROM agent_labels g WHERE g.agent_id = a.id AND g.label_id IN ?)")
+		args = append(args, c.labels)
+		mask = append(mask, b.String())
+	}
+	instr := instrSQL[s.st.Dialect()]
+	for i, frags := range cfgFrags {
+		var or []string
+		for _, f := range frags {
+			or = append(or, instr+"(a.configurations, ?) > 0")
+			args = append(args, f)
+		}
+		mask = append(mask, fmt.Sprintf("CASE WHEN %s THEN %d ELSE 0 END", strings.Join(or, " OR "), int64(1)<<(len(c.labels)+i)))
+	}
+	if len(mask) == 0 {
+		mask = []string{"0"}
+	}
+	cols += strings.Join(mask, " + ") + " ELSE -1 END AS mask"
+	q := `SELECT b_now, b_prev, mask, COUNT(*), MIN(start_ms), CAST(SUM(last_seen_ms) AS BIGINT)
+		FROM (SELECT ` + cols + `, a.last_seen_ms + rr.not_reporting_after * 1000 AS start_ms, a.last_seen_ms
+			FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
+			WHERE a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000) s
+		GROUP BY b_now, b_prev, mask`
+	args = append(args, e.nowMs, c.fs[0])
+	rows, err := s.st.Gorm(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []silentRow
+	for rows.Next() {
+		var r silentRow
+		if err := rows.Scan(&r.bNow, &r.bPrev, &r.mask, &r.n, &r.startMs, &r.sumSeen); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// instrSQL is the substring-position function of each engine.
+var instrSQL = map[string]string{store.SQLite: "instr", store.Postgres: "strpos"}
+
+// observeSilentRule counts a not_reporting rule's groups from the silent
+// aggregates; the groups' agents are read when they send (silentItems).
+func (s *Service) observeSilentRule(ctx context.Context, e *evalCtx, r *ruleRow) (map[string]*observed, error) {
+	scope, err := s.scopeOf(ctx, e, r)
+	if err != nil {
+		return nil, err
+	}
+	g := newGrouper(r.GroupBy, e.labels)
+	set := e.silent.set(r.ForS)
+	masks := make([]int64, 0, len(set.byMask))
+	for m := range set.byMask {
+		masks = append(masks, m)
+	}
+	sort.Slice(masks, func(i, j int) bool { return masks[i] < masks[j] })
+	for _, m := range masks {
+		a := set.byMask[m]
+		c := &candidate{labels: e.silent.labelsOf(m)}
+		switch {
+		case scope.none:
+			continue
+		case scope.configs != nil:
+			if m&e.silent.cfgBit[r.ID] == 0 {
+				continue
+			}
+		case !scope.match(c):
+			continue
+		}
+		g.addN(c, a.n, a.startMs)
+	}
+	for _, o := range g.groups {
+		o.lazy = true
+	}
+	return g.groups, nil
+}
+
+// silentItems reads the first MaxItems agents by ID of one group of a
+// not_reporting rule.
+func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value string, n int64) ([]tc.NotifyItem, error) {
+	scope, err := s.scopeOf(ctx, e, r)
+	if err != nil || scope.none {
+		return nil, err
+	}
+	where := []string{"a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000"}
+	args := []any{e.nowMs, r.ForS}
+	for _, m := range scope.labels {
+		not := ""
+		if !m.positive {
+			not = "NOT "
+		}
+		where = append(where, not+"EXISTS (SELECT 1 FROM agent_labels x WHERE x.agent_id = a.id AND x.label_id IN ?)")
+		args = append(args, m.ids)
+	}
+	if scope.configs != nil {
+		var or []string
+		for _, f := range scope.configs {
+			or = append(or, instrSQL[s.st.Dialect()]+"(a.configurations, ?) > 0")
+			args = append(args, f)
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if r.GroupBy != "" {
+		var all, these []string
+		for id, v := range groupLabels(r.GroupBy, e.labels) {
+			all = append(all, id)
+			if v == value {
+				these = append(these, id)
+			}
+		}
+		switch {
+		case value != "":
+			where = append(where, "EXISTS (SELECT 1 FROM agent_labels y WHERE y.agent_id = a.id AND y.label_id IN ?)")
+			args = append(args, these)
+		case len(all) > 0:
+			where = append(where, "NOT EXISTS (SELECT 1 FROM agent_labels y WHERE y.agent_id = a.id AND y.label_id IN ?)")
+			args = append(args, all)
+		}
+	}
+	// A large group is found at once walking the primary key in order; a
+	// small one by a scan that keeps the first few (walking the key would
+	// visit most of the fleet). On PostgreSQL the "C" collation orders as
+	// the IDs' bytes (as Go does) and takes the scan.
+	order := "a.id"
+	switch {
+	case s.st.Dialect() == store.Postgres:
+		order = `a.id COLLATE "C"`
+	case n < silentWalkMin:
+		order = "+a.id"
+	}
+	var rows []struct{ ID, Hostname string }
+	if err := s.st.Gorm(ctx).Raw(`SELECT a.id, a.hostname FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, MaxItems)...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	items := make([]tc.NotifyItem, 0, len(rows))
+	for _, row := range rows {
+		items = append(items, tc.NotifyItem{ID: row.ID, Name: row.Hostname})
+	}
+	return items, nil
+}
+
+// silentWalkMin is the group size from which silentItems walks the primary
+// key on SQLite.
+const silentWalkMin = 5000
