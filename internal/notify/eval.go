@@ -109,6 +109,12 @@ type evalCtx struct {
 // short transaction, so a notification is either decided and durable or
 // decided again by the next evaluation.
 func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, error) {
+	return s.EvaluateTick(ctx, now, nil)
+}
+
+// EvaluateTick is Evaluate with what the scheduler's tick at now
+// aggregated for it (nil: nothing).
+func (s *Service) EvaluateTick(ctx context.Context, now time.Time, tick *Tick) (EvalResult, error) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
 	db := s.st.Gorm(ctx)
@@ -125,12 +131,13 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 	res := EvalResult{Rules: len(rules)}
 	var err error
 	if len(rules) == 0 {
+		s.silent.Store(nil)
 		return res, s.consumeEvents(ctx, events)
 	}
 	if err := s.loadEvalState(ctx, e, rules); err != nil {
 		return res, err
 	}
-	if err := s.observeSilent(ctx, e, rules); err != nil {
+	if err := s.observeSilent(ctx, e, rules, tick); err != nil {
 		return res, err
 	}
 	if e.fleet, err = s.loadFleet(ctx, e, rules); err != nil {

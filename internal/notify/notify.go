@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -93,8 +94,8 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	evalMu    sync.Mutex // one evaluation at a time
-	silent    *silentCache // the silent fleet at the last evaluation (guarded by evalMu)
+	evalMu    sync.Mutex                  // one evaluation at a time
+	silent    atomic.Pointer[silentCache] // the silent fleet at the last evaluation (written under evalMu)
 	audit     auditVerifier
 	lastPrune time.Time
 

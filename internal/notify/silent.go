@@ -58,15 +58,14 @@ type silentSet struct {
 type silentCache struct {
 	key    string
 	nowMs  int64
-	fs     []int64  // the rules' minimum durations (s), ascending
-	labels []string         // label ID of each mask bit (the bits after them: config scopes)
-	cfgBit map[string]int64 // rule ID → the bit of its config scope
-	sets   []silentSet      // by index into fs
+	spec   *store.SilentSpec // ForS ascending; the label of each mask bit, then config scopes
+	cfgBit map[string]int64  // rule ID → the bit of its config scope
+	sets   []silentSet       // by index into spec.ForS
 }
 
 // set returns the silent set of a rule's minimum duration.
 func (c *silentCache) set(forS int64) *silentSet {
-	i := sort.Search(len(c.fs), func(i int) bool { return c.fs[i] >= forS })
+	i := sort.Search(len(c.spec.ForS), func(i int) bool { return c.spec.ForS[i] >= forS })
 	return &c.sets[i]
 }
 
@@ -74,17 +73,37 @@ func (c *silentCache) set(forS int64) *silentSet {
 func (c *silentCache) labelsOf(mask int64) []string {
 	var out []string
 	for m := uint64(mask); m != 0; m &= m - 1 {
-		if i := bits.TrailingZeros64(m); i < len(c.labels) {
-			out = append(out, c.labels[i])
+		if i := bits.TrailingZeros64(m); i < len(c.spec.Labels) {
+			out = append(out, c.spec.Labels[i])
 		}
 	}
 	return out
 }
 
+// Tick is what the scheduler's tick aggregated for the evaluation after
+// it: the silent fleet as Spec (what SilentSpec returned) asked, at the
+// evaluation's time against PrevMs. Rows is nil when the tick did not
+// aggregate.
+type Tick struct {
+	Spec   *store.SilentSpec
+	PrevMs int64
+	Rows   []store.SilentRow
+}
+
+// SilentSpec returns what the scheduler's next tick should aggregate for
+// the next evaluation: the last evaluation's silent spec (nil before one).
+func (s *Service) SilentSpec() *store.SilentSpec {
+	if c := s.silent.Load(); c != nil {
+		return c.spec
+	}
+	return nil
+}
+
 // observeSilent aggregates the silent fleet for the not_reporting rules
-// among rules (e.silent); it leaves e.silent nil when they need more mask
-// bits than maxSilentBits (loadFleet then reads the agents).
-func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow) error {
+// among rules (e.silent), from tick's rows when they fit the cache, else
+// with its own statement; it leaves e.silent nil when the rules need more
+// mask bits than maxSilentBits (loadFleet then reads the agents).
+func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow, tick *Tick) error {
 	fset := map[int64]bool{}
 	relevant := map[string]bool{}
 	var cfgRules []*ruleRow
@@ -115,20 +134,21 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		}
 	}
 	if len(fset) == 0 {
+		s.silent.Store(nil)
 		return nil
 	}
-	c := &silentCache{cfgBit: map[string]int64{}}
+	spec := &store.SilentSpec{}
+	c := &silentCache{spec: spec, cfgBit: map[string]int64{}, nowMs: e.nowMs}
 	for f := range fset {
-		c.fs = append(c.fs, f)
+		spec.ForS = append(spec.ForS, f)
 	}
-	sort.Slice(c.fs, func(i, j int) bool { return c.fs[i] < c.fs[j] })
+	sort.Slice(spec.ForS, func(i, j int) bool { return spec.ForS[i] < spec.ForS[j] })
 	for id := range relevant {
-		c.labels = append(c.labels, id)
+		spec.Labels = append(spec.Labels, id)
 	}
-	sort.Strings(c.labels)
+	sort.Strings(spec.Labels)
 	// Config scopes: one bit per rule, set when the agent runs one of the
 	// configs (or groups) whose labels match.
-	var cfgFrags [][]string
 	for _, r := range cfgRules {
 		scope, err := s.scopeOf(ctx, e, r)
 		if err != nil {
@@ -137,10 +157,11 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		if scope.none {
 			continue
 		}
-		c.cfgBit[r.ID] = 1 << (len(c.labels) + len(cfgFrags))
-		cfgFrags = append(cfgFrags, scope.configs)
+		c.cfgBit[r.ID] = 1 << (len(spec.Labels) + len(spec.ConfigScopes))
+		spec.ConfigScopes = append(spec.ConfigScopes, scope.configs)
 	}
-	if len(c.labels)+len(cfgFrags) > maxSilentBits {
+	if len(spec.Labels)+len(spec.ConfigScopes) > maxSilentBits {
+		s.silent.Store(nil)
 		return nil
 	}
 	version, err := s.st.FleetChanges(ctx)
@@ -155,26 +176,35 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		return err
 	}
 	var key strings.Builder
-	fmt.Fprintf(&key, "%d|%v|%v|%v|", version, c.fs, cfgFrags, rr)
-	for _, id := range c.labels {
+	fmt.Fprintf(&key, "%d|%v|%v|%v|", version, spec.ForS, spec.ConfigScopes, rr)
+	for _, id := range spec.Labels {
 		fmt.Fprintf(&key, "%q=%q,", id, e.labels[id])
 	}
-	c.key, c.nowMs = key.String(), e.nowMs
-	prev := s.silent
-	if prev == nil || prev.key != c.key || prev.nowMs > e.nowMs || e.nowMs-prev.nowMs > silentFullEvery.Milliseconds() {
+	c.key = key.String()
+	prev := s.silent.Load()
+	if prev == nil || prev.key != c.key || prev.nowMs >= e.nowMs || e.nowMs-prev.nowMs > silentFullEvery.Milliseconds() {
 		prev = nil
+	} else {
+		c.spec, c.cfgBit = prev.spec, prev.cfgBit // the same (the key says so); the scheduler compares the pointer
 	}
-	rows, err := s.silentRows(ctx, e, c, cfgFrags, prev)
-	if err != nil {
-		return err
-	}
-	if prev != nil && !prev.carries(rows) {
-		prev = nil
-		if rows, err = s.silentRows(ctx, e, c, cfgFrags, nil); err != nil {
+	var rows []store.SilentRow
+	switch {
+	case prev != nil && tick != nil && tick.Rows != nil && tick.Spec == prev.spec && tick.PrevMs == prev.nowMs:
+		rows = tick.Rows
+	case prev != nil:
+		if rows, err = s.st.SilentFleet(ctx, c.spec, prev.nowMs, e.nowMs); err != nil {
 			return err
 		}
 	}
-	c.sets = make([]silentSet, len(c.fs))
+	if prev != nil && !prev.carries(rows) {
+		prev = nil
+	}
+	if prev == nil {
+		if rows, err = s.st.SilentFleet(ctx, c.spec, 0, e.nowMs); err != nil {
+			return err
+		}
+	}
+	c.sets = make([]silentSet, len(c.spec.ForS))
 	for j := range c.sets {
 		set := &c.sets[j]
 		set.byMask = map[int64]*silentAgg{}
@@ -187,39 +217,36 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 			}
 		}
 		for _, row := range rows {
-			// Bucket b means silent past fs[b-1]: in set j when b > j.
-			if row.bNow <= int64(j) || (prev != nil && row.bPrev > int64(j)) {
+			// Bucket b means silent past ForS[b-1]: in set j when b > j;
+			// already counted (prev) when it was so at prev's time.
+			if row.BNow <= int64(j) || (prev != nil && row.BPrev > int64(j)) {
 				continue
 			}
-			set.n += row.n
-			set.sumSeen += row.sumSeen
-			a := set.byMask[row.mask]
+			set.n += row.N
+			set.sumSeen += row.SumSeen
+			a := set.byMask[row.Mask]
 			if a == nil {
-				a = &silentAgg{startMs: row.startMs}
-				set.byMask[row.mask] = a
+				a = &silentAgg{startMs: row.MinStart}
+				set.byMask[row.Mask] = a
 			}
-			a.n += row.n
-			a.startMs = min(a.startMs, row.startMs)
+			a.n += row.N
+			a.startMs = min(a.startMs, row.MinStart)
 		}
 	}
-	s.silent, e.silent = c, c
+	s.silent.Store(c)
+	e.silent = c
 	return nil
-}
-
-// silentRow is one row of the silent statement.
-type silentRow struct {
-	bNow, bPrev, mask, n, startMs, sumSeen int64
 }
 
 // carries reports whether the cache still holds every agent it held, in
 // each silent set (see the comment at the top of this file).
-func (c *silentCache) carries(rows []silentRow) bool {
+func (c *silentCache) carries(rows []store.SilentRow) bool {
 	for j := range c.sets {
 		var n, sum int64
 		for _, row := range rows {
-			if row.bPrev > int64(j) {
-				n += row.n
-				sum += row.sumSeen
+			if row.BPrev > int64(j) {
+				n += row.N
+				sum += row.SumSeen
 			}
 		}
 		if n != c.sets[j].n || sum != c.sets[j].sumSeen {
@@ -228,81 +255,6 @@ func (c *silentCache) carries(rows []silentRow) bool {
 	}
 	return true
 }
-
-// silentRows runs the silent statement: agents silent past the shortest
-// minimum duration, grouped by the bucket they are in now and were in at
-// prev's evaluation (0: not silent) and, for those whose bucket grew (all
-// of them without prev), their mask.
-func (s *Service) silentRows(ctx context.Context, e *evalCtx, c *silentCache, cfgFrags [][]string, prev *silentCache) ([]silentRow, error) {
-	prevMs := int64(0) // nothing was silent
-	if prev != nil {
-		prevMs = prev.nowMs
-	}
-	var args []any
-	bucket := func(at int64) string {
-		var b strings.Builder
-		b.WriteString("CASE")
-		for i := len(c.fs) - 1; i >= 0; i-- {
-			fmt.Fprintf(&b, " WHEN a.last_seen_ms < ? - (rr.not_reporting_after + %d) * 1000 THEN %d", c.fs[i], i+1)
-			args = append(args, at)
-		}
-		b.WriteString(" ELSE 0 END")
-		return b.String()
-	}
-	bNow := bucket(e.nowMs)
-	bPrev := bucket(prevMs)
-	cols := bNow + " AS b_now, " + bPrev + " AS b_prev, CASE WHEN " + bNow + " > " + bPrev + " THEN "
-	// (the comparison repeats both expressions and their arguments)
-	args = append(args, args...)
-	var mask []string
-	if len(c.labels) > 0 {
-		var b strings.Builder
-		b.WriteString("(SELECT COALESCE(SUM(CASE g.label_id")
-		for i, id := range c.labels {
-			fmt.Fprintf(&b, " WHEN ? THEN %d", int64(1)<<i)
-			args = append(args, id)
-		}
-		b.WriteString(" ELSE 0 END), 0) FROM agent_labels g WHERE g.agent_id = a.id AND g.label_id IN ?)")
-		args = append(args, c.labels)
-		mask = append(mask, b.String())
-	}
-	instr := instrSQL[s.st.Dialect()]
-	for i, frags := range cfgFrags {
-		var or []string
-		for _, f := range frags {
-			or = append(or, instr+"(a.configurations, ?) > 0")
-			args = append(args, f)
-		}
-		mask = append(mask, fmt.Sprintf("CASE WHEN %s THEN %d ELSE 0 END", strings.Join(or, " OR "), int64(1)<<(len(c.labels)+i)))
-	}
-	if len(mask) == 0 {
-		mask = []string{"0"}
-	}
-	cols += strings.Join(mask, " + ") + " ELSE -1 END AS mask"
-	q := `SELECT b_now, b_prev, mask, COUNT(*), MIN(start_ms), CAST(SUM(last_seen_ms) AS BIGINT)
-		FROM (SELECT ` + cols + `, a.last_seen_ms + rr.not_reporting_after * 1000 AS start_ms, a.last_seen_ms
-			FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
-			WHERE a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000) s
-		GROUP BY b_now, b_prev, mask`
-	args = append(args, e.nowMs, c.fs[0])
-	rows, err := s.st.Gorm(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []silentRow
-	for rows.Next() {
-		var r silentRow
-		if err := rows.Scan(&r.bNow, &r.bPrev, &r.mask, &r.n, &r.startMs, &r.sumSeen); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// instrSQL is the substring-position function of each engine.
-var instrSQL = map[string]string{store.SQLite: "instr", store.Postgres: "strpos"}
 
 // observeSilentRule counts a not_reporting rule's groups from the silent
 // aggregates; the groups' agents are read when they send (silentItems).
@@ -407,3 +359,6 @@ func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value
 // silentWalkMin is the group size from which silentItems walks the primary
 // key on SQLite.
 const silentWalkMin = 5000
+
+// instrSQL is the substring-position function of each engine.
+var instrSQL = map[string]string{store.SQLite: "instr", store.Postgres: "strpos"}

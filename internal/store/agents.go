@@ -656,6 +656,9 @@ type TickResult struct {
 	Pruned int64
 	// Skipped: another node's tick held the scheduler lock.
 	Skipped bool
+	// Silent is the silent fleet the tick was asked for
+	// (SchedulerTickSilent), against sinceMs.
+	Silent []SilentRow
 }
 
 // schedulerLockKey makes ticks exclusive across a cluster, whatever the
@@ -670,6 +673,13 @@ const schedulerLockKey = 7_451_220_011
 // not_reporting is derived from last_seen_ms whenever an agent is read, so
 // a tick costs the same whether one agent or the whole fleet fell silent.
 func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoffMs int64) (TickResult, error) {
+	return s.SchedulerTickSilent(ctx, sinceMs, nowMs, historyCutoffMs, nil)
+}
+
+// SchedulerTickSilent is SchedulerTick that also aggregates the silent
+// fleet as spec asks (nil: not) from the scan that counts the agents that
+// turned not_reporting, into res.Silent (notification rules read it).
+func (s *Store) SchedulerTickSilent(ctx context.Context, sinceMs, nowMs, historyCutoffMs int64, spec *SilentSpec) (TickResult, error) {
 	var res TickResult
 	err := s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
@@ -694,7 +704,12 @@ func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoff
 			}
 			res.Deleted += del.RowsAffected
 		}
-		if sinceMs < nowMs {
+		if spec != nil && sinceMs < nowMs {
+			var err error
+			if res.NotReporting, res.Silent, err = tx.tickSilent(ctx, spec, sinceMs, nowMs); err != nil {
+				return err
+			}
+		} else if sinceMs < nowMs {
 			if err := db.Raw(`SELECT COUNT(*) FROM agents JOIN reporting_rules rr ON rr.id = agents.reporting_rule_id
 				WHERE agents.last_seen_ms < ? - rr.not_reporting_after * 1000 AND agents.last_seen_ms >= ? - rr.not_reporting_after * 1000`,
 				nowMs, sinceMs).Scan(&res.NotReporting).Error; err != nil {
