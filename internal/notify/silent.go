@@ -39,6 +39,11 @@ import (
 // silentFullEvery bounds how long the cache is carried forward.
 const silentFullEvery = 10 * time.Minute
 
+// silentAllMasksMax is how many silent agents the scheduler's tick reads
+// every mask of (SilentSpec): about 10 ms of primary-key look-ups on
+// SQLite, 80 ms on PostgreSQL.
+const silentAllMasksMax = 10000
+
 // maxSilentBits bounds the labels and config scopes a mask encodes; more
 // and not_reporting rules read their agents row by row (loadFleet).
 const maxSilentBits = 62
@@ -59,6 +64,7 @@ type silentCache struct {
 	key    string
 	nowMs  int64
 	spec   *store.SilentSpec // ForS ascending; the label of each mask bit, then config scopes
+	all    *store.SilentSpec // spec with AllMasks
 	cfgBit map[string]int64  // rule ID → the bit of its config scope
 	sets   []silentSet       // by index into spec.ForS
 }
@@ -92,11 +98,20 @@ type Tick struct {
 
 // SilentSpec returns what the scheduler's next tick should aggregate for
 // the next evaluation: the last evaluation's silent spec (nil before one).
+//
+// While few agents are silent the tick reads all their masks and its rows
+// are the whole answer; once more than silentAllMasksMax are (a large
+// outage), it reads only the masks of agents whose bucket grew and the
+// evaluation carries the rest over.
 func (s *Service) SilentSpec() *store.SilentSpec {
-	if c := s.silent.Load(); c != nil {
-		return c.spec
+	c := s.silent.Load()
+	switch {
+	case c == nil:
+		return nil
+	case c.sets[0].n <= int64(s.silentAllMasksMax):
+		return c.all
 	}
-	return nil
+	return c.spec
 }
 
 // observeSilent aggregates the silent fleet for the not_reporting rules
@@ -133,7 +148,7 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 			relevant[id] = true
 		}
 	}
-	if len(fset) == 0 {
+	if len(fset) == 0 || s.rowsOnly {
 		s.silent.Store(nil)
 		return nil
 	}
@@ -181,28 +196,43 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		fmt.Fprintf(&key, "%q=%q,", id, e.labels[id])
 	}
 	c.key = key.String()
-	prev := s.silent.Load()
-	if prev == nil || prev.key != c.key || prev.nowMs >= e.nowMs || e.nowMs-prev.nowMs > silentFullEvery.Milliseconds() {
-		prev = nil
+	last := s.silent.Load()
+	same := last != nil && last.key == c.key
+	if same {
+		c.spec, c.all, c.cfgBit = last.spec, last.all, last.cfgBit // equal (the key says so); the scheduler compares the pointers
 	} else {
-		c.spec, c.cfgBit = prev.spec, prev.cfgBit // the same (the key says so); the scheduler compares the pointer
+		all := *spec
+		all.AllMasks = true
+		c.all = &all
+	}
+	prev := last
+	if !same || prev.nowMs >= e.nowMs || e.nowMs-prev.nowMs > silentFullEvery.Milliseconds() {
+		prev = nil
 	}
 	var rows []store.SilentRow
+	tickRows := tick != nil && tick.Rows != nil
 	switch {
-	case prev != nil && tick != nil && tick.Rows != nil && tick.Spec == prev.spec && tick.PrevMs == prev.nowMs:
+	case same && tickRows && tick.Spec == last.all:
+		rows, prev = tick.Rows, nil // the whole silent fleet
+		s.silentStats.tickAll++
+	case prev != nil && tickRows && tick.Spec == prev.spec && tick.PrevMs == prev.nowMs:
 		rows = tick.Rows
+		s.silentStats.tickCarried++
 	case prev != nil:
 		if rows, err = s.st.SilentFleet(ctx, c.spec, prev.nowMs, e.nowMs); err != nil {
 			return err
 		}
+		s.silentStats.carried++
 	}
 	if prev != nil && !prev.carries(rows) {
-		prev = nil
+		prev, rows = nil, nil
+		s.silentStats.carriedNot++
 	}
-	if prev == nil {
-		if rows, err = s.st.SilentFleet(ctx, c.spec, 0, e.nowMs); err != nil {
+	if rows == nil {
+		if rows, err = s.st.SilentFleet(ctx, c.all, 0, e.nowMs); err != nil {
 			return err
 		}
+		s.silentStats.full++
 	}
 	c.sets = make([]silentSet, len(c.spec.ForS))
 	for j := range c.sets {

@@ -19,14 +19,18 @@ type SilentSpec struct {
 	// contain one of the fragments ("configId":"…").
 	Labels       []string
 	ConfigScopes [][]string
+	// AllMasks reads every silent agent's mask, not only those whose
+	// bucket grew: the rows are then the whole silent fleet by themselves.
+	AllMasks bool
 }
 
 // SilentRow is one row of SilentFleet: N agents in bucket BNow now and
 // BPrev at the previous time (bucket b: silent past ForS[b-1], 0: not
 // silent), with MinStart the earliest time one of them turned silent
 // (last heartbeat plus threshold) and SumSeen the sum of their last
-// heartbeats. Mask is the agents' label mask where BNow > BPrev and -1
-// elsewhere (not read: the caller knows them already).
+// heartbeats. Mask is the agents' label mask where BNow > BPrev (or
+// everywhere with SilentSpec.AllMasks) and -1 elsewhere (not read: the
+// caller knows them already).
 type SilentRow struct {
 	BNow, BPrev, Mask, N, MinStart, SumSeen int64
 }
@@ -66,8 +70,12 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 		return b.String()
 	}
 	bNow, bPrev := bucket(nowMs), bucket(prevMs)
-	// The mask's CASE repeats both bucket expressions and their arguments.
-	args = append(args, args...)
+	grew := "1 = 1"
+	if !spec.AllMasks {
+		grew = bNow + " > " + bPrev
+		// The mask's CASE repeats both bucket expressions and their arguments.
+		args = append(args, args...)
+	}
 	var mask []string
 	if len(spec.Labels) > 0 {
 		var b strings.Builder
@@ -96,7 +104,7 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 	}
 	q := `SELECT b_now, b_prev, mask, COUNT(*), MIN(start_ms), CAST(SUM(last_seen_ms) AS BIGINT)
 		FROM (SELECT ` + bNow + ` AS b_now, ` + bPrev + ` AS b_prev,
-				CASE WHEN ` + bNow + ` > ` + bPrev + ` THEN ` + strings.Join(mask, " + ") + ` ELSE -1 END AS mask,
+				CASE WHEN ` + grew + ` THEN ` + strings.Join(mask, " + ") + ` ELSE -1 END AS mask,
 				a.last_seen_ms + rr.not_reporting_after * 1000 AS start_ms, a.last_seen_ms
 			FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
 			WHERE a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000) s
@@ -154,7 +162,7 @@ func (s *Store) tickSilent(ctx context.Context, spec *SilentSpec, sinceMs, nowMs
 		if r.BNow == 0 {
 			continue
 		}
-		if r.BNow == r.BPrev {
+		if r.BNow == r.BPrev && !spec.AllMasks {
 			r.Mask = -1
 		}
 		k := key{r.BNow, r.BPrev, r.Mask}
