@@ -105,13 +105,24 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		ids = append(ids, "SELECT id FROM agents WHERE created_ms >= ?")
 		args = append(args, minCreated)
 	}
-	if len(ids) > 0 {
+	var candidates []string
+	if len(ids) > 0 && len(preds) == 0 {
+		// The candidates first, then their rows by primary key: in one
+		// statement PostgreSQL guesses these conditions match a third of
+		// the fleet and plans for that.
+		if err := s.st.Gorm(ctx).Raw(strings.Join(ids, " UNION "), args...).Scan(&candidates).Error; err != nil {
+			return nil, err
+		}
+		if len(candidates) == 0 {
+			return f, nil
+		}
+		args = nil
+	} else if len(ids) > 0 {
 		preds = append(preds, "a.id IN ("+strings.Join(ids, " UNION ")+")")
 	}
-	if len(preds) == 0 {
+	if len(preds) == 0 && candidates == nil {
 		return f, nil
 	}
-	where := "(" + strings.Join(preds, " OR ") + ")"
 	cols := "a.id, a.hostname, a.last_seen_ms, a.created_ms, a.reported_status, rr.not_reporting_after AS nra"
 	if unmanaged {
 		cols += ", CASE WHEN " + unmanagedExpr + " THEN 1 ELSE 0 END AS unmanaged"
@@ -139,18 +150,39 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 	} else {
 		cols += ", '' AS label_id"
 	}
-	rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, append(joinArgs, args...)...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	byID := map[string]*candidate{}
+	read := func(where string, args []any) error {
+		rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, append(joinArgs, args...)...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return f.scan(rows, byID)
+	}
+	if candidates == nil {
+		return f, read("("+strings.Join(preds, " OR ")+")", args)
+	}
+	sort.Strings(candidates)
+	for i := 0; i < len(candidates); i += 500 {
+		if err := read("a.id IN ?", []any{candidates[i:min(i+500, len(candidates))]}); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// scan adds rows of candidates (one per candidate and label) to f.
+func (f *fleet) scan(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, byID map[string]*candidate) error {
 	for rows.Next() {
 		c := &candidate{}
 		var um int
 		var label string
 		if err := rows.Scan(&c.id, &c.hostname, &c.lastSeen, &c.created, &c.status, &c.nra, &um, &c.configuration, &label); err != nil {
-			return nil, err
+			return err
 		}
 		if have := byID[c.id]; have != nil {
 			c = have // another label of the same agent
@@ -163,10 +195,7 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 			c.labels = append(c.labels, label)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return rows.Err()
 }
 
 // unmanagedSQL is true for an agent that reported a configuration tcd does
