@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"gorm.io/gorm"
 )
 
 // SilentSpec asks for the silent fleet aggregated the way notification
@@ -110,12 +112,23 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 			WHERE a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000) s
 		GROUP BY b_now, b_prev, mask`
 	args = append(args, nowMs, spec.ForS[0])
-	rows, err := db.Raw(q, args...).Rows()
+	out, err := scanSilent(db.Raw(q, args...))
 	if err != nil {
 		return nil, err
 	}
 	if s.dialect == Postgres {
-		defer db.Exec("SET LOCAL jit TO DEFAULT")
+		// The rest of a scheduler tick's transaction as before.
+		if err := db.Exec("SET LOCAL jit TO DEFAULT").Error; err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func scanSilent(q *gorm.DB) ([]SilentRow, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []SilentRow{} // not nil: the statement ran
