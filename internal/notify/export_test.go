@@ -21,6 +21,15 @@ func SilentStats(s *Service) (tickAll, tickCarried, carried, carriedNot, full in
 	return st.tickAll, st.tickCarried, st.carried, st.carriedNot, st.full
 }
 
+// SetSilentWalkMin changes the group size from which the agents a
+// not_reporting group names are found walking the primary key; it returns
+// a function that restores it.
+func SetSilentWalkMin(n int64) (restore func()) {
+	old := silentWalkMin
+	silentWalkMin = n
+	return func() { silentWalkMin = old }
+}
+
 // SetSilentAllMasksMax changes the number of silent agents above which
 // the scheduler's tick reads only the masks of agents whose bucket grew.
 func SetSilentAllMasksMax(s *Service, n int) { s.silentAllMasksMax = n }

@@ -99,6 +99,8 @@ type Service struct {
 	rowsOnly bool                        // tests: not_reporting rules read their agents row by row
 	// silentAllMasksMax: see SilentSpec.
 	silentAllMasksMax int
+	collMu            sync.Mutex
+	collation         string // PostgreSQL's database collation, once read
 	// silentStats counts the ways evaluations aggregated the silent fleet
 	// (under evalMu): all of it from the tick's rows, carried over from
 	// the tick's rows or from their own statement, carrying over refused,

@@ -365,14 +365,23 @@ func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value
 	}
 	// A large group is found at once walking the primary key in order; a
 	// small one by a scan that keeps the first few (walking the key would
-	// visit most of the fleet). On PostgreSQL the "C" collation orders as
-	// the IDs' bytes (as Go does) and takes the scan.
+	// visit most of the fleet). IDs are ordered by their bytes, as Go
+	// orders them: on PostgreSQL the key is in that order only under a
+	// bytewise collation; "C" orders so and takes the scan.
 	order := "a.id"
 	switch {
-	case s.st.Dialect() == store.Postgres:
+	case n < silentWalkMin && s.st.Dialect() == store.Postgres:
 		order = `a.id COLLATE "C"`
 	case n < silentWalkMin:
 		order = "+a.id"
+	case s.st.Dialect() == store.Postgres:
+		bytewise, err := s.bytewiseCollation(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !bytewise {
+			order = `a.id COLLATE "C"`
+		}
 	}
 	var rows []struct{ ID, Hostname string }
 	if err := s.st.Gorm(ctx).Raw(`SELECT a.id, a.hostname FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
@@ -388,7 +397,24 @@ func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value
 
 // silentWalkMin is the group size from which silentItems walks the primary
 // key on SQLite.
-const silentWalkMin = 5000
+var silentWalkMin int64 = 5000
 
 // instrSQL is the substring-position function of each engine.
 var instrSQL = map[string]string{store.SQLite: "instr", store.Postgres: "strpos"}
+
+// bytewiseCollation reports whether PostgreSQL's database collation orders
+// text as its UTF-8 bytes.
+func (s *Service) bytewiseCollation(ctx context.Context) (bool, error) {
+	s.collMu.Lock()
+	defer s.collMu.Unlock()
+	if s.collation == "" {
+		if err := s.st.Gorm(ctx).Raw("SELECT datcollate FROM pg_database WHERE datname = current_database()").Scan(&s.collation).Error; err != nil {
+			return false, err
+		}
+	}
+	switch strings.ToLower(strings.ReplaceAll(s.collation, "-", "")) {
+	case "c", "posix", "c.utf8":
+		return true, nil
+	}
+	return false, nil
+}

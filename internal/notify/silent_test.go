@@ -63,6 +63,7 @@ func TestSilentAggregatesMatchRows(t *testing.T) {
 		fresh := func() *notify.Service { return notify.New(st, notify.Options{Now: func() time.Time { return clock }}) }
 		cached, rowwise := fresh(), fresh()
 		notify.SetSilentAllMasksMax(cached, 25) // a large outage is more than 25 agents here
+		defer notify.SetSilentWalkMin(4)()      // groups of 4 and more walk the primary key
 		notify.ReadRowByRow(rowwise)
 		recv, err := cached.CreateReceiver(ctx, tc.NotifyReceiverRequest{Name: ptr("r"), Kind: ptr(tc.ReceiverWebhook), URL: ptr("http://127.0.0.1:9/")})
 		if err != nil {
