@@ -114,6 +114,13 @@ var badInputRoutes = map[string]routeSpec{
 	"GET /api/reporting-rules/:id":                  {},
 	"PATCH /api/reporting-rules/:id":                {body: true, extra: []string{`{"notReportingAfter":-1}`, `{"notReportingAfter":1.5}`}},
 	"POST /api/reporting-rules/:id/default":         {},
+	"GET /api/secret-sets":                          {},
+	"DELETE /api/secret-sets/:set":                  {},
+	"PUT /api/secret-sets/:set/cipher":              {body: true, extra: []string{`{"cipher":"DES"}`, `{"cipher":"AES128/CBC"}`, `{"cipher":""}`, `{"cipher":7}`}},
+	"GET /api/secret-sets/:set/secrets":             {},
+	"PUT /api/secret-sets/:set/secrets/:name":       {body: true, extra: []string{`{"value":""}`, `{"value":"nul\u0000"}`, `{"value":"` + strings.Repeat("v", 70000) + `"}`, `{"value":7}`, `{"value":null}`}},
+	"DELETE /api/secret-sets/:set/secrets/:name":    {},
+	"GET /api/secret-sets/:set/values":              {},
 	"GET /api/settings":                             {},
 	"PATCH /api/settings":                           {body: true, extra: []string{`{"loginLockoutAttempts":-1}`, `{"loginLockoutAttempts":99999999999999999999}`, `{"passwordComplexity":"extreme"}`}},
 	"GET /api/settings/public":                      {},
@@ -174,7 +181,7 @@ func dumpTables(t *testing.T, d *testutil.TCD) string {
 	db := d.Store().Gorm(bg)
 	tables := []string{"users", "invites", "password_resets", "api_tokens", "settings", "configs", "config_versions",
 		"config_groups", "config_group_members", "config_group_labels", "config_labels", "aliases", "constants", "labels",
-		"reporting_rules", "agents", "agent_history", "agent_labels", "advisories"}
+		"reporting_rules", "agents", "agent_history", "agent_labels", "advisories", "secret_sets", "secrets"}
 	var sb strings.Builder
 	for _, table := range tables {
 		var rows []map[string]any
@@ -212,6 +219,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		grp := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "bad-input", Members: []string{cfg.ID}}))
 		must[tc.Alias](t)(owner.PutAlias(bg, "bad-alias", tc.AliasRequest{ConfigID: cfg.ID}))
 		must[tc.Constant](t)(owner.SetConstant(bg, "bad_const", "v"))
+		must[tc.Secret](t)(owner.SetSecret(bg, "bad_set", "bad_const", "bad-input-secret"))
 		nra := int64(600)
 		rname := "bad-input"
 		rule := must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: &rname, NotReportingAfter: &nra}))
@@ -233,6 +241,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 				return "1"
 			case param == ":alias":
 				return "bad-alias"
+			case param == ":set":
+				return "bad_set"
 			case param == ":name":
 				return "bad_const"
 			case strings.HasPrefix(path, "/api/agents/"):
