@@ -328,7 +328,10 @@ func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value
 	if err != nil || scope.none {
 		return nil, err
 	}
-	where := []string{"a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000"}
+	// The label conditions go inside a CASE on the silence, which needs the
+	// reporting rule: SQLite would otherwise test them on every agent
+	// before joining it.
+	var where []string
 	args := []any{e.nowMs, r.ForS}
 	for _, m := range scope.labels {
 		not := ""
@@ -383,9 +386,13 @@ func (s *Service) silentItems(ctx context.Context, e *evalCtx, r *ruleRow, value
 			order = `a.id COLLATE "C"`
 		}
 	}
+	cond := "a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000"
+	if len(where) > 0 {
+		cond = "CASE WHEN " + cond + " THEN " + strings.Join(where, " AND ") + " ELSE FALSE END"
+	}
 	var rows []struct{ ID, Hostname string }
 	if err := s.st.Gorm(ctx).Raw(`SELECT a.id, a.hostname FROM agents a JOIN reporting_rules rr ON rr.id = a.reporting_rule_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, MaxItems)...).Scan(&rows).Error; err != nil {
+		WHERE `+cond+` ORDER BY `+order+` LIMIT ?`, append(args, MaxItems)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	items := make([]tc.NotifyItem, 0, len(rows))
