@@ -64,7 +64,7 @@ func init() {
 			// rules from the scan it makes anyway.
 			m.scheduler.SilentSpec = svc.SilentSpec
 			m.scheduler.AfterTick = func(ctx context.Context, t agents.TickInfo) {
-				tick := &notify.Tick{Spec: t.Spec, PrevMs: t.SinceMs, Rows: t.Result.Silent}
+				tick := &notify.Tick{Spec: t.Spec, PrevMs: t.SinceMs, Rows: t.Result.Silent, Version: t.Result.SilentVersion}
 				if res, err := svc.EvaluateTick(ctx, t.Now, tick); err != nil && ctx.Err() == nil {
 					m.Logger.Warn("evaluating notification rules failed; retrying at the next tick", "err", err)
 				} else if res.Notifications > 0 {

@@ -135,7 +135,7 @@ func TestEvaluateAtScale(t *testing.T) {
 			lastTick, clock = at, at
 			cpu0 := cpuTime()
 			start = time.Now()
-			res, err := svc.EvaluateTick(bg, at, &notify.Tick{Spec: spec, PrevMs: since.UnixMilli(), Rows: tr.Silent})
+			res, err := svc.EvaluateTick(bg, at, &notify.Tick{Spec: spec, PrevMs: since.UnixMilli(), Rows: tr.Silent, Version: tr.SilentVersion})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,12 +29,11 @@ import (
 // evaluation was silent then (last_seen_ms only grows), so if as many of
 // them are counted as the previous evaluation counted in all, with the
 // same sum of last heartbeats, none left (reported again, was deleted) and
-// none changed. Anything the statement cannot see — labels or reporting
-// rules assigned to agents (store.FleetChanges), reporting rules edited,
-// labels renamed, rules changed — changes the cache key and the next
-// evaluation starts from scratch, as it does after silentFullEvery, on a
-// new leader and after a restart (the cache is never the only copy: the
-// groups themselves are durable in notify_groups).
+// none changed. What the statement cannot see starts from scratch: labels
+// or reporting rules assigned to agents (fleet_changes, read just before
+// the data, moved), reporting rules edited, labels renamed, rules changed
+// (the cache key), silentFullEvery passed, a new leader, a restart (the
+// cache is never the only copy: the groups are durable in notify_groups).
 
 // silentFullEvery bounds how long the cache is carried forward.
 const silentFullEvery = 10 * time.Minute
@@ -61,12 +60,13 @@ type silentSet struct {
 
 // silentCache is the silent fleet at one evaluation.
 type silentCache struct {
-	key    string
-	nowMs  int64
-	spec   *store.SilentSpec // ForS ascending; the label of each mask bit, then config scopes
-	all    *store.SilentSpec // spec with AllMasks
-	cfgBit map[string]int64  // rule ID → the bit of its config scope
-	sets   []silentSet       // by index into spec.ForS
+	key     string
+	nowMs   int64
+	version int64             // fleet_changes read before the data
+	spec    *store.SilentSpec // ForS ascending; the label of each mask bit, then config scopes
+	all     *store.SilentSpec // spec with AllMasks
+	cfgBit  map[string]int64  // rule ID → the bit of its config scope
+	sets    []silentSet       // by index into spec.ForS
 }
 
 // set returns the silent set of a rule's minimum duration.
@@ -91,9 +91,10 @@ func (c *silentCache) labelsOf(mask int64) []string {
 // evaluation's time against PrevMs. Rows is nil when the tick did not
 // aggregate.
 type Tick struct {
-	Spec   *store.SilentSpec
-	PrevMs int64
-	Rows   []store.SilentRow
+	Spec    *store.SilentSpec
+	PrevMs  int64
+	Rows    []store.SilentRow
+	Version int64 // fleet_changes read before Rows (store.TickResult.SilentVersion)
 }
 
 // SilentSpec returns what the scheduler's next tick should aggregate for
@@ -179,10 +180,6 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		s.silent.Store(nil)
 		return nil
 	}
-	version, err := s.st.FleetChanges(ctx)
-	if err != nil {
-		return err
-	}
 	var rr []struct {
 		ID                string
 		NotReportingAfter int64
@@ -191,7 +188,7 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		return err
 	}
 	var key strings.Builder
-	fmt.Fprintf(&key, "%d|%v|%v|%v|", version, spec.ForS, spec.ConfigScopes, rr)
+	fmt.Fprintf(&key, "%v|%v|%v|", spec.ForS, spec.ConfigScopes, rr)
 	for _, id := range spec.Labels {
 		fmt.Fprintf(&key, "%q=%q,", id, e.labels[id])
 	}
@@ -210,26 +207,29 @@ func (s *Service) observeSilent(ctx context.Context, e *evalCtx, rules []ruleRow
 		prev = nil
 	}
 	var rows []store.SilentRow
+	var err error
 	tickRows := tick != nil && tick.Rows != nil
 	switch {
 	case same && tickRows && tick.Spec == last.all:
-		rows, prev = tick.Rows, nil // the whole silent fleet
+		rows, c.version, prev = tick.Rows, tick.Version, nil // the whole silent fleet
 		s.silentStats.tickAll++
 	case prev != nil && tickRows && tick.Spec == prev.spec && tick.PrevMs == prev.nowMs:
-		rows = tick.Rows
+		rows, c.version = tick.Rows, tick.Version
 		s.silentStats.tickCarried++
 	case prev != nil:
-		if rows, err = s.st.SilentFleet(ctx, c.spec, prev.nowMs, e.nowMs); err != nil {
+		if rows, c.version, err = s.st.SilentFleet(ctx, c.spec, prev.nowMs, e.nowMs); err != nil {
 			return err
 		}
 		s.silentStats.carried++
 	}
-	if prev != nil && !prev.carries(rows) {
+	// Carried over only if no label or reporting rule was assigned since
+	// the previous data were read, and the counts say none left.
+	if prev != nil && (c.version != prev.version || !prev.carries(rows)) {
 		prev, rows = nil, nil
 		s.silentStats.carriedNot++
 	}
 	if rows == nil {
-		if rows, err = s.st.SilentFleet(ctx, c.all, 0, e.nowMs); err != nil {
+		if rows, c.version, err = s.st.SilentFleet(ctx, c.all, 0, e.nowMs); err != nil {
 			return err
 		}
 		s.silentStats.full++

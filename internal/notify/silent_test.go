@@ -209,7 +209,7 @@ func TestSilentAggregatesMatchRows(t *testing.T) {
 			prevMs = clock.UnixMilli()
 			var tick *notify.Tick
 			if step%7 != 3 { // now and then the evaluation runs without the tick's rows
-				tick = &notify.Tick{Spec: spec, PrevMs: since, Rows: tr.Silent}
+				tick = &notify.Tick{Spec: spec, PrevMs: since, Rows: tr.Silent, Version: tr.SilentVersion}
 			}
 			got := notify.ObserveNotReporting(t, cached, clock, tick)
 			want := notify.ObserveNotReporting(t, rowwise, clock, nil)

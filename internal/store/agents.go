@@ -528,7 +528,7 @@ func (s *Store) RemoveAgentLabels(ctx context.Context, agentIDs, labelIDs []stri
 
 // fleetChange runs fn, which changes which agents carry which labels or
 // reporting rules, and counts the change in fleet_changes in the same
-// transaction (FleetChanges).
+// transaction (SilentFleet reads it).
 func (s *Store) fleetChange(ctx context.Context, fn func(db *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx); err != nil {
@@ -536,16 +536,6 @@ func (s *Store) fleetChange(ctx context.Context, fn func(db *gorm.DB) error) err
 		}
 		return tx.Exec("UPDATE fleet_changes SET version = version + 1 WHERE id = 1").Error
 	})
-}
-
-// FleetChanges returns how many times labels or reporting rules were
-// assigned to or removed from agents (migration 43): a reader that caches
-// what it derived from those assignments reads it before the data and
-// starts again when it moved.
-func (s *Store) FleetChanges(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.db.WithContext(ctx).Raw("SELECT version FROM fleet_changes WHERE id = 1").Scan(&v).Error
-	return v, err
 }
 
 // AgentSummary computes the fleet summary for the agents matching f.
@@ -657,8 +647,10 @@ type TickResult struct {
 	// Skipped: another node's tick held the scheduler lock.
 	Skipped bool
 	// Silent is the silent fleet the tick was asked for
-	// (SchedulerTickSilent), against sinceMs.
-	Silent []SilentRow
+	// (SchedulerTickSilent), against sinceMs; SilentVersion is
+	// fleet_changes read just before it (see SilentFleet).
+	Silent        []SilentRow
+	SilentVersion int64
 }
 
 // schedulerLockKey makes ticks exclusive across a cluster, whatever the
@@ -706,7 +698,7 @@ func (s *Store) SchedulerTickSilent(ctx context.Context, sinceMs, nowMs, history
 		}
 		if spec != nil && sinceMs < nowMs {
 			var err error
-			if res.NotReporting, res.Silent, err = tx.tickSilent(ctx, spec, sinceMs, nowMs); err != nil {
+			if res.NotReporting, res.Silent, res.SilentVersion, err = tx.tickSilent(ctx, spec, sinceMs, nowMs); err != nil {
 				return err
 			}
 		} else if sinceMs < nowMs {

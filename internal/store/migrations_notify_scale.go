@@ -12,7 +12,7 @@ package store
 // fleet_changes counts changes of which agents carry which labels or
 // reporting rules, the assignments the evaluator's in-memory cache of the
 // silent fleet depends on; the store bumps it in the same transaction as
-// each such change.
+// each such change, and SilentFleet reads it before the data.
 func init() {
 	register(migration{43, "notify-scale", []string{
 		`CREATE INDEX agents_problem ON agents (reported_status) WHERE reported_status IN ('fail', 'warn')`,

@@ -41,23 +41,29 @@ type SilentRow struct {
 // previous time, every silent agent's mask is read). One scan of the
 // agents table; the labels of the agents whose bucket grew are looked up by
 // primary key.
-func (s *Store) SilentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs int64) ([]SilentRow, error) {
-	var out []SilentRow
-	err := s.Tx(ctx, func(tx *Store) error {
+//
+// version is fleet_changes as read just before the rows: the rows reflect
+// every change it counts (and maybe later ones).
+func (s *Store) SilentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs int64) (rows []SilentRow, version int64, err error) {
+	err = s.Tx(ctx, func(tx *Store) error {
 		var err error
-		out, err = tx.silentFleet(ctx, spec, prevMs, nowMs)
+		rows, version, err = tx.silentFleet(ctx, spec, prevMs, nowMs)
 		return err
 	})
-	return out, err
+	return rows, version, err
 }
 
-func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs int64) ([]SilentRow, error) {
+func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs int64) ([]SilentRow, int64, error) {
 	db := s.db.WithContext(ctx)
+	var version int64
+	if err := db.Raw("SELECT version FROM fleet_changes WHERE id = 1").Scan(&version).Error; err != nil {
+		return nil, 0, err
+	}
 	if s.dialect == Postgres {
 		// The estimates of these expressions are guesses; compiling the
 		// plan costs more than running it.
 		if err := db.Exec("SET LOCAL jit = off").Error; err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	var args []any
@@ -114,15 +120,15 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 	args = append(args, nowMs, spec.ForS[0])
 	out, err := scanSilent(db.Raw(q, args...))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if s.dialect == Postgres {
 		// The rest of a scheduler tick's transaction as before.
 		if err := db.Exec("SET LOCAL jit TO DEFAULT").Error; err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return out, nil
+	return out, version, nil
 }
 
 func scanSilent(q *gorm.DB) ([]SilentRow, error) {
@@ -149,15 +155,15 @@ var instrSQL = map[string]string{SQLite: "instr", Postgres: "strpos"}
 // not_reporting since sinceMs, taken from the silent fleet when spec asks
 // for it: the same scan answers both (the spec gains a zero minimum
 // duration if it lacks one; its rows are returned in the spec's buckets).
-func (s *Store) tickSilent(ctx context.Context, spec *SilentSpec, sinceMs, nowMs int64) (int64, []SilentRow, error) {
+func (s *Store) tickSilent(ctx context.Context, spec *SilentSpec, sinceMs, nowMs int64) (int64, []SilentRow, int64, error) {
 	full := *spec
 	added := len(spec.ForS) == 0 || spec.ForS[0] != 0
 	if added {
 		full.ForS = append([]int64{0}, spec.ForS...)
 	}
-	rows, err := s.silentFleet(ctx, &full, sinceMs, nowMs)
+	rows, version, err := s.silentFleet(ctx, &full, sinceMs, nowMs)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	var turned int64
 	type key struct{ bNow, bPrev, mask int64 }
@@ -191,5 +197,5 @@ func (s *Store) tickSilent(ctx context.Context, spec *SilentSpec, sinceMs, nowMs
 	for _, r := range merged {
 		out = append(out, *r)
 	}
-	return turned, out, nil
+	return turned, out, version, nil
 }
