@@ -13,6 +13,7 @@ import (
 	"github.com/opentc/tc/internal/cli/group"
 	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/notify"
+	"github.com/opentc/tc/internal/cli/rollout"
 	"github.com/opentc/tc/internal/cli/rule"
 	"github.com/opentc/tc/internal/cli/secret"
 	"github.com/opentc/tc/internal/cli/settings"
@@ -102,6 +103,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
 		notify.NewCmdNotify(f),
+		rollout.NewCmdRollout(f),
 		newCmdVersion(f),
 		newCmdAPI(f),
 		newCmdCompletion(f),

@@ -17,6 +17,8 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -48,6 +50,9 @@ type Options struct {
 	CacheBytes   int
 	// Checks are the rules writes are held to (zero value: defaults).
 	Checks Checks
+	// AgentParam is the query parameter carrying an agent's identity
+	// (default agent_id).
+	AgentParam string
 }
 
 // Service implements configurations on a store.
@@ -62,6 +67,11 @@ type Service struct {
 	// checkSlots bounds how many write checks run at once.
 	checkSlots chan struct{}
 	memo       verdictMemo
+	agentParam string
+	router     atomic.Pointer[Router]
+	recorder   atomic.Pointer[Recorder]
+	versionsMu sync.Mutex
+	versions   map[string]string
 }
 
 // New returns a Service on st.
@@ -82,8 +92,11 @@ func New(st *store.Store, o Options) *Service {
 		o.CacheBytes = 64 << 20
 	}
 	o.Checks.defaults()
+	if o.AgentParam == "" {
+		o.AgentParam = "agent_id"
+	}
 	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks,
-		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0)), agentParam: o.AgentParam, versions: map[string]string{}}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).
