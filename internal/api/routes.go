@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/bodylimit"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -73,20 +74,32 @@ func (s *Server) handle(r Route) {
 		panic(fmt.Sprintf("route %s %s is marked public but is not on PublicAllowlist", r.Method, r.Path))
 	}
 	s.routes = append(s.routes, r)
-	s.app.Add(r.Method, r.Path, bodyLimit(r.BodyLimit), s.authenticate(r), r.Handler)
-}
-
-// bodyLimit refuses a body larger than the route's limit (the listener's
-// limit is the largest of all routes'). Per-route limits enforced before
-// the body is read are issue 15's; this keeps every other route at
-// BodyLimit meanwhile.
-func bodyLimit(limit int) fiber.Handler {
+	limit := r.BodyLimit
 	if limit <= 0 {
 		limit = BodyLimit
 	}
+	s.app.Add(r.Method, r.Path, announcedBody(limit), s.authenticate(r), readBody(limit), r.Handler)
+}
+
+// announcedBody refuses, before authentication and before any of it is
+// read, a body whose announced Content-Length is over the route's limit.
+func announcedBody(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if n := len(c.Request().Body()); n > limit {
-			return tc.Errorf(tc.EPayloadTooLarge, "request body is %d bytes; this endpoint takes at most %d", n, limit)
+		if err := bodylimit.Check(c, limit); err != nil {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+// readBody reads the body of an authenticated (or public) request
+// incrementally, never past the route's limit (internal/bodylimit): the
+// listener streams bodies, so nothing is allocated from the announced
+// length.
+func readBody(limit int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := bodylimit.Read(c, limit); err != nil {
+			return err
 		}
 		return c.Next()
 	}
