@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opentc/tc/internal/configs"
+	"github.com/opentc/tc/internal/precond"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -152,7 +153,7 @@ func (f *ConfigsFeature) createConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) getConfig(c *fiber.Ctx) error {
@@ -160,7 +161,7 @@ func (f *ConfigsFeature) getConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) updateConfig(c *fiber.Ctx) error {
@@ -172,7 +173,7 @@ func (f *ConfigsFeature) updateConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) deleteConfig(c *fiber.Ctx) error {
@@ -387,7 +388,7 @@ func (f *ConfigsFeature) createGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) getGroup(c *fiber.Ctx) error {
@@ -395,7 +396,7 @@ func (f *ConfigsFeature) getGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) updateGroup(c *fiber.Ctx) error {
@@ -407,7 +408,7 @@ func (f *ConfigsFeature) updateGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) deleteGroup(c *fiber.Ctx) error {
@@ -430,7 +431,7 @@ func (f *ConfigsFeature) getAlias(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Alias(out), out)
 }
 
 func (f *ConfigsFeature) putAlias(c *fiber.Ctx) error {
@@ -442,7 +443,7 @@ func (f *ConfigsFeature) putAlias(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Alias(out), out)
 }
 
 func (f *ConfigsFeature) deleteAlias(c *fiber.Ctx) error {
@@ -465,7 +466,7 @@ func (f *ConfigsFeature) getConstant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) createConstant(c *fiber.Ctx) error {
@@ -477,7 +478,7 @@ func (f *ConfigsFeature) createConstant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) putConstant(c *fiber.Ctx) error {
@@ -495,7 +496,7 @@ func (f *ConfigsFeature) putConstant(c *fiber.Ctx) error {
 	if created {
 		c.Status(fiber.StatusCreated)
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) deleteConstant(c *fiber.Ctx) error {
@@ -526,7 +527,7 @@ func (f *ConfigsFeature) createLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) getLabel(c *fiber.Ctx) error {
@@ -534,7 +535,7 @@ func (f *ConfigsFeature) getLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) updateLabel(c *fiber.Ctx) error {
@@ -546,7 +547,7 @@ func (f *ConfigsFeature) updateLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) deleteLabel(c *fiber.Ctx) error {

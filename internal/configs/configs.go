@@ -167,15 +167,19 @@ func (s *Service) ListConfigs(ctx context.Context, f ConfigFilter) (tc.List[tc.C
 }
 
 func (s *Service) apiConfigs(ctx context.Context, rows []store.ConfigRow) ([]tc.Config, error) {
+	return apiConfigsOn(ctx, s.st, rows)
+}
+
+func apiConfigsOn(ctx context.Context, st *store.Store, rows []store.ConfigRow) ([]tc.Config, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	labels, err := s.st.LabelsOf(ctx, store.LinkConfigs, ids)
+	labels, err := st.LabelsOf(ctx, store.LinkConfigs, ids)
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := s.st.AliasesOf(ctx, store.LinkConfigs, ids)
+	aliases, err := st.AliasesOf(ctx, store.LinkConfigs, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +270,9 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		if err != nil {
 			return err
 		}
+		if row, err = s.guardConfig(ctx, tx, row); err != nil {
+			return err
+		}
 		id = row.ID
 		now := s.unixNow()
 		if req.Name != nil && name != row.Name {
@@ -344,6 +351,9 @@ func (s *Service) DeleteConfig(ctx context.Context, ref string, force bool) erro
 		}
 	}
 	return s.write(ctx, func(tx *store.Store) error {
+		if _, err := s.guardConfig(ctx, tx, row); err != nil {
+			return err
+		}
 		groups, err := tx.GroupsContaining(ctx, []string{row.ID})
 		if err != nil {
 			return err

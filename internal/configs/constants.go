@@ -79,6 +79,9 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 		warnings []tc.ConfigProblem
 	)
 	err := s.write(ctx, func(tx *store.Store) error {
+		if err := guardConstant(ctx, tx, name); err != nil {
+			return err
+		}
 		old, err := tx.ConstantByName(ctx, name)
 		switch {
 		case err == nil && mustCreate:
@@ -114,6 +117,9 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 func (s *Service) DeleteConstant(ctx context.Context, name string) error {
 	return s.write(ctx, func(tx *store.Store) error {
 		if _, err := tx.ConstantByName(ctx, name); err != nil {
+			return err
+		}
+		if err := guardConstant(ctx, tx, name); err != nil {
 			return err
 		}
 		ids, err := referencing(ctx, tx, name)

@@ -120,19 +120,23 @@ func (s *Service) ListGroups(ctx context.Context, f ConfigFilter) (tc.List[tc.Co
 }
 
 func (s *Service) apiGroups(ctx context.Context, rows []store.GroupRow) ([]tc.ConfigGroup, error) {
+	return apiGroupsOn(ctx, s.st, rows)
+}
+
+func apiGroupsOn(ctx context.Context, st *store.Store, rows []store.GroupRow) ([]tc.ConfigGroup, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	members, err := s.st.GroupMembers(ctx, ids)
+	members, err := st.GroupMembers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := s.st.LabelsOf(ctx, store.LinkGroups, ids)
+	labels, err := st.LabelsOf(ctx, store.LinkGroups, ids)
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := s.st.AliasesOf(ctx, store.LinkGroups, ids)
+	aliases, err := st.AliasesOf(ctx, store.LinkGroups, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +174,9 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 	err := s.write(ctx, func(tx *store.Store) error {
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
+			return err
+		}
+		if g, err = s.guardGroup(ctx, tx, g); err != nil {
 			return err
 		}
 		id = g.ID
@@ -241,6 +248,9 @@ func (s *Service) DeleteGroup(ctx context.Context, ref string) error {
 	return s.write(ctx, func(tx *store.Store) error {
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
+			return err
+		}
+		if _, err := s.guardGroup(ctx, tx, g); err != nil {
 			return err
 		}
 		return tx.DeleteGroup(ctx, g.ID)
