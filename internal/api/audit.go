@@ -64,8 +64,29 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		params = append(params, d)
 	}
 	e.Target = truncate(strings.Join(params, ","), 512)
+	// A request that changed several objects (an apply) adds one entry
+	// per object, with the same who, outcome and where.
+	if extra, ok := c.Locals(localAuditExtra).([]auditExtra); ok && len(extra) > 0 {
+		all := []tc.AuditEntry{e}
+		for _, x := range extra {
+			e2 := e
+			e2.Action, e2.Target = x.Action, truncate(x.Target, 512)
+			all = append(all, e2)
+		}
+		s.deps.Audit.RecordAll(ctx(c), all)
+		return nil
+	}
 	s.deps.Audit.Record(ctx(c), e)
 	return nil
+}
+
+// localAuditExtra lets a handler that changed several objects list them:
+// each becomes an audit entry of its own (after the request's entry).
+const localAuditExtra = "tc.audit.extra"
+
+// auditExtra is one more audit entry of a request.
+type auditExtra struct {
+	Action, Target string
 }
 
 func truncate(s string, n int) string {

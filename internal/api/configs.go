@@ -9,8 +9,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/precond"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -92,6 +94,11 @@ func (f *ConfigsFeature) Routes() []Route {
 		cfg("PUT", "/api/constants/:name", write, "Create or change a constant", f.putConstant),
 		cfg("PATCH", "/api/constants/:name", write, "Change a constant", f.putConstant),
 		cfg("DELETE", "/api/constants/:name", write, "Delete an unreferenced constant", f.deleteConstant),
+
+		// Config as code: the route needs configs:read; the handler then
+		// requires what the kinds involved need (auth.CanUseResources).
+		{Method: "GET", Path: "/api/resources", Perm: read, Summary: "Export the configuration as resources (kind repeated, label)", Handler: f.exportResources},
+		upload(Route{Method: "POST", Path: "/api/apply", Perm: read, Summary: "Apply resources: validate all, then change all in one transaction (dryRun, prune, selector, note, diff)", Handler: f.apply}),
 
 		lbl("GET", "/api/labels", lread, "List labels", f.listLabels),
 		lbl("POST", "/api/labels", lwrite, "Create a label", f.createLabel),
@@ -555,4 +562,67 @@ func (f *ConfigsFeature) deleteLabel(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (f *ConfigsFeature) exportResources(c *fiber.Ctx) error {
+	kinds := queryMulti(c, "kind")
+	check := kinds
+	if len(check) == 0 {
+		check = tc.ResourceKinds
+	}
+	if err := auth.CanUseResources(principal(c), check, false); err != nil {
+		return err
+	}
+	out, err := f.svc.Export(ctx(c), kinds, c.Query("label"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// apply runs POST /api/apply. The audit log gets, besides the request's
+// own entry, one entry per changed resource carrying the apply's ID and
+// note (see auditMiddleware and localAuditExtra).
+func (f *ConfigsFeature) apply(c *fiber.Ctx) error {
+	var req tc.ApplyRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	kinds := map[string]bool{}
+	for _, r := range req.Resources {
+		kinds[r.Kind] = true
+	}
+	if req.Prune {
+		for _, k := range req.PruneKinds {
+			kinds[k] = true
+		}
+	}
+	list := make([]string, 0, len(kinds))
+	for k := range kinds {
+		list = append(list, k)
+	}
+	if err := auth.CanUseResources(principal(c), list, !req.DryRun); err != nil {
+		return err
+	}
+	id := store.NewID()
+	out, err := f.svc.Apply(ctx(c), who(c), id, req)
+	if err != nil {
+		return err
+	}
+	if !out.DryRun {
+		var extra []auditExtra
+		for _, ch := range out.Changes {
+			if ch.Action == tc.ActionUnchanged {
+				continue
+			}
+			target := "apply=" + id + ",kind=" + ch.Kind + ",name=" + ch.Name
+			if req.Note != "" {
+				target += ",note=" + req.Note
+			}
+			extra = append(extra, auditExtra{Action: "APPLY " + ch.Action + " " + ch.Kind, Target: target})
+		}
+		c.Locals(localAuditExtra, extra)
+	}
+	c.Set("X-Apply-Id", id)
+	return c.JSON(out)
 }

@@ -33,6 +33,20 @@ func (s *Service) Record(ctx context.Context, e tc.AuditEntry) {
 	}
 }
 
+// RecordAll appends entries in order in one transaction (a request that
+// changed many objects); like Record, a failure is logged.
+func (s *Service) RecordAll(ctx context.Context, entries []tc.AuditEntry) {
+	now := s.now()
+	ptrs := make([]*tc.AuditEntry, len(entries))
+	for i := range entries {
+		entries[i].Time = now
+		ptrs[i] = &entries[i]
+	}
+	if err := s.st.AppendAudits(ctx, ptrs); err != nil {
+		s.log.Error("writing the audit log failed", "entries", len(entries), "actor", entries[0].Actor, "err", err)
+	}
+}
+
 // List returns one page of entries.
 func (s *Service) List(ctx context.Context, f store.AuditFilter) (tc.List[tc.AuditEntry], error) {
 	rows, total, err := s.st.ListAudit(ctx, f)

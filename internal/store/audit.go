@@ -41,6 +41,14 @@ const auditLockKey = 7_451_220_002
 // PrevHash and Hash. Appends are serialized (an advisory lock on
 // PostgreSQL, the write lock on SQLite), so the chain never forks.
 func (s *Store) AppendAudit(ctx context.Context, e *tc.AuditEntry) error {
+	return s.AppendAudits(ctx, []*tc.AuditEntry{e})
+}
+
+// AppendAudits appends entries in order, in one transaction.
+func (s *Store) AppendAudits(ctx context.Context, entries []*tc.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	return s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
 		if tx.dialect == Postgres {
@@ -52,15 +60,22 @@ func (s *Store) AppendAudit(ctx context.Context, e *tc.AuditEntry) error {
 		if err := db.Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
 			return err
 		}
-		e.Seq, e.PrevHash = 1, tc.GenesisHash
+		seq, prev := int64(1), tc.GenesisHash
 		if len(last) == 1 {
-			e.Seq, e.PrevHash = last[0].Seq+1, last[0].Hash
+			seq, prev = last[0].Seq+1, last[0].Hash
 		}
-		e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC()
-		e.Hash = e.ComputeHash()
-		return db.Create(&AuditRow{Seq: e.Seq, AtUs: e.Time.UnixMicro(), Actor: e.Actor, ActorID: e.ActorID, Credential: e.Credential,
-			TokenID: e.TokenID, Action: e.Action, Target: e.Target, Outcome: e.Outcome, Status: e.Status, IP: e.IP,
-			UserAgent: e.UserAgent, PrevHash: e.PrevHash, Hash: e.Hash}).Error
+		for _, e := range entries {
+			e.Seq, e.PrevHash = seq, prev
+			e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC()
+			e.Hash = e.ComputeHash()
+			if err := db.Create(&AuditRow{Seq: e.Seq, AtUs: e.Time.UnixMicro(), Actor: e.Actor, ActorID: e.ActorID, Credential: e.Credential,
+				TokenID: e.TokenID, Action: e.Action, Target: e.Target, Outcome: e.Outcome, Status: e.Status, IP: e.IP,
+				UserAgent: e.UserAgent, PrevHash: e.PrevHash, Hash: e.Hash}).Error; err != nil {
+				return err
+			}
+			seq, prev = e.Seq+1, e.Hash
+		}
+		return nil
 	})
 }
 
