@@ -124,18 +124,21 @@ gate), 2 or more on errors (invalid files, unreachable tcd, …).`,
   tcctl diff -f fleet/ -R --prune || echo "tcd differs from the repository"`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := o.request()
-			if err != nil {
-				return err
-			}
-			req.DryRun, req.Diff = true, true
-			res, err := send(cmd.Context(), f, req)
-			if err != nil {
+			fail := func(err error) error {
 				code := cmdutil.ExitCode(err)
 				if code < 2 {
 					code = 2
 				}
 				return &cmdutil.CodeError{Code: code, Err: err}
+			}
+			req, err := o.request()
+			if err != nil {
+				return fail(err)
+			}
+			req.DryRun, req.Diff = true, true
+			res, err := send(cmd.Context(), f, req)
+			if err != nil {
+				return fail(err)
 			}
 			printWarnings(f.IOStreams.ErrOut, res.Warnings)
 			changed := false
