@@ -16,8 +16,8 @@ import (
 
 	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/auth"
-	"github.com/opentc/tc/internal/precond"
 	"github.com/opentc/tc/internal/metrics"
+	"github.com/opentc/tc/internal/precond"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )

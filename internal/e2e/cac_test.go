@@ -322,7 +322,6 @@ func TestConfigAsCodeAtomic(t *testing.T) {
 	})
 }
 
-
 // Issue 19 acceptance 3, crash: kill -9 of tcd during an apply of 200
 // resources leaves all of them or none.
 func TestConfigAsCodeApplyKill(t *testing.T) {
