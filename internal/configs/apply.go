@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -50,6 +51,7 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 		return tc.ApplyResult{}, err
 	}
 	for attempt := 0; attempt < applyRetries; attempt++ {
+		started := time.Now()
 		cur, err := loadState(ctx, s.st, true)
 		if err != nil {
 			return tc.ApplyResult{}, err
@@ -63,6 +65,7 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 			return res, nil
 		}
 		fp := cur.fingerprint()
+		validated := time.Now()
 		err = s.write(ctx, func(tx *store.Store) error {
 			if err := tx.LockConfigTables(ctx); err != nil {
 				return err
@@ -82,6 +85,8 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 		if err != nil {
 			return tc.ApplyResult{}, err
 		}
+		s.log.Info("apply", "id", applyID, "by", who, "resources", len(req.Resources), "changed", countChanged(p.changes),
+			"validate", validated.Sub(started).Round(time.Millisecond), "transaction", time.Since(validated).Round(time.Millisecond), "attempt", attempt+1)
 		return res, nil
 	}
 	return tc.ApplyResult{}, tc.Errorf(tc.EConflict, "tcd's configuration kept changing while the apply was validated (%d attempts): nothing was applied; run the apply again", applyRetries)
@@ -335,6 +340,16 @@ type applyPlan struct {
 	created map[string]bool
 	// bumpConfigs, bumpGroups: what agents would fetch differently.
 	bumpConfigs, bumpGroups map[string]bool
+}
+
+func countChanged(cs []tc.ApplyChange) int {
+	n := 0
+	for _, c := range cs {
+		if c.Action != tc.ActionUnchanged {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *applyPlan) changed() bool {
