@@ -3,8 +3,8 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"strings"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
