@@ -373,3 +373,47 @@ func TestConfigAsCodeApplyKill(t *testing.T) {
 		p.stop(t)
 	})
 }
+
+// The ci preset grants exactly what config as code needs: export, diff
+// and apply of every kind work with it; nothing else does (agents,
+// tokens, users, settings). A token that lacks a kind's write permission
+// is refused (403 naming it) and nothing of the apply is stored.
+func TestConfigAsCodeCIToken(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN)
+		owner := d.Setup(t)
+		ci := d.Client(t, createToken(t, owner, tc.CreateTokenRequest{Description: "ci", Preset: tc.PresetCI}).Raw)
+		v := "eu"
+		all := tc.ApplyRequest{Resources: []tc.Resource{
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindLabel, Metadata: tc.ResourceMetadata{Name: "prod"}},
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindConstant, Metadata: tc.ResourceMetadata{Name: "region"}, Spec: tc.ResourceSpec{Value: &v}},
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindConfig, Metadata: tc.ResourceMetadata{Name: "web", Labels: []string{"prod"}}, Spec: tc.ResourceSpec{TOML: cacCache}},
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindConfigGroup, Metadata: tc.ResourceMetadata{Name: "g"}, Spec: tc.ResourceSpec{Members: []string{"web"}}},
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindAlias, Metadata: tc.ResourceMetadata{Name: "web-a"}, Spec: tc.ResourceSpec{Config: "web"}},
+			{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindReportingRule, Metadata: tc.ResourceMetadata{Name: "slow"}, Spec: tc.ResourceSpec{NotReportingAfter: 600}},
+		}}
+		// A token with configs:write only: the Label and ReportingRule kinds are refused.
+		narrow := d.Client(t, createToken(t, owner, tc.CreateTokenRequest{Description: "narrow", Permissions: []string{"configs:read", "configs:write", "labels:read"}}).Raw)
+		_, err := narrow.Apply(bg, all)
+		wantCode(t, err, tc.EForbidden, 403)
+		if list := must[tc.List[tc.Config]](t)(owner.ListConfigs(bg, client.ConfigFilter{})); list.Total != 0 {
+			t.Fatalf("a refused apply stored %d configs", list.Total)
+		}
+		dry := all
+		dry.DryRun = true
+		if _, err := ci.Apply(bg, dry); err != nil {
+			t.Fatalf("ci dry run: %v", err)
+		}
+		if _, err := ci.Apply(bg, all); err != nil {
+			t.Fatalf("ci apply: %v", err)
+		}
+		if l := must[tc.ResourceList](t)(ci.ExportResources(bg, nil, "")); len(l.Resources) != 7 { // + the default rule
+			t.Fatalf("ci export: %d resources", len(l.Resources))
+		}
+		for _, path := range []string{"/api/agents", "/api/tokens", "/api/users", "/api/settings"} {
+			if err := ci.Do(bg, "GET", path, nil, nil, nil); !tc.IsCode(err, tc.EForbidden) {
+				t.Fatalf("ci token GET %s: %v", path, err)
+			}
+		}
+	})
+}
