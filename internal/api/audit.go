@@ -43,6 +43,7 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		Status: status, IP: s.clientIP(c).String(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 256)}
 	if p := principal(c); p != nil && !p.Anonymous() {
 		e.Actor, e.ActorID, e.Credential, e.TokenID = p.Username, p.UserID, p.Credential, p.TokenID
+		e.TokenDescription = truncate(p.TokenDescription, 256)
 	}
 	if a, ok := c.Locals(localAuditActor).(string); ok && a != "" {
 		e.Actor = a

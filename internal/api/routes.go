@@ -137,6 +137,14 @@ func (s *Server) authenticate(r Route) fiber.Handler {
 			return tc.Errorf(tc.EUnauthorized, "authentication required: send Authorization: Bearer <token> (log in with tcctl login or create an API token)")
 		}
 		c.Locals(localPrincipal, p)
+		switch c.Method() {
+		case fiber.MethodGet, fiber.MethodHead:
+			// The serving paths stay allocation-free.
+		default:
+			// Services that record who made a change read it from the
+			// context (config history names the token).
+			c.SetUserContext(auth.WithPrincipal(c.UserContext(), p))
+		}
 		if r.Perm != "" {
 			if err := auth.Require(p, r.Perm); err != nil {
 				return err

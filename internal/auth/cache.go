@@ -13,6 +13,7 @@ import (
 type credential struct {
 	kind      string // tc.CredentialSession or tc.CredentialToken
 	id        string
+	desc      string // a token's description
 	userID    string
 	username  string
 	role      tc.Role

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"time"
 
 	"github.com/opentc/tc/pkg/tc"
@@ -18,6 +19,9 @@ type Principal struct {
 	// SessionID or TokenID identifies the credential.
 	SessionID string
 	TokenID   string
+	// TokenDescription is the API token's description (for the audit log
+	// and config history).
+	TokenDescription string
 	// ExpiresAt is the credential's expiry (nil = never).
 	ExpiresAt *time.Time
 	// Permissions are the effective permissions: the role's for a session,
@@ -32,6 +36,20 @@ func (p *Principal) Anonymous() bool {
 
 // Can reports whether the principal holds perm.
 func (p *Principal) Can(perm tc.Permission) bool { return p != nil && p.Permissions.Has(perm) }
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p, for services that record who made
+// a change (config versions name the token of a token-authenticated push).
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal WithPrincipal put in ctx, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
 
 // Actor names the principal for logs and audit ("alice", "token:<id>", "anonymous").
 func (p *Principal) Actor() string {

@@ -308,7 +308,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Principal, 
 	if kind == tc.CredentialSession {
 		p.SessionID = c.id
 	} else {
-		p.TokenID = c.id
+		p.TokenID, p.TokenDescription = c.id, c.desc
 		s.recordUse(c.id, now)
 	}
 	return p, nil
@@ -332,7 +332,7 @@ func (s *Service) loadCredential(ctx context.Context, kind, hash string) (*crede
 	} else if err != nil {
 		return nil, err
 	}
-	return &credential{kind: kind, id: tw.Token.ID, userID: tw.User.ID, username: tw.User.Username,
+	return &credential{kind: kind, id: tw.Token.ID, desc: tw.Token.Description, userID: tw.User.ID, username: tw.User.Username,
 		role: tw.User.Role, disabled: tw.User.Disabled, expiresAt: tw.Token.ExpiresAt,
 		revoked: tw.Token.RevokedAt != nil, perms: tw.Token.PermissionSet(),
 		effective: tw.Token.PermissionSet().Intersect(tw.User.Role.Permissions())}, nil

@@ -986,7 +986,7 @@ func (s *Service) execute(ctx context.Context, tx *store.Store, p *applyPlan, wh
 			if err := tx.InsertConfig(ctx, row); err != nil {
 				return err
 			}
-			if err := tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: id, Version: 1, TOML: c.TOML, Note: note, Author: author(who), CreatedAt: t}); err != nil {
+			if err := tx.InsertVersion(ctx, versionRow(ctx, id, 1, c.TOML, note, who, t)); err != nil {
 				return err
 			}
 		} else {

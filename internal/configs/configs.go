@@ -3,6 +3,9 @@ package configs
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/opentc/tc/internal/auth"
 
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
@@ -85,7 +88,7 @@ func (s *Service) CreateConfig(ctx context.Context, who string, req tc.CreateCon
 		if err := tx.InsertConfig(ctx, row); err != nil {
 			return err
 		}
-		if err := tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: id, Version: 1, TOML: req.TOML, Note: note, Author: author(who), CreatedAt: now}); err != nil {
+		if err := tx.InsertVersion(ctx, versionRow(ctx, id, 1, req.TOML, note, who, now)); err != nil {
 			return err
 		}
 		if warnings, err = s.checkServing(ctx, tx, affected{configs: []string{id}, self: id}); err != nil {
@@ -329,8 +332,18 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 }
 
 func newVersion(ctx context.Context, tx *store.Store, row *store.ConfigRow, toml, note, who string) error {
-	return tx.InsertVersion(ctx, &store.ConfigVersionRow{ConfigID: row.ID, Version: row.Version + 1, TOML: toml,
-		Note: note, Author: author(who), CreatedAt: tx.Now()})
+	return tx.InsertVersion(ctx, versionRow(ctx, row.ID, row.Version+1, toml, note, who, tx.Now()))
+}
+
+// versionRow is a new version's row; a token-authenticated request (the
+// principal in ctx) also names its token, so config history tells a CI
+// token's pushes from its owner's own.
+func versionRow(ctx context.Context, id string, version int, toml, note, who string, at time.Time) *store.ConfigVersionRow {
+	v := &store.ConfigVersionRow{ConfigID: id, Version: version, TOML: toml, Note: note, Author: author(who), CreatedAt: at}
+	if p := auth.PrincipalFrom(ctx); p != nil && p.Credential == tc.CredentialToken {
+		v.TokenID, v.TokenDescription = p.TokenID, p.TokenDescription
+	}
+	return v
 }
 
 // DeleteConfig deletes a config, its versions and aliases, and removes it
@@ -383,7 +396,7 @@ func (s *Service) Versions(ctx context.Context, ref string) ([]tc.ConfigVersion,
 }
 
 func apiVersion(v *store.ConfigVersionRow, current int) tc.ConfigVersion {
-	return tc.ConfigVersion{Version: v.Version, Note: v.Note, Author: v.Author, CreatedAt: v.CreatedAt.UTC(), TOML: v.TOML, Current: v.Version == current}
+	return tc.ConfigVersion{Version: v.Version, Note: v.Note, Author: v.Author, TokenID: v.TokenID, TokenDescription: v.TokenDescription, CreatedAt: v.CreatedAt.UTC(), TOML: v.TOML, Current: v.Version == current}
 }
 
 // Version returns version n of a config. Errors: not_found.

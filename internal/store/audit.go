@@ -16,14 +16,17 @@ type AuditRow struct {
 	ActorID    string
 	Credential string
 	TokenID    string
-	Action     string
-	Target     string
-	Outcome    string
-	Status     int
-	IP         string `gorm:"column:ip"`
-	UserAgent  string
-	PrevHash   string
-	Hash       string
+	// TokenDescription is the token's description when the entry was
+	// written (the token may be renamed or deleted later).
+	TokenDescription string
+	Action           string
+	Target           string
+	Outcome          string
+	Status           int
+	IP               string `gorm:"column:ip"`
+	UserAgent        string
+	PrevHash         string
+	Hash             string
 }
 
 func (AuditRow) TableName() string { return "audit_log" }
@@ -31,7 +34,7 @@ func (AuditRow) TableName() string { return "audit_log" }
 // API returns the wire form.
 func (r *AuditRow) API() tc.AuditEntry {
 	return tc.AuditEntry{Seq: r.Seq, Time: time.UnixMicro(r.AtUs).UTC(), Actor: r.Actor, ActorID: r.ActorID, Credential: r.Credential,
-		TokenID: r.TokenID, Action: r.Action, Target: r.Target, Outcome: r.Outcome, Status: r.Status, IP: r.IP,
+		TokenID: r.TokenID, TokenDescription: r.TokenDescription, Action: r.Action, Target: r.Target, Outcome: r.Outcome, Status: r.Status, IP: r.IP,
 		UserAgent: r.UserAgent, PrevHash: r.PrevHash, Hash: r.Hash}
 }
 
@@ -69,7 +72,7 @@ func (s *Store) AppendAudits(ctx context.Context, entries []*tc.AuditEntry) erro
 			e.Time = time.UnixMicro(e.Time.UnixMicro()).UTC()
 			e.Hash = e.ComputeHash()
 			if err := db.Create(&AuditRow{Seq: e.Seq, AtUs: e.Time.UnixMicro(), Actor: e.Actor, ActorID: e.ActorID, Credential: e.Credential,
-				TokenID: e.TokenID, Action: e.Action, Target: e.Target, Outcome: e.Outcome, Status: e.Status, IP: e.IP,
+				TokenID: e.TokenID, TokenDescription: e.TokenDescription, Action: e.Action, Target: e.Target, Outcome: e.Outcome, Status: e.Status, IP: e.IP,
 				UserAgent: e.UserAgent, PrevHash: e.PrevHash, Hash: e.Hash}).Error; err != nil {
 				return err
 			}

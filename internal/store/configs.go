@@ -28,12 +28,16 @@ func (ConfigRow) TableName() string { return "configs" }
 
 // ConfigVersionRow is a row of config_versions.
 type ConfigVersionRow struct {
-	ConfigID  string `gorm:"primaryKey"`
-	Version   int    `gorm:"primaryKey"`
-	TOML      string `gorm:"column:toml"`
-	Note      string
-	Author    string
-	CreatedAt time.Time
+	ConfigID string `gorm:"primaryKey"`
+	Version  int    `gorm:"primaryKey"`
+	TOML     string `gorm:"column:toml"`
+	Note     string
+	Author   string
+	// TokenID and TokenDescription name the API token of a
+	// token-authenticated write ("" for a session).
+	TokenID          string
+	TokenDescription string
+	CreatedAt        time.Time
 }
 
 func (ConfigVersionRow) TableName() string { return "config_versions" }

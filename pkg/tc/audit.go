@@ -25,14 +25,17 @@ type AuditEntry struct {
 	ActorID    string    `json:"actorId"`
 	Credential string    `json:"credential"`
 	TokenID    string    `json:"tokenId"`
-	Action     string    `json:"action"`
-	Target     string    `json:"target"`
-	Outcome    string    `json:"outcome"`
-	Status     int       `json:"status"`
-	IP         string    `json:"ip"`
-	UserAgent  string    `json:"userAgent"`
-	PrevHash   string    `json:"prevHash"`
-	Hash       string    `json:"hash"`
+	// TokenDescription is the API token's description at the time of the
+	// entry (empty for sessions).
+	TokenDescription string `json:"tokenDescription,omitempty"`
+	Action           string `json:"action"`
+	Target           string `json:"target"`
+	Outcome          string `json:"outcome"`
+	Status           int    `json:"status"`
+	IP               string `json:"ip"`
+	UserAgent        string `json:"userAgent"`
+	PrevHash         string `json:"prevHash"`
+	Hash             string `json:"hash"`
 }
 
 // ComputeHash is the SHA-256 (hex) of the entry's content and PrevHash, in a
@@ -46,14 +49,17 @@ func (e AuditEntry) ComputeHash() string {
 		ActorID    string `json:"actorId"`
 		Credential string `json:"credential"`
 		TokenID    string `json:"tokenId"`
-		Action     string `json:"action"`
-		Target     string `json:"target"`
-		Outcome    string `json:"outcome"`
-		Status     int    `json:"status"`
-		IP         string `json:"ip"`
-		UserAgent  string `json:"userAgent"`
-		PrevHash   string `json:"prevHash"`
-	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash})
+		// omitempty: entries written before the field existed keep their
+		// hashes.
+		TokenDescription string `json:"tokenDescription,omitempty"`
+		Action           string `json:"action"`
+		Target           string `json:"target"`
+		Outcome          string `json:"outcome"`
+		Status           int    `json:"status"`
+		IP               string `json:"ip"`
+		UserAgent        string `json:"userAgent"`
+		PrevHash         string `json:"prevHash"`
+	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.TokenDescription, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

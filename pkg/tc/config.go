@@ -67,11 +67,15 @@ type ConfigProblem struct {
 
 // ConfigVersion is one entry of a config's history.
 type ConfigVersion struct {
-	Version   int       `json:"version"`
-	Note      string    `json:"note"`
-	Author    string    `json:"author"`
-	CreatedAt time.Time `json:"createdAt"`
-	TOML      string    `json:"toml"`
+	Version int    `json:"version"`
+	Note    string `json:"note"`
+	Author  string `json:"author"`
+	// TokenID and TokenDescription name the API token that made the
+	// version, when a token (not a login session) made it.
+	TokenID          string    `json:"tokenId,omitempty"`
+	TokenDescription string    `json:"tokenDescription,omitempty"`
+	CreatedAt        time.Time `json:"createdAt"`
+	TOML             string    `json:"toml"`
 	// Current marks the version equal to the config's TOML.
 	Current bool `json:"current"`
 }

@@ -99,3 +99,12 @@ func TimePtr(ts *time.Time, none string) string {
 	}
 	return Time(*ts)
 }
+
+// TokenLabel names an API token in a table cell: its description and ID
+// ("ci-push 3f2a…"), or the ID alone when it has no description.
+func TokenLabel(id, description string) string {
+	if description == "" {
+		return id
+	}
+	return description + " " + id
+}

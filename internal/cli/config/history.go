@@ -31,7 +31,11 @@ func NewCmdHistory(f *cmdutil.Factory) *cobra.Command {
 				if v.Current {
 					cur = "*"
 				}
-				t.Row(fmt.Sprint(v.Version), cur, v.Author, cmdutil.Time(v.CreatedAt), v.Note)
+				by := v.Author
+				if v.TokenID != "" {
+					by += " (token " + cmdutil.TokenLabel(v.TokenID, v.TokenDescription) + ")"
+				}
+				t.Row(fmt.Sprint(v.Version), cur, by, cmdutil.Time(v.CreatedAt), v.Note)
 			}
 			return t.Flush()
 		},

@@ -306,7 +306,7 @@ var AuditEntries = &Resource[tc.AuditEntry]{
 		{Header: "ACTOR", Value: func(v tc.AuditEntry) string { return v.Actor }},
 		{Header: "CREDENTIAL", Value: func(v tc.AuditEntry) string {
 			if v.TokenID != "" {
-				return v.Credential + ":" + v.TokenID
+				return v.Credential + ":" + cmdutil.TokenLabel(v.TokenID, v.TokenDescription)
 			}
 			return v.Credential
 		}},
