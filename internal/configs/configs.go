@@ -246,6 +246,7 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 			return tc.Config{}, err
 		}
 	}
+	var ah *ahead
 	if req.TOML != nil || req.EnvHandling != nil {
 		cur, err := resolveConfig(ctx, s.st, ref)
 		if err != nil {
@@ -262,6 +263,15 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 			if err := s.precheck(ctx, &next); err != nil {
 				return tc.Config{}, err
 			}
+			// The groups holding it are checked ahead too.
+			if ah, err = s.checkAhead(ctx, func(st *state) (affected, error) {
+				if c := st.configs[cur.ID]; c != nil {
+					c.TOML, c.EnvHandling = next.TOML, next.EnvHandling
+				}
+				return affected{configs: []string{cur.ID}, self: cur.ID}, nil
+			}); err != nil {
+				return tc.Config{}, err
+			}
 		}
 	}
 	var (
@@ -269,6 +279,10 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		warnings []tc.ConfigProblem
 	)
 	err := s.write(ctx, func(tx *store.Store) error {
+		fresh, err := ah.still(ctx, tx)
+		if err != nil {
+			return err
+		}
 		row, err := resolveConfig(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -318,7 +332,9 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		if err := tx.UpdateConfig(ctx, row.ID, cols); err != nil {
 			return err
 		}
-		if changed {
+		if changed && fresh {
+			warnings = ah.warnings
+		} else if changed {
 			warnings, err = s.checkServing(ctx, tx, affected{configs: []string{row.ID}, self: row.ID})
 		}
 		return err

@@ -170,8 +170,47 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 	var (
 		id       string
 		warnings []tc.ConfigProblem
+		ah       *ahead
 	)
+	if req.Name != nil || req.Members != nil {
+		// The group as it would be is rendered and checked before the
+		// transaction (see checkAhead).
+		g, err := resolveGroup(ctx, s.st, ref)
+		if err != nil {
+			return tc.ConfigGroup{}, err
+		}
+		var members []string
+		if req.Members != nil {
+			if members, err = resolveMembers(ctx, s.st, *req.Members); err != nil {
+				return tc.ConfigGroup{}, err
+			}
+		}
+		if ah, err = s.checkAhead(ctx, func(st *state) (affected, error) {
+			sg := st.groups[g.ID]
+			if sg == nil {
+				return affected{}, nil
+			}
+			renamed := req.Name != nil && name != sg.Name
+			moved := req.Members != nil && !equal(st.members[g.ID], members)
+			if !renamed && !moved {
+				return affected{}, nil // nothing served changes, nothing to check
+			}
+			if renamed {
+				sg.Name = name
+			}
+			if moved {
+				st.members[g.ID] = members
+			}
+			return affected{groups: []string{g.ID}}, nil
+		}); err != nil {
+			return tc.ConfigGroup{}, err
+		}
+	}
 	err := s.write(ctx, func(tx *store.Store) error {
+		fresh, err := ah.still(ctx, tx)
+		if err != nil {
+			return err
+		}
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -217,7 +256,9 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		if err := tx.UpdateGroup(ctx, g.ID, cols); err != nil {
 			return err
 		}
-		if changed {
+		if changed && fresh {
+			warnings = ah.warnings
+		} else if changed {
 			warnings, err = s.checkServing(ctx, tx, affected{groups: []string{g.ID}})
 		}
 		return err

@@ -17,6 +17,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -62,6 +63,10 @@ type Service struct {
 	// checkSlots bounds how many write checks run at once.
 	checkSlots chan struct{}
 	memo       verdictMemo
+	// txChecks counts checkServing runs (inside transactions); aheadHook,
+	// set by tests only, runs after checkAhead has read the state.
+	txChecks  atomic.Int64
+	aheadHook func()
 }
 
 // New returns a Service on st.
