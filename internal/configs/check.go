@@ -452,7 +452,9 @@ func (x storeSource) groupByID(ctx context.Context, id string) (*store.GroupRow,
 // stateSource reads a state in memory.
 type stateSource struct{ st *state }
 
-func (x stateSource) constants(context.Context) (map[string]string, error) { return x.st.constants, nil }
+func (x stateSource) constants(context.Context) (map[string]string, error) {
+	return x.st.constants, nil
+}
 func (x stateSource) groupsContaining(_ context.Context, ids []string) ([]string, error) {
 	var out []string
 	for _, gid := range sortedKeysOf(x.st.members) {
