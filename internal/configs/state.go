@@ -292,6 +292,11 @@ func (s *Service) Export(ctx context.Context, kinds []string, label string) (tc.
 		}
 		want[k] = true
 	}
+	if label != "" {
+		if _, err := tc.CheckName("label", label); err != nil {
+			return tc.ResourceList{}, err
+		}
+	}
 	st, err := loadState(ctx, s.st, true)
 	if err != nil {
 		return tc.ResourceList{}, err
