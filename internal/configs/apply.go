@@ -731,8 +731,16 @@ func (s *Service) validate(ctx context.Context, p *applyPlan, source map[string]
 			defer wg.Done()
 			for i := range ch {
 				j := jobs[i]
+				// The service-wide bound on concurrent checks (one per
+				// core) holds across applies and single writes.
+				select {
+				case s.checkSlots <- struct{}{}:
+				case <-ctx.Done():
+					continue
+				}
 				if j.config != "" {
 					results[i], _ = s.checkConfig(next.configs[j.config], next.constants)
+					<-s.checkSlots
 					continue
 				}
 				var ms []*store.ConfigRow
@@ -742,6 +750,7 @@ func (s *Service) validate(ctx context.Context, p *applyPlan, source map[string]
 					}
 				}
 				results[i] = s.checkGroup(next.groups[j.group], ms, next.constants)
+				<-s.checkSlots
 			}
 		}()
 	}
