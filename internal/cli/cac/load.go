@@ -113,7 +113,8 @@ func loadFile(path string) ([]tc.Resource, error) {
 		if len(n.Content) > 0 {
 			line = n.Content[0].Line
 		}
-		if len(n.Content) == 0 || n.Content[0].Kind == yaml.MappingNode && len(n.Content[0].Content) == 0 {
+		if len(n.Content) == 0 || n.Content[0].Kind == yaml.MappingNode && len(n.Content[0].Content) == 0 ||
+			n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null" {
 			continue // an empty document (a trailing ---)
 		}
 		r.Source = &tc.ResourceSource{File: path, Line: line}
