@@ -140,6 +140,11 @@ func TestIfMatchOptimisticConcurrency(t *testing.T) {
 		lbl := must[tc.Label](t)(a.CreateLabel(bg, tc.LabelRequest{Name: "prod"}))
 		must[tc.Alias](t)(a.PutAlias(bg, "web-alias", tc.AliasRequest{ConfigID: cfg.ID}))
 		rules := must[tc.List[tc.ReportingRule]](t)(a.ListRules(bg))
+		_, bob := invite(t, d, a, "bob", tc.RoleViewer)
+		var rcv map[string]any
+		if err := a.Do(bg, "POST", "/api/notifications/receivers", nil, map[string]any{"name": "hook", "kind": "webhook", "url": "http://127.0.0.1:9/"}, &rcv); err != nil {
+			t.Fatal(err)
+		}
 		for _, tcase := range []struct {
 			path   string
 			change any // a first change (moves the tag)
@@ -150,6 +155,9 @@ func TestIfMatchOptimisticConcurrency(t *testing.T) {
 			{"/api/labels/" + lbl.ID, map[string]any{"description": "x"}, "PATCH"},
 			{"/api/reporting-rules/" + rules.Items[0].ID, map[string]any{"description": "x"}, "PATCH"},
 			{"/api/aliases/web-alias", map[string]any{"groupId": grp.ID, "transfer": true}, "PUT"},
+			{"/api/settings", map[string]any{"loginLockoutAttempts": 7}, "PATCH"},
+			{"/api/users/" + bob.ID, map[string]any{"email": "bob2@example.com"}, "PATCH"},
+			{"/api/notifications/receivers/" + rcv["id"].(string), map[string]any{"url": "http://127.0.0.1:10/"}, "PATCH"},
 		} {
 			stale := get(a, tcase.path)
 			if _, err := a.DoHeader(bg, tcase.method, tcase.path, nil, ifMatch(stale), tcase.change, nil); err != nil {
@@ -162,7 +170,7 @@ func TestIfMatchOptimisticConcurrency(t *testing.T) {
 			if _, err := b.DoHeader(bg, tcase.method, tcase.path, nil, ifMatch(stale), tcase.change, nil); !tc.IsCode(err, tc.EPreconditionFailed) {
 				t.Fatalf("%s %s with a stale tag: %v", tcase.method, tcase.path, err)
 			}
-			if tcase.path != "/api/reporting-rules/"+rules.Items[0].ID { // the default rule cannot be deleted anyway
+			if tcase.path != "/api/reporting-rules/"+rules.Items[0].ID && tcase.path != "/api/settings" { // the default rule cannot be deleted anyway
 				if _, err := b.DoHeader(bg, "DELETE", tcase.path, nil, ifMatch(stale), nil, nil); !tc.IsCode(err, tc.EPreconditionFailed) {
 					t.Fatalf("DELETE %s with a stale tag: %v", tcase.path, err)
 				}
