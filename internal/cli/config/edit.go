@@ -91,6 +91,9 @@ func editRun(ctx context.Context, f *cmdutil.Factory, cmd *cobra.Command, opts *
 		req.TOML = &toml
 	}
 	useEditor := req.TOML == nil && req.Name == nil && req.Description == nil && req.EnvHandling == nil
+	if useEditor && !f.IOStreams.CanPrompt() && getenvOf(f)("VISUAL") == "" && getenvOf(f)("EDITOR") == "" {
+		return cmdutil.FlagErrorf("nothing to change and no editor: give -f, --name, --description or --env-handling, or set EDITOR (off a terminal)")
+	}
 	c, cur, err := find(ctx, f, opts.Ref)
 	if err != nil {
 		return err
@@ -151,10 +154,7 @@ func editRun(ctx context.Context, f *cmdutil.Factory, cmd *cobra.Command, opts *
 // editInEditor writes the TOML to a private temporary file, runs the
 // user's editor on it and returns what it holds afterwards.
 func editInEditor(ctx context.Context, f *cmdutil.Factory, cfg tc.Config) (string, string, error) {
-	getenv := f.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := getenvOf(f)
 	editor := getenv("VISUAL")
 	if editor == "" {
 		editor = getenv("EDITOR")
@@ -198,4 +198,11 @@ func safeFileName(name string) string {
 		}
 		return '_'
 	}, name)
+}
+
+func getenvOf(f *cmdutil.Factory) func(string) string {
+	if f.Getenv != nil {
+		return f.Getenv
+	}
+	return os.Getenv
 }
