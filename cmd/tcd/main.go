@@ -90,6 +90,7 @@ PostgreSQL.`,
 	root.SetErr(stderr)
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version and exit")
 	config.RegisterFlags(root.Flags())
+	root.AddCommand(newRotateKeys(stdout, stderr))
 	root.AddCommand(&cobra.Command{
 		Use:     "version",
 		Short:   "Print the version",
@@ -129,4 +130,42 @@ func serve(cfg config.Config, stderr io.Writer) error {
 	<-ctx.Done()
 	log.Info("shutting down", "reason", "signal")
 	return m.Close()
+}
+
+func newRotateKeys(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rotate-keys",
+		Short: "Replace the key file's key and re-encrypt everything under the new one (tcd stopped)",
+		Long: `rotate-keys puts a new primary key in the key file (option key-file), re-encrypts
+every stored secret under it in one transaction, and then removes the old key
+from the file, so the old key no longer opens anything in the database.
+
+Run it with tcd stopped, on every node of a cluster: stop tcd everywhere, run
+rotate-keys on one node, copy the key file to every other node (mode 0600),
+start tcd again. It takes the same database and key-file options as tcd.
+If re-encryption fails, the key file keeps the old and the new key: tcd still
+starts, and rotate-keys can be run again.`,
+		Example: `  systemctl stop tcd
+  tcd rotate-keys --config /etc/tcd/tcd.yaml
+  scp -p /var/lib/tcd/tcd.key node2:/var/lib/tcd/tcd.key
+  systemctl start tcd`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+			oldID, newID, err := daemon.RotateKeys(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "rotated: key %s replaced by %s; copy the key file to every node before starting tcd\n", oldID, newID)
+			return nil
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opentc/tc/internal/keyring"
 )
 
 // The test binary doubles as tcd: with TCD_TEST_MAIN=1 it runs main().
@@ -146,5 +148,32 @@ func TestVersion(t *testing.T) {
 		if err := cmd.Run(); err != nil || !strings.HasPrefix(out.String(), "tcd ") {
 			t.Fatalf("%v: %v %q", args, err, out.String())
 		}
+	}
+}
+
+// tcd rotate-keys, the offline subcommand: it takes tcd's database and
+// key-file options, replaces the key and leaves one key in the file.
+func TestRotateKeysCommand(t *testing.T) {
+	dir := t.TempDir()
+	db, key := filepath.Join(dir, "tcd.db"), filepath.Join(dir, "keys", "tcd.key")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"rotate-keys", "--database", db, "--key-file", key}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "key file not found") {
+		t.Fatalf("rotate-keys without a key file: exit %d, %s", code, errOut.String())
+	}
+	before, _, err := keyring.LoadOrCreate(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"rotate-keys", "--database", db, "--key-file", key}, &out, &errOut); code != 0 {
+		t.Fatalf("rotate-keys: exit %d, %s", code, errOut.String())
+	}
+	after, err := keyring.Load(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Keys()) != 1 || after.Primary().ID == before.Primary().ID || !strings.Contains(out.String(), after.Primary().ID) {
+		t.Fatalf("after rotate-keys: %d key(s), primary %s (was %s); stdout %q", len(after.Keys()), after.Primary().ID, before.Primary().ID, out.String())
 	}
 }

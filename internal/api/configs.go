@@ -573,7 +573,9 @@ func (f *ConfigsFeature) exportResources(c *fiber.Ctx) error {
 	if err := auth.CanUseResources(principal(c), check, false); err != nil {
 		return err
 	}
-	out, err := f.svc.Export(ctx(c), kinds, c.Query("label"))
+	// Secret sets (names only) go to callers who may list secret names.
+	secretNames := auth.CanUseResources(principal(c), []string{tc.KindSecretSet}, false) == nil
+	out, err := f.svc.Export(ctx(c), kinds, c.Query("label"), secretNames)
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,14 @@ var shapes = map[string]shape{
 	"GET /api/agents/:id/heartbeats":         {out: tc.List[tc.HeartbeatRecord]{}},
 	"GET /api/agents/:id/logs":               {out: tc.AgentLogs{}},
 
+	"GET /api/secret-sets":                       {out: tc.List[tc.SecretSet]{}},
+	"DELETE /api/secret-sets/:set":               {status: 204},
+	"PUT /api/secret-sets/:set/cipher":           {in: tc.SecretCipherRequest{}, out: tc.SecretCipher{}},
+	"GET /api/secret-sets/:set/secrets":          {out: tc.List[tc.Secret]{}},
+	"PUT /api/secret-sets/:set/secrets/:name":    {in: tc.SetSecretRequest{}, out: tc.Secret{}},
+	"DELETE /api/secret-sets/:set/secrets/:name": {status: 204},
+	"GET /api/secret-sets/:set/values":           {out: map[string]string{}},
+
 	"GET /api/advisories":                        {out: tc.List[tc.Advisory]{}},
 	"POST /api/advisories/import":                {in: []map[string]any{}, out: tc.AdvisoryImportResult{}},
 	"GET /api/advisories/:id":                    {out: tc.Advisory{}},

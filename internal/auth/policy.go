@@ -14,13 +14,33 @@ import (
 // Everything fails closed: a nil principal is refused.
 
 // Require returns nil when p holds perm; otherwise 401 for a missing
-// principal and 403 naming the permission.
+// principal and 403 naming the permission. For a scopable permission
+// (secrets:read) holding it for any one object passes: the route's handler
+// then decides on the object (CanReadSecretValues).
 func Require(p *Principal, perm tc.Permission) error {
 	if p == nil {
 		return tc.Errorf(tc.EUnauthorized, "authentication required")
 	}
-	if !p.Can(perm) {
+	if !p.Can(perm) && !p.Permissions.CoversAnyScope(perm) {
 		return tc.MissingPermissionError(perm)
+	}
+	return nil
+}
+
+// CanReadSecretValues is the one rule for the values of a secret set: an
+// API token (never a session: values are for agents, not for people at a
+// browser or tcctl) holding secrets:read or secrets:read:<set>.
+func CanReadSecretValues(p *Principal, set string) error {
+	if p == nil || p.Anonymous() {
+		return tc.Errorf(tc.EUnauthorized, "authentication required")
+	}
+	perm := tc.SecretReadScoped(set)
+	if !p.Can(perm) {
+		return tc.Errorf(tc.EForbidden, "secrets:read on set %q required (a token holds secrets:read for every set or secrets:read:%s for this one)", set, set).
+			With("required", string(perm))
+	}
+	if p.Credential != tc.CredentialToken {
+		return tc.Errorf(tc.EForbidden, "secret values are served to API tokens only (Telegraf's secretstores.http): create one with tcctl token create --preset telegraf-agent-secrets")
 	}
 	return nil
 }
@@ -242,8 +262,9 @@ func CanGrant(p *Principal, requested tc.PermissionSet) error {
 // ResourcePermissions is what config as code needs per resource kind:
 // reading (export, diff, apply --dry-run) or writing (apply) configs,
 // config groups, constants and aliases needs configs:read|write, labels
-// labels:read|write, reporting rules reporting-rules:read|write. An apply
-// that names a config's labels also reads labels.
+// labels:read|write, reporting rules reporting-rules:read|write, secret
+// sets (names only) secrets:write. An apply that names a config's labels
+// also reads labels.
 func ResourcePermissions(kinds []string, write bool) tc.PermissionSet {
 	act := tc.ActRead
 	if write {
@@ -259,6 +280,9 @@ func ResourcePermissions(kinds []string, write bool) tc.PermissionSet {
 			out[tc.Perm(tc.ResLabels, act)] = struct{}{}
 		case tc.KindReportingRule:
 			out[tc.Perm(tc.ResReportingRules, act)] = struct{}{}
+		case tc.KindSecretSet:
+			// Listing secret names is secrets:write's (never values).
+			out[tc.Perm(tc.ResSecrets, tc.ActWrite)] = struct{}{}
 		}
 		if k == tc.KindConfig || k == tc.KindConfigGroup {
 			out[tc.Perm(tc.ResLabels, tc.ActRead)] = struct{}{}

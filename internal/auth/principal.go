@@ -34,8 +34,9 @@ func (p *Principal) Anonymous() bool {
 	return p == nil || p.Credential == tc.CredentialNone || p.UserID == ""
 }
 
-// Can reports whether the principal holds perm.
-func (p *Principal) Can(perm tc.Permission) bool { return p != nil && p.Permissions.Has(perm) }
+// Can reports whether the principal holds perm (or, for a scoped perm, its
+// unscoped form).
+func (p *Principal) Can(perm tc.Permission) bool { return p != nil && p.Permissions.Covers(perm) }
 
 type principalKey struct{}
 

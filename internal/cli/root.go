@@ -15,6 +15,7 @@ import (
 	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/notify"
 	"github.com/opentc/tc/internal/cli/rule"
+	"github.com/opentc/tc/internal/cli/secret"
 	"github.com/opentc/tc/internal/cli/settings"
 	"github.com/opentc/tc/internal/cli/token"
 	"github.com/opentc/tc/internal/cli/user"
@@ -91,6 +92,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		user.NewCmdUser(f),
 		config.NewCmdConfig(f),
 		constant.NewCmdConstant(f),
+		secret.NewCmdSecret(f),
 		group.NewCmdGroup(f),
 		alias.NewCmdAlias(f),
 		label.NewCmdLabel(f),

@@ -151,7 +151,7 @@ func describeApply(p tc.ApplyProblem) string {
 // the template's shape) and indexes them. Errors: invalid with problems.
 func (s *Service) parseDesired(req tc.ApplyRequest) (*desired, error) {
 	d := &desired{byKind: map[string]map[string]*tc.Resource{}, kinds: map[string]bool{}}
-	for _, k := range tc.ResourceKinds {
+	for _, k := range append([]string{tc.KindSecretSet}, tc.ResourceKinds...) {
 		d.byKind[k] = map[string]*tc.Resource{}
 	}
 	var ps []tc.ApplyProblem
@@ -210,8 +210,27 @@ func (s *Service) checkResource(r *tc.Resource) error {
 	if r.APIVersion != tc.ResourceAPIVersion {
 		return tc.Errorf(tc.EInvalid, "apiVersion must be %s (got %q)", tc.ResourceAPIVersion, r.APIVersion)
 	}
+	if r.Kind == tc.KindSecretSet {
+		if err := tc.CheckSecretSet(r.Metadata.Name); err != nil {
+			return err
+		}
+		if r.Metadata.ID != "" || r.Metadata.Description != "" || len(r.Metadata.Labels) > 0 {
+			return tc.Errorf(tc.EInvalid, "a SecretSet has only metadata.name and spec.secrets")
+		}
+		sp := r.Spec
+		sp.Secrets = nil
+		if !reflect.ValueOf(sp).IsZero() {
+			return tc.Errorf(tc.EInvalid, "a SecretSet has only spec.secrets, the names of its secrets: secret values never go in files (set them with tcctl secret set)")
+		}
+		for _, n := range r.Spec.Secrets {
+			if err := tc.CheckSecretName(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if !knownKind(r.Kind) {
-		return tc.Errorf(tc.EInvalid, "unknown kind %q: use one of %s", r.Kind, strings.Join(tc.ResourceKinds, ", "))
+		return tc.Errorf(tc.EInvalid, "unknown kind %q: use one of %s, %s", r.Kind, strings.Join(tc.ResourceKinds, ", "), tc.KindSecretSet)
 	}
 	allowed := map[string][]string{
 		tc.KindConfig:        {"TOML", "EnvHandling"},
@@ -633,6 +652,29 @@ func (s *Service) plan(ctx context.Context, cur *state, d *desired, req tc.Apply
 		}
 	}
 
+	// Secret sets: checked, never changed — their secrets must be in tcd.
+	var secretChanges []tc.ApplyChange
+	if len(d.byKind[tc.KindSecretSet]) > 0 {
+		names, err := s.st.SecretNames(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, set := range sortedKeysOf(d.byKind[tc.KindSecretSet]) {
+			r := d.byKind[tc.KindSecretSet][set]
+			var missing []string
+			for _, n := range r.Spec.Secrets {
+				if !names[set][n] {
+					missing = append(missing, n)
+				}
+			}
+			if names[set] == nil || len(missing) > 0 {
+				ps = append(ps, problem(r, 0, 0, "secret set %q lacks %s in tcd: secret values never go through apply; set them with tcctl secret set %s NAME", set, strings.Join(missing, ", "), set))
+				continue
+			}
+			secretChanges = append(secretChanges, tc.ApplyChange{Kind: tc.KindSecretSet, Name: set, Action: tc.ActionUnchanged})
+		}
+	}
+
 	// Constants no config of the new state references may go; those
 	// referenced are reported by the checks below (undefined constants).
 	if len(ps) > 0 {
@@ -663,7 +705,7 @@ func (s *Service) plan(ctx context.Context, cur *state, d *desired, req tc.Apply
 	if err := s.validate(ctx, p, source, changedConsts); err != nil {
 		return nil, err
 	}
-	p.changes = diffStates(cur, next, req.Diff)
+	p.changes = append(diffStates(cur, next, req.Diff), secretChanges...)
 	return p, nil
 }
 
@@ -722,6 +764,11 @@ func (s *Service) validate(ctx context.Context, p *applyPlan, source map[string]
 	for _, id := range sortedKeysOf(groups) {
 		jobs = append(jobs, job{group: id})
 	}
+	// Secret references are linted against the sets of now (names only).
+	names, err := s.st.SecretNames(ctx)
+	if err != nil {
+		return err
+	}
 	results := make([]verdict, len(jobs))
 	var wg sync.WaitGroup
 	ch := make(chan int)
@@ -749,7 +796,7 @@ func (s *Service) validate(ctx context.Context, p *applyPlan, source map[string]
 						ms = append(ms, c)
 					}
 				}
-				results[i] = s.checkGroup(next.groups[j.group], ms, next.constants)
+				results[i] = s.checkGroup(next.groups[j.group], ms, next.constants, names)
 				<-s.checkSlots
 			}
 		}()
@@ -773,6 +820,13 @@ func (s *Service) validate(ctx context.Context, p *applyPlan, source map[string]
 	for i, v := range results {
 		p.warnings = append(p.warnings, v.warnings...)
 		if v.problem == nil {
+			if j := jobs[i]; j.config != "" {
+				sw, err := secretWarnings(ctx, stateSource{st: next, db: s.st}, next.configs[j.config], v.secrets, &names)
+				if err != nil {
+					return err
+				}
+				p.warnings = append(p.warnings, sw...)
+			}
 			continue
 		}
 		pr := v.problem

@@ -73,6 +73,10 @@ func (s *Service) nonStrict(envHandling string) bool {
 type verdict struct {
 	problem  *tc.ConfigProblem // why it would not load; nil if it loads
 	warnings []tc.ConfigProblem
+	// secrets is what the document asks of tcd's secret sets; its warnings
+	// depend on the sets at the time of the check, so they are added
+	// then (secretWarnings), never memoized.
+	secrets render.SecretUse
 }
 
 // checkConfig renders a config with its parameter defaults (neutral values
@@ -101,6 +105,7 @@ func (s *Service) checkConfig(row *store.ConfigRow, consts map[string]string) (v
 		m.bad, m.msg = true, err.Error()
 	default:
 		m.warnings = res.Lint(s.checks.Lint())
+		m.secrets = res.SecretUse()
 	}
 	s.memo.put(key, m)
 	return m.verdict(row), res
@@ -118,17 +123,38 @@ type memoVerdict struct {
 	line, col int
 	msg       string
 	warnings  []render.Warning
+	secrets   render.SecretUse
 }
 
 func (m memoVerdict) verdict(row *store.ConfigRow) verdict {
 	if m.bad {
 		return verdict{problem: &tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: m.line, Column: m.col, Message: m.msg}}
 	}
-	v := verdict{}
+	v := verdict{secrets: m.secrets}
 	for _, w := range m.warnings {
 		v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Msg})
 	}
 	return v
+}
+
+// secretWarnings are the lint warnings of a config's secret references
+// against the secret sets of now (names only: no value is read).
+func secretWarnings(ctx context.Context, tx secretNamer, row *store.ConfigRow, use render.SecretUse, names *map[string]map[string]bool) ([]tc.ConfigProblem, error) {
+	if len(use.Refs) == 0 {
+		return nil, nil
+	}
+	if *names == nil {
+		n, err := tx.secretNames(ctx)
+		if err != nil {
+			return nil, err
+		}
+		*names = n
+	}
+	var out []tc.ConfigProblem
+	for _, w := range use.Lint(*names) {
+		out = append(out, tc.ConfigProblem{Kind: "config", ID: row.ID, Name: row.Name, Line: w.Line, Column: w.Column, Code: w.Code, Message: w.Msg})
+	}
+	return out, nil
 }
 
 // verdictMemo remembers the verdicts of recently checked documents, so a
@@ -211,7 +237,11 @@ func renderProblem(tmpl string, err error) (line, col int, msg string) {
 // parameter defaults) and validates the document: members must each load,
 // no two may define a table Telegraf takes once ([agent], [global_tags]),
 // and the whole must load.
-func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, consts map[string]string) verdict {
+//
+// names, when not nil, are the secret sets' names of now: a reference in
+// one member to a store another member declares is linted here (a member
+// that declares its own store is linted by its own check).
+func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, consts map[string]string, names map[string]map[string]bool) verdict {
 	p := func(member string, line, col int, msg string) verdict {
 		return verdict{problem: &tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: col, Message: msg}}
 	}
@@ -293,6 +323,29 @@ func (s *Service) checkGroup(g *store.GroupRow, members []*store.ConfigRow, cons
 		}
 		v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: w.Column, Code: w.Code, Message: w.Msg})
 	}
+	if names != nil {
+		memberAt := func(docLine int) (int, int) {
+			for i := len(starts) - 1; i >= 0; i-- {
+				if docLine >= starts[i] {
+					return i, docLine - starts[i] + 1
+				}
+			}
+			return -1, docLine
+		}
+		use := res.SecretUse()
+		for _, miss := range use.Missing(names) {
+			w := miss.Warning()
+			ref, line := memberAt(w.Line)
+			if decl, _ := memberAt(use.StoreLines[miss.Store]); decl == ref {
+				continue // the member's own check reports it
+			}
+			member := ""
+			if ref >= 0 {
+				member = members[ref].Name
+			}
+			v.warnings = append(v.warnings, tc.ConfigProblem{Kind: "group", ID: g.ID, Name: g.Name, Member: member, Line: line, Column: w.Column, Code: w.Code, Message: w.Msg})
+		}
+	}
 	return v
 }
 
@@ -355,6 +408,7 @@ func (s *Service) checkServingFrom(ctx context.Context, tx servingSource, a affe
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	bad := map[string]bool{}
+	var secretNames map[string]map[string]bool
 	for i := range rows {
 		v, _ := s.checkConfig(&rows[i], consts)
 		if v.problem != nil {
@@ -363,6 +417,11 @@ func (s *Service) checkServingFrom(ctx context.Context, tx servingSource, a affe
 			selfBad = selfBad || rows[i].ID == a.self
 		}
 		warnings = append(warnings, v.warnings...)
+		sw, err := secretWarnings(ctx, tx, &rows[i], v.secrets, &secretNames)
+		if err != nil {
+			return nil, err
+		}
+		warnings = append(warnings, sw...)
 	}
 	if !selfBad && len(groups) > 0 {
 		members, err := tx.groupMembers(ctx, groups)
@@ -397,7 +456,12 @@ func (s *Service) checkServingFrom(ctx context.Context, tx servingSource, a affe
 			if skip {
 				continue
 			}
-			v := s.checkGroup(g, ms, consts)
+			if secretNames == nil {
+				if secretNames, err = tx.secretNames(ctx); err != nil {
+					return nil, err
+				}
+			}
+			v := s.checkGroup(g, ms, consts, secretNames)
 			if v.problem != nil {
 				problems = append(problems, *v.problem)
 			}
@@ -418,8 +482,14 @@ func (s *Service) checkServingFrom(ctx context.Context, tx servingSource, a affe
 	return warnings, nil
 }
 
+// secretNamer reads the names of the secret sets' secrets (never values).
+type secretNamer interface {
+	secretNames(ctx context.Context) (map[string]map[string]bool, error)
+}
+
 // servingSource is what checkServing reads.
 type servingSource interface {
+	secretNamer
 	constants(ctx context.Context) (map[string]string, error)
 	groupsContaining(ctx context.Context, configIDs []string) ([]string, error)
 	configsByIDs(ctx context.Context, ids []string) ([]store.ConfigRow, error)
@@ -448,9 +518,20 @@ func (x storeSource) groupMembers(ctx context.Context, ids []string) (map[string
 func (x storeSource) groupByID(ctx context.Context, id string) (*store.GroupRow, error) {
 	return x.st.GroupByID(ctx, id)
 }
+func (x storeSource) secretNames(ctx context.Context) (map[string]map[string]bool, error) {
+	return x.st.SecretNames(ctx)
+}
 
-// stateSource reads a state in memory.
-type stateSource struct{ st *state }
+// stateSource reads a state in memory (and the secret sets' names from
+// the database: they are not part of the configuration state).
+type stateSource struct {
+	st *state
+	db *store.Store
+}
+
+func (x stateSource) secretNames(ctx context.Context) (map[string]map[string]bool, error) {
+	return x.db.SecretNames(ctx)
+}
 
 func (x stateSource) constants(context.Context) (map[string]string, error) {
 	return x.st.constants, nil
@@ -511,7 +592,7 @@ func (s *Service) checkAhead(ctx context.Context, change func(next *state) (affe
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.checkServingFrom(ctx, stateSource{st: next}, a)
+	w, err := s.checkServingFrom(ctx, stateSource{st: next, db: s.st}, a)
 	if err != nil {
 		return nil, err
 	}

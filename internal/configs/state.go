@@ -284,9 +284,13 @@ func (s *state) keys(kind string) []string {
 // Export returns the configuration as resources (kinds: all when empty;
 // label: only configs and groups carrying it, and the aliases of those).
 // The order is stable: by kind, then name.
-func (s *Service) Export(ctx context.Context, kinds []string, label string) (tc.ResourceList, error) {
+func (s *Service) Export(ctx context.Context, kinds []string, label string, secretNames bool) (tc.ResourceList, error) {
 	want := map[string]bool{}
 	for _, k := range kinds {
+		if k == tc.KindSecretSet {
+			want[k] = true
+			continue
+		}
 		if !knownKind(k) {
 			return tc.ResourceList{}, tc.Errorf(tc.EInvalid, "unknown kind %q: use %v", k, tc.ResourceKinds).With("field", "kind")
 		}
@@ -335,6 +339,19 @@ func (s *Service) Export(ctx context.Context, kinds []string, label string) (tc.
 				}
 			}
 			out.Resources = append(out.Resources, st.resource(kind, key))
+		}
+	}
+	// Secret sets by the names of their secrets, for callers who may list
+	// them; never a value.
+	if secretNames && label == "" && (len(want) == 0 || want[tc.KindSecretSet]) {
+		names, err := s.st.SecretNames(ctx)
+		if err != nil {
+			return tc.ResourceList{}, err
+		}
+		for _, set := range sortedKeysOf(names) {
+			r := tc.Resource{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindSecretSet, Metadata: tc.ResourceMetadata{Name: set}}
+			r.Spec.Secrets = sortedKeysOf(names[set])
+			out.Resources = append(out.Resources, r)
 		}
 	}
 	return out, nil

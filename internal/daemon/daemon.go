@@ -28,6 +28,7 @@ import (
 	"github.com/opentc/tc/internal/heartbeat"
 	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/notify"
+	"github.com/opentc/tc/internal/secrets"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
 )
@@ -61,6 +62,7 @@ type Main struct {
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
 	notify     *notify.Service
+	secrets    *secrets.Service
 
 	advisories     *advisories.Service
 	advisoriesComp *advisoriesComponent
@@ -104,6 +106,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if c.KeyFile == "" {
 		c.KeyFile = config.DefaultKeyFile(c.Database)
+	}
+	if err := m.checkKeyFileGone(ctx, c.KeyFile); err != nil {
+		return err
 	}
 	keys, created, err := keyring.LoadOrCreate(c.KeyFile)
 	if err != nil {

@@ -106,44 +106,50 @@ var badInputRoutes = map[string]routeSpec{
 	"POST /api/apply": {body: true, extra: []string{`{"resources":"x"}`, `{"resources":[{"apiVersion":"tc/v2","kind":"Config"}]}`,
 		`{"resources":[{"apiVersion":"tc/v1","kind":"Config","metadata":{"name":"../x","id":"../../etc"},"spec":{"toml":"[[inputs.cpu]"}}]}`,
 		`{"resources":[{"apiVersion":"tc/v1","kind":"Alias","metadata":{"name":"a"},"spec":{"config":"x","group":"y"}}]}`,
-		`{"resources":[],"prune":true,"pruneKinds":["Nope"]}`, `{"resources":[{"apiVersion":"tc/v1","kind":"Constant","metadata":{"name":"x"},"spec":{"value":"a
-b"}}]}`}},
-	"GET /api/labels":                       {list: true},
-	"POST /api/labels":                      {body: true, extra: []string{`{"name":"l","color":"'; DROP TABLE labels; --"}`, `{"name":"a/b"}`}},
-	"DELETE /api/labels/:id":                {},
-	"GET /api/labels/:id":                   {},
-	"PATCH /api/labels/:id":                 {body: true, extra: []string{`{"color":"red"}`}},
-	"GET /api/openapi.json":                 {},
-	"GET /api/reporting-rules":              {},
-	"POST /api/reporting-rules":             {body: true, extra: []string{`{"name":"r","notReportingAfter":-5}`, `{"name":"r","notReportingAfter":99999999999999999999}`}},
-	"DELETE /api/reporting-rules/:id":       {},
-	"GET /api/reporting-rules/:id":          {},
-	"PATCH /api/reporting-rules/:id":        {body: true, extra: []string{`{"notReportingAfter":-1}`, `{"notReportingAfter":1.5}`}},
-	"POST /api/reporting-rules/:id/default": {},
-	"GET /api/settings":                     {},
-	"PATCH /api/settings":                   {body: true, extra: []string{`{"loginLockoutAttempts":-1}`, `{"loginLockoutAttempts":99999999999999999999}`, `{"passwordComplexity":"extreme"}`}},
-	"GET /api/settings/public":              {},
-	"GET /api/tokens":                       {list: true},
-	"POST /api/tokens":                      {body: true, extra: []string{`{"description":"t","permissions":["root:all"]}`, `{"description":"t","preset":"x"}`, `{"description":"t","expiresIn":"-1h"}`, `{"description":"t","expiresIn":"99999999999h"}`}},
-	"DELETE /api/tokens/:id":                {},
-	"GET /api/tokens/:id":                   {},
-	"POST /api/tokens/:id/reassign":         {body: true, extra: []string{`{"user":"'; DROP TABLE users; --"}`}},
-	"POST /api/tokens/:id/revoke":           {},
-	"GET /api/tokens/capabilities":          {},
-	"GET /api/users":                        {list: true, extra: []string{"?role=god"}},
-	"DELETE /api/users/:id":                 {},
-	"GET /api/users/:id":                    {},
-	"PATCH /api/users/:id":                  {body: true, extra: []string{`{"role":"god"}`, `{"disabled":"yes"}`}},
-	"POST /api/users/:id/password-reset":    {body: true, extra: []string{`{"expiresInHours":-1}`, `{"expiresInHours":99999999999999999999}`}},
-	"GET /api/users/invites":                {list: true},
-	"POST /api/users/invites":               {body: true, extra: []string{`{"username":"n","email":"n@example.com","role":"viewer","expiresInHours":-3}`}},
-	"DELETE /api/users/invites/:id":         {},
-	"POST /api/users/transfer-ownership":    {body: true, extra: []string{`{"userId":"'; DROP TABLE users; --"}`}},
-	"GET /c/:alias":                         {},
-	"GET /health/leader":                    {},
-	"GET /health/live":                      {},
-	"GET /health/ready":                     {},
-	"GET /metrics":                          {},
+		`{"resources":[],"prune":true,"pruneKinds":["Nope"]}`, `{"resources":[{"apiVersion":"tc/v1","kind":"Constant","metadata":{"name":"x"},"spec":{"value":"a\nb"}}]}`}},
+	"GET /api/labels":                            {list: true},
+	"POST /api/labels":                           {body: true, extra: []string{`{"name":"l","color":"'; DROP TABLE labels; --"}`, `{"name":"a/b"}`}},
+	"DELETE /api/labels/:id":                     {},
+	"GET /api/labels/:id":                        {},
+	"PATCH /api/labels/:id":                      {body: true, extra: []string{`{"color":"red"}`}},
+	"GET /api/openapi.json":                      {},
+	"GET /api/reporting-rules":                   {},
+	"POST /api/reporting-rules":                  {body: true, extra: []string{`{"name":"r","notReportingAfter":-5}`, `{"name":"r","notReportingAfter":99999999999999999999}`}},
+	"DELETE /api/reporting-rules/:id":            {},
+	"GET /api/reporting-rules/:id":               {},
+	"PATCH /api/reporting-rules/:id":             {body: true, extra: []string{`{"notReportingAfter":-1}`, `{"notReportingAfter":1.5}`}},
+	"POST /api/reporting-rules/:id/default":      {},
+	"GET /api/secret-sets":                       {},
+	"DELETE /api/secret-sets/:set":               {},
+	"PUT /api/secret-sets/:set/cipher":           {body: true, extra: []string{`{"cipher":"DES"}`, `{"cipher":"AES128/CBC"}`, `{"cipher":""}`, `{"cipher":7}`}},
+	"GET /api/secret-sets/:set/secrets":          {},
+	"PUT /api/secret-sets/:set/secrets/:name":    {body: true, extra: []string{`{"value":""}`, `{"value":"nul\u0000"}`, `{"value":"` + strings.Repeat("v", 70000) + `"}`, `{"value":7}`, `{"value":null}`}},
+	"DELETE /api/secret-sets/:set/secrets/:name": {},
+	"GET /api/secret-sets/:set/values":           {},
+	"GET /api/settings":                          {},
+	"PATCH /api/settings":                        {body: true, extra: []string{`{"loginLockoutAttempts":-1}`, `{"loginLockoutAttempts":99999999999999999999}`, `{"passwordComplexity":"extreme"}`}},
+	"GET /api/settings/public":                   {},
+	"GET /api/tokens":                            {list: true},
+	"POST /api/tokens":                           {body: true, extra: []string{`{"description":"t","permissions":["root:all"]}`, `{"description":"t","preset":"x"}`, `{"description":"t","expiresIn":"-1h"}`, `{"description":"t","expiresIn":"99999999999h"}`}},
+	"DELETE /api/tokens/:id":                     {},
+	"GET /api/tokens/:id":                        {},
+	"POST /api/tokens/:id/reassign":              {body: true, extra: []string{`{"user":"'; DROP TABLE users; --"}`}},
+	"POST /api/tokens/:id/revoke":                {},
+	"GET /api/tokens/capabilities":               {},
+	"GET /api/users":                             {list: true, extra: []string{"?role=god"}},
+	"DELETE /api/users/:id":                      {},
+	"GET /api/users/:id":                         {},
+	"PATCH /api/users/:id":                       {body: true, extra: []string{`{"role":"god"}`, `{"disabled":"yes"}`}},
+	"POST /api/users/:id/password-reset":         {body: true, extra: []string{`{"expiresInHours":-1}`, `{"expiresInHours":99999999999999999999}`}},
+	"GET /api/users/invites":                     {list: true},
+	"POST /api/users/invites":                    {body: true, extra: []string{`{"username":"n","email":"n@example.com","role":"viewer","expiresInHours":-3}`}},
+	"DELETE /api/users/invites/:id":              {},
+	"POST /api/users/transfer-ownership":         {body: true, extra: []string{`{"userId":"'; DROP TABLE users; --"}`}},
+	"GET /c/:alias":                              {},
+	"GET /health/leader":                         {},
+	"GET /health/live":                           {},
+	"GET /health/ready":                          {},
+	"GET /metrics":                               {},
 }
 
 // hostileSegments replace path parameters: traversal, SQL, very long,
@@ -180,7 +186,7 @@ func dumpTables(t *testing.T, d *testutil.TCD) string {
 	db := d.Store().Gorm(bg)
 	tables := []string{"users", "invites", "password_resets", "api_tokens", "settings", "configs", "config_versions",
 		"config_groups", "config_group_members", "config_group_labels", "config_labels", "aliases", "constants", "labels",
-		"reporting_rules", "agents", "agent_history", "agent_labels", "advisories"}
+		"reporting_rules", "agents", "agent_history", "agent_labels", "advisories", "secret_sets", "secrets"}
 	var sb strings.Builder
 	for _, table := range tables {
 		var rows []map[string]any
@@ -218,6 +224,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		grp := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "bad-input", Members: []string{cfg.ID}}))
 		must[tc.Alias](t)(owner.PutAlias(bg, "bad-alias", tc.AliasRequest{ConfigID: cfg.ID}))
 		must[tc.Constant](t)(owner.SetConstant(bg, "bad_const", "v"))
+		must[tc.Secret](t)(owner.SetSecret(bg, "bad_set", "bad_const", "bad-input-secret"))
 		nra := int64(600)
 		rname := "bad-input"
 		rule := must[tc.ReportingRule](t)(owner.CreateRule(bg, tc.ReportingRuleRequest{Name: &rname, NotReportingAfter: &nra}))
@@ -239,6 +246,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 				return "1"
 			case param == ":alias":
 				return "bad-alias"
+			case param == ":set":
+				return "bad_set"
 			case param == ":name":
 				return "bad_const"
 			case strings.HasPrefix(path, "/api/agents/"):

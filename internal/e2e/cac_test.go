@@ -410,10 +410,56 @@ func TestConfigAsCodeCIToken(t *testing.T) {
 		if l := must[tc.ResourceList](t)(ci.ExportResources(bg, nil, "")); len(l.Resources) != 7 { // + the default rule
 			t.Fatalf("ci export: %d resources", len(l.Resources))
 		}
+		// Secret sets: exported by the names of their secrets, never a
+		// value, and only to callers who may list those names.
+		if _, err := owner.SetSecret(bg, "prod", "db_password", "hunter2-very-secret"); err != nil {
+			t.Fatal(err)
+		}
+		if l := must[tc.ResourceList](t)(ci.ExportResources(bg, nil, "")); len(l.Resources) != 7 {
+			t.Fatalf("ci export with a secret set: %d resources", len(l.Resources))
+		}
+		if _, err := ci.ExportResources(bg, []string{tc.KindSecretSet}, ""); !tc.IsCode(err, tc.EForbidden) {
+			t.Fatalf("ci export of secret sets: %v", err)
+		}
+		dir := t.TempDir()
+		r := tcctl(t, dir+"/p.yaml", "", map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": owner.Token()}, "export", "-d", dir+"/x")
+		tree := readTree(t, dir+"/x")
+		if r.code != 0 || tree["secrets/prod.yaml"] != "apiVersion: tc/v1\nkind: SecretSet\nmetadata:\n  name: prod\nspec:\n  secrets:\n    - db_password\n" {
+			t.Fatalf("owner export of a secret set: %d %s %q", r.code, r.stderr, tree["secrets/prod.yaml"])
+		}
+		for name, content := range tree {
+			if strings.Contains(content, "hunter2") {
+				t.Fatalf("export wrote a secret value in %s", name)
+			}
+		}
+		set := func(names ...string) tc.ApplyRequest {
+			return tc.ApplyRequest{Resources: []tc.Resource{{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindSecretSet, Metadata: tc.ResourceMetadata{Name: "prod"}, Spec: tc.ResourceSpec{Secrets: names}}}}
+		}
+		if out, err := owner.Apply(bg, set("db_password")); err != nil || countActions(out.Changes) != "SecretSet:unchanged" {
+			t.Fatalf("apply of a present secret set: %+v %v", out, err)
+		}
+		if _, err := owner.Apply(bg, set("db_password", "api_key")); !tc.IsCode(err, tc.EInvalid) || !strings.Contains(err.Error(), "tcctl secret set prod") {
+			t.Fatalf("apply naming a missing secret: %v", err)
+		}
+		if _, err := ci.Apply(bg, set("db_password")); !tc.IsCode(err, tc.EForbidden) {
+			t.Fatalf("ci apply of a secret set: %v", err)
+		}
 		for _, path := range []string{"/api/agents", "/api/tokens", "/api/users", "/api/settings"} {
 			if err := ci.Do(bg, "GET", path, nil, nil, nil); !tc.IsCode(err, tc.EForbidden) {
 				t.Fatalf("ci token GET %s: %v", path, err)
 			}
 		}
 	})
+}
+
+// countActions lists the changes that name a SecretSet or are not
+// "unchanged", as kind:action.
+func countActions(cs []tc.ApplyChange) string {
+	var out []string
+	for _, c := range cs {
+		if c.Kind == tc.KindSecretSet || c.Action != tc.ActionUnchanged {
+			out = append(out, c.Kind+":"+c.Action)
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -17,8 +17,14 @@ const (
 	KindReportingRule = "ReportingRule"
 )
 
-// ResourceKinds lists every kind in dependency order.
+// ResourceKinds lists every kind apply changes, in dependency order.
 var ResourceKinds = []string{KindLabel, KindConstant, KindConfig, KindConfigGroup, KindAlias, KindReportingRule}
+
+// KindSecretSet is a secret set by the names of its secrets — never their
+// values. Export writes it for callers who may list secret names
+// (secrets:write); apply only checks that the set holds those secrets
+// (values are set with tcctl secret set) and never changes or prunes it.
+const KindSecretSet = "SecretSet"
 
 // Resource is one declarative resource. Spec holds the fields of every
 // kind; a document may use only those of its own kind.
@@ -63,6 +69,8 @@ type ResourceSpec struct {
 	// Alias: the name of the config or config group it serves.
 	Config string `json:"config,omitempty" yaml:"config,omitempty"`
 	Group  string `json:"group,omitempty" yaml:"group,omitempty"`
+	// SecretSet: the names of its secrets (never values).
+	Secrets []string `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 }
 
 // ResourceSource is where a resource was read: the YAML file and the line

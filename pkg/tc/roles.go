@@ -80,8 +80,37 @@ func Perm(resource, action string) Permission { return Permission(resource + ":"
 // Resource returns the part before the colon.
 func (p Permission) Resource() string { r, _, _ := strings.Cut(string(p), ":"); return r }
 
-// Action returns the part after the colon.
-func (p Permission) Action() string { _, a, _ := strings.Cut(string(p), ":"); return a }
+// Action returns the part after the colon (without a scope).
+func (p Permission) Action() string {
+	_, a, _ := strings.Cut(string(p), ":")
+	a, _, _ = strings.Cut(a, ":")
+	return a
+}
+
+// Scope returns the object a scoped permission is limited to
+// ("secrets:read:web" → "web"), "" for an unscoped one.
+func (p Permission) Scope() string {
+	parts := strings.SplitN(string(p), ":", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
+}
+
+// Base returns the permission without its scope.
+func (p Permission) Base() Permission {
+	parts := strings.SplitN(string(p), ":", 3)
+	if len(parts) < 3 {
+		return p
+	}
+	return Permission(parts[0] + ":" + parts[1])
+}
+
+// scopable are the permissions a token may hold for one named object only
+// (written "<resource>:<action>:<name>"): secrets:read on one secret set.
+var scopable = map[Permission]func(string) error{
+	Perm(ResSecrets, ActRead): CheckSecretSet,
+}
 
 // Catalogue is every permission a token can carry, in display order.
 var Catalogue = []Permission{
@@ -96,6 +125,7 @@ var Catalogue = []Permission{
 	Perm(ResAudit, ActRead),
 	Perm(ResNotifications, ActRead), Perm(ResNotifications, ActWrite),
 	Perm(ResAdvisories, ActWrite),
+	Perm(ResSecrets, ActRead), Perm(ResSecrets, ActWrite),
 }
 
 var catalogueIndex = func() map[Permission]int {
@@ -106,17 +136,29 @@ var catalogueIndex = func() map[Permission]int {
 	return m
 }()
 
-// Known reports whether p is in the catalogue.
-func (p Permission) Known() bool { _, ok := catalogueIndex[p]; return ok }
+// Known reports whether p is in the catalogue, or is a scoped form of a
+// scopable permission with a valid name.
+func (p Permission) Known() bool {
+	if _, ok := catalogueIndex[p]; ok {
+		return true
+	}
+	check, ok := scopable[p.Base()]
+	return ok && p.Scope() != "" && check(p.Scope()) == nil
+}
 
 // ParsePermissions parses and de-duplicates permission strings, refusing any
-// that is not in the catalogue.
+// that is not in the catalogue. resource:action is case-insensitive; the
+// scope of a scoped permission (secrets:read:<set>) is kept as written.
 func ParsePermissions(in []string) (PermissionSet, error) {
 	set := PermissionSet{}
 	for _, s := range in {
-		p := Permission(strings.ToLower(strings.TrimSpace(s)))
+		s = strings.TrimSpace(s)
+		p := Permission(strings.ToLower(s))
+		if parts := strings.SplitN(s, ":", 3); len(parts) == 3 {
+			p = Permission(strings.ToLower(parts[0]+":"+parts[1]) + ":" + parts[2])
+		}
 		if !p.Known() {
-			return nil, Errorf(EInvalid, "unknown permission %q: permissions are resource:action, e.g. configs:read (see the catalogue in the API documentation)", s)
+			return nil, Errorf(EInvalid, "unknown permission %q: permissions are resource:action, e.g. configs:read, or secrets:read:<set> for one secret set (see the catalogue in the API documentation)", s)
 		}
 		set[p] = struct{}{}
 	}
@@ -135,25 +177,52 @@ func NewPermissionSet(ps ...Permission) PermissionSet {
 	return s
 }
 
-// Has reports whether the set holds p.
+// Has reports whether the set holds p exactly.
 func (s PermissionSet) Has(p Permission) bool { _, ok := s[p]; return ok }
 
-// Intersect returns the permissions held by both sets.
+// Covers reports whether the set grants p: holds it, or holds the
+// unscoped permission of a scoped p (secrets:read covers secrets:read:web).
+func (s PermissionSet) Covers(p Permission) bool {
+	return s.Has(p) || (p.Scope() != "" && s.Has(p.Base()))
+}
+
+// CoversAnyScope reports whether the set grants p for at least one object:
+// p itself or any scoped form of it (the route gate of a scoped
+// permission; the handler then checks the object).
+func (s PermissionSet) CoversAnyScope(p Permission) bool {
+	if s.Covers(p) {
+		return true
+	}
+	for q := range s {
+		if q.Scope() != "" && q.Base() == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Intersect returns what both sets grant: a scoped permission of one set
+// is kept when the other holds it or its unscoped form.
 func (s PermissionSet) Intersect(o PermissionSet) PermissionSet {
 	out := PermissionSet{}
 	for p := range s {
-		if o.Has(p) {
+		if o.Covers(p) {
+			out[p] = struct{}{}
+		}
+	}
+	for p := range o {
+		if s.Covers(p) {
 			out[p] = struct{}{}
 		}
 	}
 	return out
 }
 
-// Minus returns the permissions of s that o does not hold.
+// Minus returns the permissions of s that o does not grant.
 func (s PermissionSet) Minus(o PermissionSet) PermissionSet {
 	out := PermissionSet{}
 	for p := range s {
-		if !o.Has(p) {
+		if !o.Covers(p) {
 			out[p] = struct{}{}
 		}
 	}
@@ -199,6 +268,7 @@ var rolePerms = func() map[Role]PermissionSet {
 		Perm(ResAgents, ActWrite), Perm(ResConfigs, ActWrite), Perm(ResLabels, ActWrite),
 		Perm(ResReportingRules, ActWrite), Perm(ResHeartbeat, ActWrite),
 		Perm(ResTokens, ActRead), Perm(ResTokens, ActWrite),
+		Perm(ResSecrets, ActRead), Perm(ResSecrets, ActWrite),
 	)
 	for p := range viewer {
 		manager[p] = struct{}{}

@@ -76,21 +76,26 @@ type TokenCapabilities struct {
 // Presets.
 const (
 	PresetTelegrafAgent = "telegraf-agent"
-	PresetCI            = "ci"
-	PresetReadOnly      = "read-only"
-	PresetFullAccess    = "full-access"
+	// PresetTelegrafAgentSecrets is telegraf-agent plus secrets:read (every
+	// set; scope it with explicit permissions: secrets:read:<set>).
+	PresetTelegrafAgentSecrets = "telegraf-agent-secrets"
+	PresetCI                   = "ci"
+	PresetReadOnly             = "read-only"
+	PresetFullAccess           = "full-access"
 )
 
 // Presets lists every preset name.
-var Presets = []string{PresetTelegrafAgent, PresetCI, PresetReadOnly, PresetFullAccess}
+var Presets = []string{PresetTelegrafAgent, PresetTelegrafAgentSecrets, PresetCI, PresetReadOnly, PresetFullAccess}
 
 // PresetPermissions expands a preset for a creator who holds held:
-// telegraf-agent and ci are fixed sets, read-only is every read the creator
-// holds, full-access everything the creator holds.
+// telegraf-agent(-secrets) and ci are fixed sets, read-only is every read
+// the creator holds but secrets:read, full-access everything the creator holds.
 func PresetPermissions(preset string, held PermissionSet) (PermissionSet, error) {
 	switch strings.ToLower(strings.TrimSpace(preset)) {
 	case PresetTelegrafAgent:
 		return NewPermissionSet(Perm(ResConfigs, ActRead), Perm(ResHeartbeat, ActWrite)), nil
+	case PresetTelegrafAgentSecrets:
+		return NewPermissionSet(Perm(ResConfigs, ActRead), Perm(ResHeartbeat, ActWrite), Perm(ResSecrets, ActRead)), nil
 	case PresetCI:
 		// Exactly what config as code needs (tcctl export, diff, apply of
 		// every kind): configs, labels and reporting rules, read and write.
@@ -99,7 +104,9 @@ func PresetPermissions(preset string, held PermissionSet) (PermissionSet, error)
 	case PresetReadOnly:
 		out := PermissionSet{}
 		for p := range held {
-			if p.Action() == ActRead {
+			// Secret values are never part of "read-only": a token gets
+			// them only by asking (secrets:read or telegraf-agent-secrets).
+			if p.Action() == ActRead && p.Resource() != ResSecrets {
 				out[p] = struct{}{}
 			}
 		}

@@ -26,7 +26,11 @@ var kindDirs = map[string]string{
 	tc.KindConfigGroup:   "groups",
 	tc.KindAlias:         "aliases",
 	tc.KindReportingRule: "rules",
+	tc.KindSecretSet:     "secrets",
 }
+
+// exportKinds are the kinds export can write.
+var exportKinds = append(append([]string(nil), tc.ResourceKinds...), tc.KindSecretSet)
 
 // ExportResult is what export prints with -o json|yaml.
 type ExportResult struct {
@@ -46,13 +50,15 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 		Short: "Write tcd's configuration as resource files (config as code)",
 		Long: `Write tcd's configuration into DIR as tc/v1 resource files, one per
 resource, in a subdirectory per kind: labels/, constants/, configs/ (each
-config's TOML in a .toml file beside its .yaml), groups/, aliases/, rules/.
+config's TOML in a .toml file beside its .yaml), groups/, aliases/, rules/,
+and secrets/ (secret sets by the names of their secrets, never a value;
+only for callers holding secrets:write, who may list those names).
 
 The output is deterministic (sorted, stable formatting): exporting twice
 gives identical trees, so "git diff" after an export shows only real
 changes. Files of the exported kinds that no longer match a resource
 (deleted since the last export) are removed; nothing else in DIR is
-touched. Tokens, users and secrets are never exported.
+touched. Tokens, users and secret values are never exported.
 
 --kind limits the export to some kinds (repeatable); -l exports only the
 configs and config groups carrying that label and the aliases of those.
@@ -67,16 +73,16 @@ Apply the tree with "tcctl apply -f DIR -R".`,
 			}
 			for _, k := range kinds {
 				if kindDirs[k] == "" {
-					return cmdutil.FlagErrorf("unknown kind %q: use %s", k, strings.Join(tc.ResourceKinds, ", "))
+					return cmdutil.FlagErrorf("unknown kind %q: use %s", k, strings.Join(exportKinds, ", "))
 				}
 			}
 			return exportRun(cmd.Context(), f, dir, kinds, label)
 		},
 	}
 	cmd.Flags().StringVarP(&dir, "dir", "d", "", "directory to write into (created if missing)")
-	cmd.Flags().StringArrayVar(&kinds, "kind", nil, "export only this kind (repeatable): "+strings.Join(tc.ResourceKinds, ", "))
+	cmd.Flags().StringArrayVar(&kinds, "kind", nil, "export only this kind (repeatable): "+strings.Join(exportKinds, ", "))
 	cmd.Flags().StringVarP(&label, "selector", "l", "", "export only the configs and config groups carrying this label (and their aliases)")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(tc.ResourceKinds, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(exportKinds, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -118,7 +124,7 @@ func exportRun(ctx context.Context, f *cmdutil.Factory, dir string, kinds []stri
 	// Remove what earlier exports wrote for resources that are gone.
 	exported := kinds
 	if len(exported) == 0 {
-		exported = tc.ResourceKinds
+		exported = exportKinds
 	}
 	for _, k := range exported {
 		sub := filepath.Join(dir, kindDirs[k])

@@ -13,6 +13,7 @@ import (
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/resource"
+	"github.com/opentc/tc/internal/cli/secret"
 	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/pkg/client"
 )
@@ -44,6 +45,10 @@ type Use struct {
 	// MissingParams are required parameters --param did not give; they
 	// appear as <name> placeholders in ConfigURL.
 	MissingParams []string `json:"missingParams"`
+	// SecretStores are the [[secretstores.http]] blocks for the store ids
+	// the TOML references (@{id:name}) but does not declare: each reads
+	// the tcd secret set of the same name (docs/secrets.md).
+	SecretStores []string `json:"secretStores"`
 }
 
 // NewCmdUse builds `tcctl config use`.
@@ -63,7 +68,10 @@ request's credential; the example config's heartbeat token) and every
 ${VAR} the TOML references, as <placeholders> to fill in. Parameters the
 TOML requires and --param does not give appear as <name>. The config URL
 uses the publicApiUrl setting, else the URL tcctl talks to; --server
-replaces it. -o json|yaml prints the parts.`,
+replaces it. When the TOML references secrets (@{id:name}) of a store it
+does not declare, the [[secretstores.http]] block that reads the tcd secret
+set of that name follows (the token needs secrets:read on it; see tcctl
+secret). -o json|yaml prints the parts.`,
 		Example:           "  tcctl config use web --param agent_id=web-01\n  tcctl config use web --alias web-prod --interval 1m --server https://tcd.example.com:8888",
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: resource.Configs.CompleteFirst(f),
@@ -80,6 +88,29 @@ replaces it. -o json|yaml prints the parts.`,
 }
 
 var envRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`)
+
+// secretRefRe is a secret reference as Telegraf matches it.
+var secretRefRe = regexp.MustCompile(`@\{(\w+):\w+\}`)
+
+// undeclaredStores returns the store ids toml references but declares in
+// no secretstores block, in order of first use.
+func undeclaredStores(toml string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range secretRefRe.FindAllStringSubmatch(toml, -1) {
+		id := m[1]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		declared := regexp.MustCompile(`(?m)^\s*id\s*=\s*["']` + regexp.QuoteMeta(id) + `["']`)
+		if strings.Contains(toml, "[[secretstores.") && declared.MatchString(toml) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
 
 func useRun(ctx context.Context, f *cmdutil.Factory, opts *UseOptions) error {
 	q, err := cmdutil.ParseParams(opts.Params)
@@ -102,7 +133,10 @@ func useRun(ctx context.Context, f *cmdutil.Factory, opts *UseOptions) error {
 	if opts.Alias != "" {
 		path = "/c/" + url.PathEscape(opts.Alias)
 	}
-	out := Use{Env: []string{TokenVariable}, MissingParams: []string{}, HeartbeatURL: heartbeatURL(pub.HeartbeatURL, c)}
+	out := Use{Env: []string{TokenVariable}, MissingParams: []string{}, SecretStores: []string{}, HeartbeatURL: heartbeatURL(pub.HeartbeatURL, c)}
+	for _, id := range undeclaredStores(cfg.TOML) {
+		out.SecretStores = append(out.SecretStores, secret.StoreBlock(base, id, id))
+	}
 	for _, p := range render.Params(cfg.TOML) {
 		if _, ok := q[p.Name]; !ok && !p.HasDefault {
 			out.MissingParams = append(out.MissingParams, p.Name)
@@ -147,6 +181,9 @@ func useRun(ctx context.Context, f *cmdutil.Factory, opts *UseOptions) error {
 	}
 	fmt.Fprintln(f.IOStreams.Out, cmdutil.Safe(out.Command))
 	fmt.Fprintf(f.IOStreams.Out, "# heartbeats ([[outputs.heartbeat]] url): %s\n", cmdutil.Safe(out.HeartbeatURL))
+	for _, b := range out.SecretStores {
+		fmt.Fprintf(f.IOStreams.Out, "# the config references secrets of a store it does not declare: add\n%s", cmdutil.SafeText(b))
+	}
 	if len(out.MissingParams) > 0 {
 		cmdutil.Notef(f.IOStreams, "Replace the placeholders of the required parameters: %s", strings.Join(out.MissingParams, ", "))
 	}

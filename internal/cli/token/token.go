@@ -28,9 +28,11 @@ by "tcctl token create"; tcd keeps only its SHA-256.
 
 Managers manage their own tokens; administrators and the owner manage
 everybody's and may reassign them. Permissions are resource:action pairs
-(e.g. configs:read, heartbeat:write); presets: telegraf-agent (configs:read
-+ heartbeat:write), ci (configs:read, configs:write, labels:read),
-read-only and full-access (of what you hold). <token> arguments take a
+(e.g. configs:read, heartbeat:write; secrets:read:<set> limits secret values
+to one set); presets: telegraf-agent (configs:read + heartbeat:write),
+telegraf-agent-secrets (the same + secrets:read on every set), ci (configs:read, configs:write, labels:read),
+read-only (every read you hold but secrets) and full-access (of what you
+hold). <token> arguments take a
 token's ID or its description.`,
 		Example: `  T=$(tcctl token create --description "web fleet" --preset telegraf-agent)
   tcctl token list
