@@ -263,6 +263,11 @@ func configCmd(stdout io.Writer) *cobra.Command {
 		create  int
 		methods string
 		params  []string
+		agents  int
+		idParam string
+		rollout bool
+		warm    bool
+		keep    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "config",
@@ -270,8 +275,18 @@ func configCmd(stdout io.Writer) *cobra.Command {
 		Long: `Polls GET/HEAD /api/configs/<ref>/toml round-robin over the named configs
 (--config) or over configs it creates (--create, needs a token that may write
 configs). Both methods send two parameters (agent_id and region), as Telegraf
-polls the URL it was started with.`,
+polls the URL it was started with.
+
+--agents N sends N agent identities in turn (agent_id=bench-0000000 …, the
+parameter named by --id-param), agent i polling config i mod the number of
+configs: tcd records who fetched what (to measure without recording, start
+tcd with --agent-id-param set to a name tcbench does not send). --rollout (with
+--agents, a token that may write configs) first has every agent fetch once,
+then starts a rollout of each config to a new version with stages 50%,100%
+(half of the agents are served the new version) and measures with the
+rollouts running; they are aborted at the end.`,
 		Example: `  tcbench config --create 10 --method GET,HEAD -c 32 -d 20s
+  tcbench config --create 10 --agents 100000 --rollout -d 20s
   tcbench config --config my-alias --method HEAD -d 30s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -305,6 +320,58 @@ polls the URL it was started with.`,
 				k, v, _ := strings.Cut(p, "=")
 				q.Add(k, v)
 			}
+			if (rollout || warm) && agents <= 0 {
+				return fmt.Errorf("--rollout and --warm need --agents")
+			}
+			if warm && !rollout {
+				w := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: "GET", Params: q, Agents: agents, IDParam: idParam,
+					Load: bench.Load{Concurrency: f.concurrency, Count: int64(agents)}}
+				wr, err := bench.Configs(ctx, w)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "every agent fetched once: %d requests in %s\n", wr.OK, wr.Elapsed.Round(time.Millisecond))
+				time.Sleep(3 * time.Second)
+			}
+			if rollout {
+				c, err := client.New(base, client.WithToken(f.token))
+				if err != nil {
+					return err
+				}
+				warm := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: "GET", Params: q, Agents: agents, IDParam: idParam,
+					Load: bench.Load{Concurrency: f.concurrency, Count: int64(agents)}}
+				wr, err := bench.Configs(ctx, warm)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "every agent fetched once: %d requests in %s\n", wr.OK, wr.Elapsed.Round(time.Millisecond))
+				time.Sleep(3 * time.Second) // the served records are written every second
+				var started []string
+				for i, ref := range refs {
+					toml := benchTemplate + fmt.Sprintf("\n# rollout %d\n", i)
+					r, err := c.StartRollout(ctx, tc.StartRolloutRequest{Config: ref, TOML: &toml, Timeout: "1h",
+						Stages: []tc.RolloutStage{{Percent: 50}, {Percent: 100}}})
+					if err != nil {
+						return fmt.Errorf("start a rollout of %s: %w", ref, err)
+					}
+					started = append(started, r.ID)
+					if i == 0 {
+						fmt.Fprintf(stdout, "rollout %s: stage 1 has %d agents\n", r.ID, r.Stages[0].Agents)
+					}
+				}
+				fmt.Fprintf(stdout, "started %d rollouts (50%% of the agents get the new version)\n", len(started))
+				defer func() {
+					if keep {
+						fmt.Fprintf(stdout, "rollouts left running (--keep-rollouts): %s\n", strings.Join(started, " "))
+						return
+					}
+					for _, id := range started {
+						if _, err := c.RolloutAction(context.WithoutCancel(ctx), id, "abort", "tcbench done"); err != nil {
+							fmt.Fprintf(stdout, "abort rollout %s: %v\n", id, err)
+						}
+					}
+				}()
+			}
 			var b *bench.Baseline
 			if f.baseline {
 				var err error
@@ -315,7 +382,8 @@ polls the URL it was started with.`,
 			}
 			for _, m := range strings.Split(methods, ",") {
 				// Telegraf sends HEAD to the same URL it GETs, parameters included.
-				o := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: strings.TrimSpace(m), Params: q, Load: f.load()}
+				o := bench.ConfigOptions{BaseURL: base, Token: f.token, Configs: refs, Method: strings.TrimSpace(m), Params: q, Load: f.load(),
+					Agents: agents, IDParam: idParam}
 				var baseRes *bench.Result
 				if b != nil {
 					bo := o
@@ -343,6 +411,11 @@ polls the URL it was started with.`,
 	cmd.Flags().IntVar(&create, "create", 0, "create this many configs (template with two parameters) and poll them")
 	cmd.Flags().StringVar(&methods, "method", "GET,HEAD", "GET, HEAD or both, comma-separated (each runs for --duration)")
 	cmd.Flags().StringSliceVar(&params, "param", []string{"agent_id=bench-0000001", "region=us-east-1"}, "query parameter as name=value (repeatable)")
+	cmd.Flags().IntVar(&agents, "agents", 0, "send this many agent identities in turn (0: the --param values only)")
+	cmd.Flags().StringVar(&idParam, "id-param", "agent_id", "query parameter carrying the identity with --agents")
+	cmd.Flags().BoolVar(&keep, "keep-rollouts", false, "with --rollout: leave the rollouts running at the end (to measure other loads beside them)")
+	cmd.Flags().BoolVar(&warm, "warm", false, "with --agents: have every agent fetch once before measuring (a fleet in steady state)")
+	cmd.Flags().BoolVar(&rollout, "rollout", false, "with --agents: run the load while a rollout of each config serves half the agents a new version")
 	return cmd
 }
 

@@ -33,7 +33,17 @@ type Service struct {
 	// classifier is resolver behind a short-lived cache, for heartbeats.
 	classifier ConfigResolver
 	exposure   Exposure
+	serving    Serving
 }
+
+// Serving is who runs what (the rollouts feature).
+type Serving interface {
+	AgentServing(ctx context.Context, agentID string) (tc.AgentServing, error)
+	AgentsInState(ctx context.Context, state string) ([]string, error)
+}
+
+// SetServing plugs in who-runs-what.
+func (s *Service) SetServing(sv Serving) { s.serving = sv }
 
 // Options configure a Service.
 type Options struct {
@@ -197,6 +207,22 @@ func (s *Service) ResolveFilter(ctx context.Context, f Filter) (Filter, error) {
 			return f, tc.Errorf(tc.EInvalid, "unknown config or group %q", f.ConfigID).With("field", "config")
 		}
 	}
+	if f.ConfigState != "" {
+		if !tc.ValidConfigState(f.ConfigState) {
+			return f, tc.Errorf(tc.EInvalid, "unknown config state %q: use one of %s", f.ConfigState, strings.Join(tc.ConfigStates, ", ")).With("field", "configState")
+		}
+		if f.ConfigState == tc.ConfigStateUnmanaged {
+			f.NotServed = true
+		} else if s.serving == nil {
+			f.StateIDs = []string{}
+		} else {
+			ids, err := s.serving.AgentsInState(ctx, f.ConfigState)
+			if err != nil {
+				return f, err
+			}
+			f.StateIDs = ids
+		}
+	}
 	if f.ReportingRule != "" {
 		r, _, err := s.st.RuleByRef(ctx, f.ReportingRule)
 		if err != nil {
@@ -245,6 +271,13 @@ func (s *Service) Get(ctx context.Context, id string) (tc.Agent, error) {
 	}
 	if err != nil {
 		return tc.Agent{}, err
+	}
+	if s.serving != nil {
+		as, err := s.serving.AgentServing(ctx, id)
+		if err != nil {
+			return tc.Agent{}, err
+		}
+		out[0].ConfigState, out[0].Served = as.State, as.Served
 	}
 	return out[0], nil
 }

@@ -28,7 +28,7 @@ func (a *AgentsAPI) Routes() []Route {
 	rr, rw := tc.Perm(tc.ResReportingRules, tc.ActRead), tc.Perm(tc.ResReportingRules, tc.ActWrite)
 	g, h, r := GroupAgents, GroupHeartbeat, GroupReportingRules
 	return []Route{
-		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status (several: any), label (repeated: all), search, config, reportingRule, exposed, severity, advisory; sort, order; paging)", Handler: a.list},
+		{Method: "GET", Path: "/api/agents", Group: g, Perm: ar, Summary: "List agents (filters status (several: any), label (repeated: all), search, config, configState, reportingRule, exposed, severity, advisory; sort, order; paging)", Handler: a.list},
 		{Method: "GET", Path: "/api/agents/summary", Group: g, Perm: ar, Summary: "Fleet summary: totals by status and version, last-reported buckets", Handler: a.summary},
 		{Method: "POST", Path: "/api/agents/bulk/delete", Group: g, Perm: aw, Summary: "Delete agents", Handler: a.bulkDelete},
 		{Method: "PUT", Path: "/api/agents/bulk/reporting-rule", Group: g, Perm: aw, Summary: "Assign a reporting rule to agents", Handler: a.bulkRule},
@@ -56,7 +56,7 @@ func agentFilter(c *fiber.Ctx) (agents.Filter, error) {
 	if err != nil {
 		return agents.Filter{}, err
 	}
-	f := agents.Filter{Page: p, Search: c.Query("search"), ConfigID: c.Query("config"), ReportingRule: c.Query("reportingRule"), Sort: c.Query("sort", "id"),
+	f := agents.Filter{Page: p, Search: c.Query("search"), ConfigID: c.Query("config"), ReportingRule: c.Query("reportingRule"), Sort: c.Query("sort", "id"), ConfigState: c.Query("configState"),
 		Statuses: splitMulti(c, "status"), LabelIDs: queryMulti(c, "label")}
 	f.ExposureFilter = store.ExposureFilter{Exposed: strings.ToLower(c.Query("exposed")), Severity: strings.ToLower(c.Query("severity")), Advisory: c.Query("advisory")}
 	if !contains(store.AgentSortKeys(), f.Sort) {

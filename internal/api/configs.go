@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -44,9 +43,9 @@ func (f *ConfigsFeature) Routes() []Route {
 	lbl := func(method, path string, perm tc.Permission, summary string, h fiber.Handler) Route {
 		return Route{Method: method, Path: path, Group: GroupLabels, Perm: perm, Summary: summary, Handler: h}
 	}
-	toml := f.serveTOML(f.svc.RenderConfig, "id")
-	groupTOML := f.serveTOML(f.svc.RenderGroup, "id")
-	aliasTOML := f.serveTOML(f.svc.RenderAlias, "alias")
+	toml := f.serveTOML("config", "id")
+	groupTOML := f.serveTOML("group", "id")
+	aliasTOML := f.serveTOML("alias", "alias")
 	return []Route{
 		cfg("PUT", "/api/configs/bulk/labels/assign", write, "Assign labels to many configs", f.bulkLabels(configs.KindConfig, true)),
 		cfg("PUT", "/api/configs/bulk/labels/remove", write, "Remove labels from many configs", f.bulkLabels(configs.KindConfig, false)),
@@ -306,22 +305,26 @@ func (f *ConfigsFeature) bulkLabels(kind string, assign bool) fiber.Handler {
 }
 
 // serveTOML answers GET and HEAD of a TOML URL from the render cache.
-func (f *ConfigsFeature) serveTOML(fn func(context.Context, string, url.Values) (*configs.Rendered, error), param string) fiber.Handler {
+func (f *ConfigsFeature) serveTOML(kind, param string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 		if err != nil {
 			return tc.Errorf(tc.EInvalid, "malformed query string: %v", err)
 		}
-		r, err := fn(ctx(c), c.Params(param), q)
+		agent := q.Get(f.svc.AgentParam())
+		r, err := f.svc.Serve(ctx(c), kind, c.Params(param), q, agent)
 		if err != nil {
 			return err
 		}
 		if err := writeTOML(c, r); err != nil {
 			return err
 		}
-		if c.Response().StatusCode() == fiber.StatusNotModified {
+		code := c.Response().StatusCode()
+		if code == fiber.StatusNotModified {
 			f.svc.NoteNotModified()
 		}
+		// Who runs what: recorded in memory, written in batches later.
+		f.svc.NoteServed(agent, r, code == fiber.StatusOK && c.Method() == fiber.MethodGet)
 		return nil
 	}
 }

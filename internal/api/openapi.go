@@ -50,6 +50,14 @@ var shapes = map[string]shape{
 	"GET /metrics":          {text: true},
 	"GET /api/openapi.json": {out: map[string]any{}},
 
+	"GET /api/rollouts":             {out: tc.List[tc.Rollout]{}},
+	"POST /api/rollouts":            {in: tc.StartRolloutRequest{}, out: tc.Rollout{}, status: 201},
+	"GET /api/rollouts/:id":         {out: tc.Rollout{}},
+	"POST /api/rollouts/:id/pause":  {in: tc.RolloutActionRequest{}, out: tc.Rollout{}},
+	"POST /api/rollouts/:id/resume": {in: tc.RolloutActionRequest{}, out: tc.Rollout{}},
+	"POST /api/rollouts/:id/abort":  {in: tc.RolloutActionRequest{}, out: tc.Rollout{}},
+	"GET /api/configs/:id/serving":  {out: tc.ConfigServing{}},
+
 	"POST /api/auth/setup":          {in: tc.SetupRequest{}, out: tc.LoginResponse{}, status: 201},
 	"POST /api/auth/login":          {in: tc.LoginRequest{}, out: tc.LoginResponse{}},
 	"POST /api/auth/login/local":    {in: tc.LoginRequest{}, out: tc.LoginResponse{}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -18,6 +19,12 @@ type ConfigOptions struct {
 	Configs []string // config IDs or aliases polled round-robin
 	Method  string   // GET or HEAD
 	Params  url.Values
+	// Agents > 0: each request carries one of that many agent identities
+	// (IDParam=bench-0000042, default parameter agent_id), in turn, and
+	// agent i polls config i mod len(Configs) — as a fleet where each agent
+	// runs one config. With Count = Agents every agent fetches once.
+	Agents  int
+	IDParam string
 	Load
 }
 
@@ -58,9 +65,41 @@ func Configs(ctx context.Context, o ConfigOptions) (*Result, error) {
 		}
 		resps[w].SkipBody = method == fasthttp.MethodHead
 	}
+	idParam := o.IDParam
+	if idParam == "" {
+		idParam = "agent_id"
+	}
+	rest := ""
+	if len(o.Params) > 0 {
+		p := url.Values{}
+		for k, v := range o.Params {
+			if k != idParam {
+				p[k] = v
+			}
+		}
+		if len(p) > 0 {
+			rest = "&" + p.Encode()
+		}
+	}
+	bufs := make([][]byte, o.Concurrency)
+	var next atomic.Int64
 	return Run(ctx, "config "+method, o.Load, func(w int, seq int64) (int, error) {
 		req := reqs[w]
-		req.SetRequestURI(targets[(int64(w)+seq)%int64(len(targets))])
+		if o.Agents > 0 {
+			a := (next.Add(1) - 1) % int64(o.Agents)
+			b := bufs[w][:0]
+			b = append(b, "http://"+u.Host+strings.TrimSuffix(u.Path, "/")...)
+			b = append(b, ConfigPath(o.Configs[a%int64(len(o.Configs))])...)
+			b = append(b, '?')
+			b = append(b, idParam...)
+			b = append(b, "=bench-"...)
+			b = fmt.Appendf(b, "%07d", a)
+			b = append(b, rest...)
+			bufs[w] = b
+			req.SetRequestURIBytes(b)
+		} else {
+			req.SetRequestURI(targets[(int64(w)+seq)%int64(len(targets))])
+		}
 		if err := hc.DoTimeout(req, resps[w], 30*time.Second); err != nil {
 			return 0, err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/opentc/tc/internal/cli/group"
 	"github.com/opentc/tc/internal/cli/label"
 	"github.com/opentc/tc/internal/cli/notify"
+	"github.com/opentc/tc/internal/cli/rollout"
 	"github.com/opentc/tc/internal/cli/rule"
 	"github.com/opentc/tc/internal/cli/secret"
 	"github.com/opentc/tc/internal/cli/settings"
@@ -106,6 +107,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		cac.NewCmdExport(f),
 		cac.NewCmdDiff(f),
 		cac.NewCmdApply(f),
+		rollout.NewCmdRollout(f),
 		newCmdVersion(f),
 		newCmdAPI(f),
 		newCmdCompletion(f),

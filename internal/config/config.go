@@ -80,8 +80,17 @@ type Config struct {
 
 	MetricsAuth       bool
 	SchedulerInterval time.Duration
-	TrustedProxies    []*net.IPNet
-	HeartbeatBatch    int
+
+	// Who runs what and rollouts (issue 20): the query parameter carrying
+	// an agent's identity, how often the leader evaluates rollout gates,
+	// how often agents poll their config URL (stale = three of those), and
+	// how often served-version records are written.
+	AgentIDParam        string
+	RolloutInterval     time.Duration
+	AgentWatchInterval  time.Duration
+	ServedFlushInterval time.Duration
+	TrustedProxies      []*net.IPNet
+	HeartbeatBatch      int
 
 	// HA insists on PostgreSQL; HAPoll is the cache-change poll interval.
 	HA     bool
@@ -172,6 +181,10 @@ var Options = []Option{
 	{Key: "config-env-handling", Env: "TC_CONFIG_ENV_HANDLING", Default: "strict", Usage: "how agents handle ${VAR}, deciding the rules configs are checked by: strict (Telegraf >= 1.38) or nonstrict (--non-strict-env-handling, Telegraf <= 1.37); a config may declare its own"},
 	{Key: "config-agent-env-file", Env: "TC_CONFIG_AGENT_ENV_FILE", Usage: "NAME=value file of the agents' environment (as /etc/default/telegraf): ${VAR} are checked with these values; without it every variable counts as set"},
 	{Key: "config-lint-errors", Env: "TC_CONFIG_LINT_ERRORS", Default: "false", Usage: "refuse config writes that lint warns about (unknown plugins, options that crash agents, heartbeat URLs elsewhere)", Bool: true},
+	{Key: "agent-id-param", Env: "TC_AGENT_ID_PARAM", Default: "agent_id", Usage: "query parameter of config URLs that carries an agent's identity (the heartbeat's id): fetches with it are recorded (who runs what) and routed by rollouts"},
+	{Key: "rollout-interval", Env: "TC_ROLLOUT_INTERVAL", Default: "5s", Usage: "how often the leader evaluates the gates of running rollouts"},
+	{Key: "agent-watch-interval", Env: "TC_AGENT_WATCH_INTERVAL", Default: "1m", Usage: "how often agents poll their config URL (Telegraf --config-url-watch-interval): an agent that has not fetched a newer version within three of these is stale"},
+	{Key: "served-flush-interval", Env: "TC_SERVED_FLUSH_INTERVAL", Default: "1s", Usage: "how often served-version records are written to the database (a crash loses at most this much of them)"},
 	{Key: "advisory-feed-url", Env: "TC_ADVISORY_FEED_URL", Usage: "http(s) URL of OSV advisories (a document, a JSON array or a zip archive, e.g. an internal mirror) to import periodically; empty = never fetch (import with tcctl advisory import)"},
 	{Key: "advisory-feed-interval", Env: "TC_ADVISORY_FEED_INTERVAL", Default: "24h", Usage: "how often advisory-feed-url is fetched (the first time at start)"},
 }
@@ -422,6 +435,13 @@ func (l *loader) build() (Config, error) {
 		c.ConfigAgentEnv = env
 	}
 	c.ConfigLintErrors = l.boolean("config-lint-errors")
+	c.AgentIDParam = l.str("agent-id-param")
+	if c.AgentIDParam == "" || strings.ContainsAny(c.AgentIDParam, "&=?# ") {
+		l.fail("agent-id-param", "%q is not a query parameter name", c.AgentIDParam)
+	}
+	c.RolloutInterval = l.duration("rollout-interval", 50*time.Millisecond)
+	c.AgentWatchInterval = l.duration("agent-watch-interval", 100*time.Millisecond)
+	c.ServedFlushInterval = l.durationIn("served-flush-interval", 10*time.Millisecond, time.Minute)
 	c.AdvisoryFeedURL = l.str("advisory-feed-url")
 	if c.AdvisoryFeedURL != "" {
 		if u, err := url.Parse(c.AdvisoryFeedURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

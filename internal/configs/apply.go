@@ -1064,10 +1064,15 @@ func (s *Service) execute(ctx context.Context, tx *store.Store, p *applyPlan, wh
 				cols["env_handling"] = c.EnvHandling
 			}
 			if old.TOML != c.TOML {
-				if err := newVersion(ctx, tx, old, c.TOML, note, who); err != nil {
+				// A config in a rollout changes through the rollout only.
+				if err := s.refuseDuringRollout(ctx, tx, old); err != nil {
 					return err
 				}
-				cols["toml"], cols["version"] = c.TOML, old.Version+1
+				n, err := newVersion(ctx, tx, old, c.TOML, note, who)
+				if err != nil {
+					return err
+				}
+				cols["toml"], cols["version"] = c.TOML, n
 			}
 			if len(cols) > 0 {
 				if err := tx.UpdateConfig(ctx, id, cols); err != nil {

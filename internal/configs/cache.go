@@ -16,6 +16,11 @@ type Rendered struct {
 	// Err is a rendering error (missing parameters, undefined constants,
 	// unknown target); it is cached like a body.
 	Err error
+	// Kind (KindConfig or KindGroup), TargetID and Version say what was
+	// rendered (Version is 0 for a group), for who-runs-what and rollouts.
+	Kind     string
+	TargetID string
+	Version  int
 }
 
 func (r *Rendered) size() int { return len(r.Body) + len(r.Name) + 256 }

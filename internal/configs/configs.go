@@ -310,11 +310,15 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		}
 		changed := false
 		if req.TOML != nil && *req.TOML != row.TOML {
-			if err := newVersion(ctx, tx, row, *req.TOML, note, who); err != nil {
+			if err := s.refuseDuringRollout(ctx, tx, row); err != nil {
+				return err
+			}
+			n, err := newVersion(ctx, tx, row, *req.TOML, note, who)
+			if err != nil {
 				return err
 			}
 			cols["toml"] = *req.TOML
-			cols["version"] = row.Version + 1
+			cols["version"] = n
 			changed = true
 		}
 		if req.EnvHandling != nil && *req.EnvHandling != row.EnvHandling {
@@ -347,8 +351,16 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 	return c, err
 }
 
-func newVersion(ctx context.Context, tx *store.Store, row *store.ConfigRow, toml, note, who string) error {
-	return tx.InsertVersion(ctx, versionRow(ctx, row.ID, row.Version+1, toml, note, who, tx.Now()))
+// newVersion adds the next version of a config: one above the highest
+// (a rollout may have left a newer version than the current one) and
+// returns its number.
+func newVersion(ctx context.Context, tx *store.Store, row *store.ConfigRow, toml, note, who string) (int, error) {
+	n, err := tx.MaxVersion(ctx, row.ID)
+	if err != nil {
+		return 0, err
+	}
+	n = max(n, row.Version) + 1
+	return n, tx.InsertVersion(ctx, versionRow(ctx, row.ID, n, toml, note, who, tx.Now()))
 }
 
 // versionRow is a new version's row; a token-authenticated request (the
@@ -481,10 +493,14 @@ func (s *Service) Rollback(ctx context.Context, who, ref string, req tc.Rollback
 			}
 			note = *req.Note
 		}
-		if err := newVersion(ctx, tx, row, v.TOML, note, who); err != nil {
+		if err := s.refuseDuringRollout(ctx, tx, row); err != nil {
 			return err
 		}
-		if err := tx.UpdateConfig(ctx, row.ID, map[string]any{"toml": v.TOML, "version": row.Version + 1}); err != nil {
+		n, err := newVersion(ctx, tx, row, v.TOML, note, who)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateConfig(ctx, row.ID, map[string]any{"toml": v.TOML, "version": n}); err != nil {
 			return err
 		}
 		if err := bumpConfigs(ctx, tx, s.unixNow(), row.ID); err != nil {

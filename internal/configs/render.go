@@ -113,7 +113,9 @@ func (s *Service) renderConfigRow(ctx context.Context, row *store.ConfigRow, que
 	if err != nil {
 		return nil, renderError(row.Name, err)
 	}
-	return newRendered(row.Name, out, row.LastModified), nil
+	r := newRendered(row.Name, out, row.LastModified)
+	r.Kind, r.TargetID, r.Version = KindConfig, row.ID, row.Version
+	return r, nil
 }
 
 func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query url.Values) (*Rendered, error) {
@@ -180,7 +182,9 @@ func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query u
 	if len(doc) > s.checks.MaxRenderBytes {
 		return nil, renderError(g.Name, &render.TooLargeError{Limit: s.checks.MaxRenderBytes})
 	}
-	return newRendered(g.Name, doc, g.LastModified), nil
+	r := newRendered(g.Name, doc, g.LastModified)
+	r.Kind, r.TargetID = KindGroup, g.ID
+	return r, nil
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,9 @@ type Options struct {
 	CacheBytes   int
 	// Checks are the rules writes are held to (zero value: defaults).
 	Checks Checks
+	// AgentParam is the query parameter carrying an agent's identity
+	// (default agent_id).
+	AgentParam string
 }
 
 // Service implements configurations on a store.
@@ -65,8 +69,13 @@ type Service struct {
 	memo       verdictMemo
 	// txChecks counts checkServing runs (inside transactions); aheadHook,
 	// set by tests only, runs after checkAhead has read the state.
-	txChecks  atomic.Int64
-	aheadHook func()
+	txChecks   atomic.Int64
+	aheadHook  func()
+	agentParam string
+	router     atomic.Pointer[Router]
+	recorder   atomic.Pointer[Recorder]
+	versionsMu sync.Mutex
+	versions   map[string]string
 }
 
 // New returns a Service on st.
@@ -87,8 +96,11 @@ func New(st *store.Store, o Options) *Service {
 		o.CacheBytes = 64 << 20
 	}
 	o.Checks.defaults()
+	if o.AgentParam == "" {
+		o.AgentParam = "agent_id"
+	}
 	return &Service{st: st, now: o.Now, log: o.Logger, usage: o.Usage, cache: newRenderCache(o.CacheEntries, o.CacheBytes), checks: o.Checks,
-		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		checkSlots: make(chan struct{}, runtime.GOMAXPROCS(0)), agentParam: o.AgentParam, versions: map[string]string{}}
 }
 
 // SetUsage replaces the delete guard's view of agents (for the agents feature).

@@ -18,7 +18,7 @@ type configsComponent struct {
 func init() {
 	registerComponent(func(ctx context.Context, m *Main) (component, error) {
 		c := m.Config
-		svc := configs.New(m.Store(), configs.Options{Now: m.Now, Logger: m.Logger, Checks: configs.Checks{
+		svc := configs.New(m.Store(), configs.Options{Now: m.Now, Logger: m.Logger, AgentParam: c.AgentIDParam, Checks: configs.Checks{
 			MaxTOMLBytes: c.ConfigMaxSize, MaxRenderBytes: c.ConfigMaxRenderSize, MaxDepth: c.ConfigMaxDepth,
 			NonStrict: c.ConfigNonStrict, AgentEnv: c.ConfigAgentEnv, LintErrors: c.ConfigLintErrors,
 			Lint: m.lintOptions,

@@ -28,6 +28,7 @@ import (
 	"github.com/opentc/tc/internal/heartbeat"
 	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/notify"
+	"github.com/opentc/tc/internal/rollouts"
 	"github.com/opentc/tc/internal/secrets"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/version"
@@ -62,6 +63,7 @@ type Main struct {
 	scheduler  *agents.Scheduler
 	configs    *configs.Service
 	notify     *notify.Service
+	rollouts   *rollouts.Service
 	secrets    *secrets.Service
 
 	advisories     *advisories.Service
@@ -172,6 +174,9 @@ func (m *Main) Run(ctx context.Context) error {
 		comp, err := build(ctx, m)
 		if err != nil {
 			return err
+		}
+		if comp == nil {
+			continue
 		}
 		m.components = append(m.components, comp)
 		if f, ok := comp.(api.Feature); ok {

@@ -19,6 +19,9 @@ func (m *Main) connectFeatures() {
 	}
 	m.configs.SetUsage(m.agents)
 	m.agents.SetResolver(configResolver{m.configs})
+	if m.rollouts != nil {
+		m.agents.SetServing(m.rollouts)
+	}
 }
 
 // IsLeader reports whether this node runs the leader-only work (always true
@@ -47,6 +50,9 @@ func (m *Main) startBus() {
 	}
 	if m.advisories != nil {
 		m.bus.Subscribe(store.TopicAdvisories, m.advisories.DropCache)
+	}
+	if m.rollouts != nil {
+		m.bus.Subscribe(store.TopicRollouts, m.rollouts.DropCache)
 	}
 	m.bus.Start()
 }

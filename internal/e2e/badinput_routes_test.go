@@ -24,12 +24,19 @@ type routeSpec struct {
 }
 
 var badInputRoutes = map[string]routeSpec{
+	"GET /api/rollouts":                             {extra: []string{"?active=maybe", "?limit=-1", "?limit=x", "?config=%00"}},
+	"POST /api/rollouts":                            {body: true, extra: []string{`{"config":"x","to":-1}`, `{"config":"x","to":2,"stages":[{"percent":150}]}`, `{"config":"x","to":2,"stages":[{"count":1,"percent":5}]}`, `{"config":"x","to":2,"wait":"soon"}`, `{"config":"x","to":2,"heartbeats":-1}`, `{"config":"x","to":2,"stages":[{"selector":"a in (b"}]}`, `{"config":"x","toml":"[agent"}`, `{"config":"","to":2}`}},
+	"GET /api/rollouts/:id":                         {},
+	"POST /api/rollouts/:id/pause":                  {body: true, extra: []string{`{"reason":"` + strings.Repeat("r", 1001) + `"}`, `{"reason":5}`}},
+	"POST /api/rollouts/:id/resume":                 {body: true, extra: []string{`{"reason":"` + strings.Repeat("r", 1001) + `"}`}},
+	"POST /api/rollouts/:id/abort":                  {body: true, extra: []string{`{"reason":"` + strings.Repeat("r", 1001) + `"}`}},
+	"GET /api/configs/:id/serving":                  {},
 	"GET /api/advisories":                           {list: true, extra: []string{"?severity=extreme", "?all=maybe", "?all=%00"}},
 	"POST /api/advisories/import":                   {body: true, extra: []string{`PK` + "\x03\x04" + `not a zip`, `{"id":"X-1","affected":[{"package":{"ecosystem":"Go","name":"github.com/influxdata/telegraf"},"ranges":[{"type":"SEMVER","events":[{"introduced":"1.36.0"},{"fixed":"1.38"}]}]}]}`, `[{"id":"X-1","affected":[]},{"id":"X-2","affected":"all"}]`}},
 	"GET /api/advisories/:id":                       {},
 	"PUT /api/advisories/:id/acknowledgement":       {body: true, extra: []string{`{"note":""}`, `{"note":"line\nbreak"}`, `{"note":"` + strings.Repeat("n", 501) + `"}`}},
 	"DELETE /api/advisories/:id/acknowledgement":    {},
-	"GET /api/agents":                               {list: true, extra: []string{"?status=%27%3B+DROP+TABLE+agents%3B--", "?sort=id%3BDROP", "?label=%00", "?exposed=maybe", "?severity=%27", "?advisory=NOPE-1"}},
+	"GET /api/agents":                               {list: true, extra: []string{"?status=%27%3B+DROP+TABLE+agents%3B--", "?sort=id%3BDROP", "?label=%00", "?exposed=maybe", "?severity=%27", "?advisory=NOPE-1", "?configState=bogus", "?configState=%27"}},
 	"DELETE /api/agents/:id":                        {},
 	"GET /api/agents/:id":                           {},
 	"GET /api/agents/:id/heartbeats":                {extra: []string{"?limit=-1", "?limit=99999999999999999999", "?from=not-a-time", "?to=%27"}},
@@ -260,7 +267,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 				return adv.Added[0]
 			case strings.HasPrefix(path, "/api/config-groups/"):
 				return grp.ID
-			case strings.HasPrefix(path, "/api/configs/"):
+			case strings.HasPrefix(path, "/api/configs/"), strings.HasPrefix(path, "/api/rollouts/"):
 				return cfg.ID
 			case strings.HasPrefix(path, "/api/labels/"):
 				return lbl.ID

@@ -145,3 +145,9 @@ func (m *Metrics) Middleware(listener string) fiber.Handler {
 		return nil
 	}
 }
+
+// RegisterCounts adds a gauge name{label=…} over fixed label values,
+// counted at scrape time (e.g. tc_rollouts{state=…}).
+func (m *Metrics) RegisterCounts(name, help, label string, values []string, count func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&statusCollector{desc: prometheus.NewDesc(name, help, []string{label}, nil), statuses: values, count: count})
+}

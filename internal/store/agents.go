@@ -342,8 +342,13 @@ type AgentFilter struct {
 	Search        string
 	ConfigID      string
 	ReportingRule string
-	Sort          string // id, hostname, status, lastSeenAt, createdAt, version
-	Desc          bool
+	// ConfigState (who runs what) is resolved by the agents service into
+	// StateIDs (the agents in that state) or NotServed (unmanaged).
+	ConfigState string
+	StateIDs    []string
+	NotServed   bool
+	Sort        string // id, hostname, status, lastSeenAt, createdAt, version
+	Desc        bool
 	ExposureFilter
 	tc.Page
 }
@@ -408,6 +413,13 @@ func (s *Store) agentQuery(ctx context.Context, f AgentFilter, nowMs int64) *gor
 	}
 	if f.VersionsSet {
 		q = q.Where(s.versionSetClause(f.ExcludeVersions), versionSetParam(f.Versions))
+	}
+	if f.ConfigState != "" {
+		if f.NotServed {
+			q = q.Where("agents.id NOT IN (SELECT agent_id FROM served_versions)")
+		} else {
+			q = q.Where(s.idSetClause("agents.id", false), idSetParam(f.StateIDs))
+		}
 	}
 	return q
 }

@@ -72,6 +72,12 @@ type Agent struct {
 	// agent sent it (at most 64 bytes) when it is not one tcd knows (OK,
 	// WARN, FAIL, UNDEFINED, in any case); reportedStatus is then undefined.
 	ReportedStatusRaw string `json:"reportedStatusRaw"`
+
+	// ConfigState and Served are who-runs-what (GET of one agent only):
+	// the derived config state and the versions tcd served it under its
+	// identity.
+	ConfigState string          `json:"configState,omitempty"`
+	Served      []ServedVersion `json:"served,omitempty"`
 }
 
 // LogEntry is one log event an agent reported. Time is absent when the

@@ -43,6 +43,7 @@ rule or config that does not exist matches nothing (a note says so).`,
 		Example: `  tcctl agent list
   tcctl agent list --status not_reporting,fail -l prod -l eu
   tcctl agent list --configuration linux-base --rule slow-links
+  tcctl agent list --config-state stale
   tcctl agent list --search web --sort lastSeenAt --desc -o json`})
 	// --order asc|desc was the agents' own way to sort; --desc is everyone's.
 	var order string
@@ -62,7 +63,7 @@ rule or config that does not exist matches nothing (a note says so).`,
 	cmd.AddCommand(
 		list,
 		resource.NewGetCmd(f, &r, resource.Help{Use: "get <agent>", Short: "Show one agent",
-			Long:    "Show an agent: status, versions, address, reporting rule, labels, its configurations (managed by this tcd or external) and the statistics of its latest heartbeat.",
+			Long:    "Show an agent: status, versions, address, reporting rule, labels, its configurations (managed by this tcd or external), the statistics of its latest heartbeat, and who runs what: its derived config state and the config versions tcd served it (when it fetches with ?agent_id=).",
 			Example: "  tcctl agent get web-01\n  tcctl agent get web-01 -o json"}),
 		resource.NewDeleteCmd(f, &r, resource.DeleteSpec{Warning: "A running agent reappears with its next heartbeat.",
 			Bulk: func(ctx context.Context, c *client.Client, ids []string) (tc.BulkResult, error) {
@@ -151,8 +152,50 @@ func detail(ctx context.Context, f *cmdutil.Factory, a tc.Agent) error {
 	if _, err := fmt.Fprint(f.IOStreams.Out, out); err != nil {
 		return err
 	}
+	printServed(f, a)
 	printAdvisories(f.IOStreams.Out, a.Advisories)
 	return nil
+}
+
+// printServed shows who runs what: the derived state and the versions
+// served under the agent's identity.
+func printServed(f *cmdutil.Factory, a tc.Agent) {
+	ios := f.IOStreams
+	if a.ConfigState == "" {
+		return
+	}
+	fmt.Fprintf(ios.Out, "Config state:    %s\n", cmdutil.Safe(a.ConfigState))
+	if len(a.Served) == 0 {
+		fmt.Fprintln(ios.Out, "Served:          nothing under its identity (fetch with ?agent_id=<its heartbeat id> to record it)")
+		return
+	}
+	fmt.Fprintln(ios.Out, "\nServed versions:")
+	t := cmdutil.NewTable(ios, "CONFIG", "VERSION", "EXPECTED", "FETCHED", "POLLED", "RELOADED", "LAST-MODIFIED")
+	for _, s := range a.Served {
+		ver := fmt.Sprint(s.Version)
+		if s.Kind == "group" {
+			ver = "group"
+		}
+		if s.Latest {
+			ver += " *"
+		}
+		t.Row(s.TargetName, ver, fmt.Sprint(s.Expected), timeOrDash(s.LastFetched), timeOrDash(s.LastPolled), yesNo(s.Reloaded), cmdutil.Time(s.LastModified))
+	}
+	_ = t.Flush()
+}
+
+func timeOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return cmdutil.Time(*t)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func newCmdSummary(f *cmdutil.Factory, r *resource.Resource[tc.Agent]) *cobra.Command {

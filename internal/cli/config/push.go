@@ -24,13 +24,18 @@ type PushOptions struct {
 	Description string
 	Labels      []string
 	EnvHandling string
+	// Rollout stages a changed TOML as a new version and rolls it out
+	// (default stages and gates), queued behind a running rollout.
+	Rollout bool
 }
 
 // PushResult is what push prints with -o json|yaml.
 type PushResult struct {
-	// Result is created, updated or unchanged.
+	// Result is created, updated, unchanged or rollout.
 	Result string    `json:"result"`
 	Config tc.Config `json:"config"`
+	// Rollout is the rollout started or queued (--rollout).
+	Rollout *tc.Rollout `json:"rollout,omitempty"`
 }
 
 // NewCmdPush builds `tcctl config push`.
@@ -52,8 +57,14 @@ agents, a heartbeat URL that is not this tcd's) are printed on stderr as
 "FILE:LINE:COLUMN: warning: …" and do not fail the push. --label labels are
 assigned (never removed) and must exist ("tcctl label create"; a missing
 one exits 3 before anything is stored); --note is the new version's note
-(e.g. a commit hash).`,
+(e.g. a commit hash).
+
+While a rollout of the config runs, a push that changes the TOML is refused;
+--rollout instead stores it as a new version served to nobody yet and rolls
+it out in stages (default stages and gates; queued behind a running rollout):
+see tcctl rollout.`,
 		Example: `  tcctl config push --name web -f web.toml --note "$GIT_SHA"
+  tcctl config push --name web -f web.toml --rollout
   TCCTL_URL=http://tcd:8888 TCCTL_TOKEN=$TOKEN tcctl config push --name web -f web.toml -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +79,7 @@ one exits 3 before anything is stored); --note is the new version's note
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "TOML file (- for stdin)")
 	cmd.Flags().StringVar(&opts.Note, "note", "", "note of the new version (at most 1000 characters)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "description (set on create, changed on update when given)")
+	cmd.Flags().BoolVar(&opts.Rollout, "rollout", false, "roll a changed TOML out in stages (tcctl rollout) instead of serving it to every agent at once")
 	cmd.Flags().StringArrayVar(&opts.Labels, "label", nil, "label ID or name to assign (repeatable)")
 	cmd.Flags().StringVar(&opts.EnvHandling, "env-handling", "", "how the agents handle ${VAR}: strict or nonstrict (--non-strict-env-handling); default tcd's setting")
 	_ = cmd.RegisterFlagCompletionFunc("label", resource.Labels.Complete(f))
@@ -115,6 +127,22 @@ func pushRun(ctx context.Context, opts *PushOptions) error {
 			req.EnvHandling = &opts.EnvHandling
 		}
 		cfg := cur
+		if opts.Rollout && toml != cur.TOML {
+			r, err := c.StartRollout(ctx, tc.StartRolloutRequest{Config: cur.ID, TOML: &toml, Note: opts.Note, Queue: true})
+			if err != nil {
+				return tomlError(opts.File, err)
+			}
+			res = PushResult{Result: "rollout", Config: cur, Rollout: &r}
+			if opts.Format.Structured() {
+				return cmdutil.PrintStructured(opts.IO.Out, opts.Format, res)
+			}
+			verb := "started"
+			if r.State == tc.RolloutQueued {
+				verb = "queued"
+			}
+			fmt.Fprintf(opts.IO.Out, "staged %s version %d: rollout %s %s (tcctl rollout status %s -w)\n", cmdutil.Safe(cur.Name), r.To, r.ID, verb, cmdutil.Safe(cur.Name))
+			return nil
+		}
 		if toml != cur.TOML || req.Description != nil || req.EnvHandling != nil {
 			if cfg, err = c.UpdateConfig(ctx, cur.ID, req); err != nil {
 				return tomlError(opts.File, err)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,7 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 	var tomlOnly bool
 	return resource.NewObjectCmd(f, resource.Configs, resource.ObjectSpec[tc.Config]{
 		Help: resource.Help{Use: "get <config>", Short: "Show one configuration",
-			Long:    "Show a configuration by ID, alias or name; --toml prints only its stored TOML template. Exits with 3 if there is no such config.",
+			Long:    "Show a configuration by ID, alias or name, with who runs what: how many agents last fetched each version (agents that fetch with ?agent_id=) and their derived config states. --toml prints only its stored TOML template. Exits with 3 if there is no such config.",
 			Example: "  tcctl config get web\n  tcctl config get web -o json\n  tcctl config get web --toml > web.toml"},
 		Flags: func(cmd *cobra.Command) {
 			cmd.Flags().BoolVar(&tomlOnly, "toml", false, "print only the stored TOML template")
@@ -26,9 +27,45 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 			if tomlOnly {
 				return cmdutil.WriteText(f.IOStreams, cfg.TOML)
 			}
-			return resource.Configs.Print(cmd.Context(), f, cfg)
+			if err := resource.Configs.Print(cmd.Context(), f, cfg); err != nil || f.Output.Structured() {
+				return err
+			}
+			sv, err := c.ConfigServing(cmd.Context(), cfg.ID)
+			if err != nil {
+				return err
+			}
+			return printServing(f, cfg, sv)
 		},
 	})
+}
+
+// printServing shows agents per version served and by derived state.
+func printServing(f *cmdutil.Factory, cfg tc.Config, sv tc.ConfigServing) error {
+	out := f.IOStreams.Out
+	if len(sv.Versions) == 0 {
+		fmt.Fprintln(out, "\nAgents per version: none recorded (agents fetching with ?agent_id=<id> are)")
+		return nil
+	}
+	fmt.Fprintln(out, "\nAgents per version:")
+	t := cmdutil.NewTable(f.IOStreams, "VERSION", "AGENTS")
+	for _, v := range sv.Versions {
+		ver := fmt.Sprint(v.Version)
+		if v.Version == cfg.Version {
+			ver += " (current)"
+		}
+		t.Row(ver, cmdutil.Thousands(v.Agents))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, st := range tc.ConfigStates {
+		if n := sv.States[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", cmdutil.Thousands(n), st))
+		}
+	}
+	fmt.Fprintf(out, "Config states: %s\n", strings.Join(parts, ", "))
+	return nil
 }
 
 // NewCmdDiff builds `tcctl config diff`.

@@ -241,6 +241,7 @@ var Agents = &Resource[tc.Agent]{
 		{Flag: "search", Param: "search", Usage: "only agents whose ID, hostname or IP contains this text"},
 		{Flag: "configuration", Param: "config", Usage: "only agents using this config or config group (ID, alias or name)", Resolve: resolveConfigOrGroup, Complete: completeConfigsAndGroups},
 		{Flag: "rule", Param: "reportingRule", Usage: "only agents on this reporting rule (ID or name)", Resolve: resolveRule, Complete: completeRules},
+		{Flag: "config-state", Param: "configState", Values: tc.ConfigStates, Usage: "only agents in this derived config state (who runs what): current, stale, fetched-not-running or unmanaged"},
 		{Flag: "exposed", Param: "exposed", Bool: true, Usage: "only agents to which an unacknowledged security advisory applies (see tcctl advisory)"},
 		{Flag: "severity", Param: "severity", Values: tc.Severities, Usage: "only agents exposed to an advisory of at least this severity (implies --exposed)"},
 		{Flag: "advisory", Param: "advisory", Usage: "only agents this advisory (ID) applies to", Complete: completeAdvisories},

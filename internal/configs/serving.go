@@ -1,0 +1,246 @@
+package configs
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/opentc/tc/internal/render"
+	"github.com/opentc/tc/internal/store"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Router decides, during a rollout, which version of a config an agent is
+// served. It must be an in-memory lookup: it runs on every fetch.
+type Router interface {
+	// Route returns the version and the Last-Modified (unix seconds) to
+	// serve agent (its identity; "" for none) instead of the current
+	// version, or ok false to serve the current version.
+	Route(configID, agent string) (version int, lastModified int64, ok bool)
+	// Active returns the running or paused rollout of a config ("" none).
+	Active(configID string) string
+	// Any reports whether any rollout is running or paused.
+	Any() bool
+}
+
+// Recorder observes what the serving path answered an agent (who runs
+// what). It must not block: it runs on every fetch that names an agent.
+type Recorder interface {
+	Served(agent string, r *Rendered, fetched bool)
+}
+
+// SetRollouts plugs in the rollout router and the served-version recorder.
+func (s *Service) SetRollouts(r Router, rec Recorder) {
+	s.router.Store(&r)
+	s.recorder.Store(&rec)
+}
+
+// AgentParam is the query parameter that carries an agent's identity.
+func (s *Service) AgentParam() string { return s.agentParam }
+
+// ForAgent returns what agent (its identity, "" for none) is served in
+// place of r, the current rendering: the version a running rollout assigns
+// it, with that version's Last-Modified. Without a rollout it is r.
+func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query url.Values) (*Rendered, error) {
+	if r == nil || r.Kind != KindConfig {
+		return r, nil
+	}
+	rp := s.router.Load()
+	if rp == nil || *rp == nil {
+		return r, nil
+	}
+	v, lm, ok := (*rp).Route(r.TargetID, agent)
+	if !ok {
+		return r, nil
+	}
+	// A change of constants moves the config's Last-Modified: every agent
+	// reloads then, whichever version it runs.
+	lm = max(lm, r.LastModified.Unix())
+	if v == r.Version && lm == r.LastModified.Unix() {
+		return r, nil
+	}
+	return s.versioned(ctx, nil, r.TargetID, v, lm, query)
+}
+
+// Serve answers a TOML URL for agent (its identity, "" for none): kind is
+// "config", "group" or "alias". During a rollout an agent routed to
+// another version than the current one is rendered only that version.
+func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values, agent string) (*Rendered, error) {
+	k := map[string]string{"config": targetConfig, "group": targetGroup, "alias": targetAlias}[kind]
+	if k == "" {
+		return nil, fmt.Errorf("unknown target kind %q", kind)
+	}
+	if rp := s.router.Load(); rp != nil && *rp != nil && (*rp).Any() && k != targetGroup {
+		key := k + "\x00" + ref + "\x00" + render.CanonicalQuery(query)
+		if _, _, hit := s.cache.get(key); !hit {
+			if row := s.configOf(ctx, k, ref); row != nil {
+				if v, lm, ok := (*rp).Route(row.ID, agent); ok {
+					lm = max(lm, row.LastModified)
+					if v != row.Version || lm != row.LastModified {
+						return s.versioned(ctx, row, row.ID, v, lm, query)
+					}
+				}
+			}
+		}
+	}
+	r, err := s.rendered(ctx, k, ref, query)
+	if err != nil {
+		return r, err
+	}
+	return s.ForAgent(ctx, r, agent, query)
+}
+
+// configOf is the config a config or alias URL names (nil: none, or a group).
+func (s *Service) configOf(ctx context.Context, kind, ref string) *store.ConfigRow {
+	if kind == targetConfig {
+		row, err := resolveConfig(ctx, s.st, ref)
+		if err != nil {
+			return nil
+		}
+		return row
+	}
+	a, err := s.st.AliasByName(ctx, ref)
+	if err != nil || a.ConfigID == nil {
+		return nil
+	}
+	row, err := s.st.ConfigByID(ctx, *a.ConfigID)
+	if err != nil {
+		return nil
+	}
+	return row
+}
+
+// versioned renders version v of a config with Last-Modified lm, cached.
+func (s *Service) versioned(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
+	key := "v\x00" + id + "\x00" + strconv.Itoa(v) + "\x00" + strconv.FormatInt(lm, 10) + "\x00" + render.CanonicalQuery(query)
+	if c, _, hit := s.cache.get(key); hit {
+		s.stats.hits.Add(1)
+		return c, c.Err
+	}
+	_, gen, _ := s.cache.get(key)
+	s.stats.misses.Add(1)
+	out, err := s.renderVersion(ctx, row, id, v, lm, query)
+	if err != nil {
+		if tc.ErrorCode(err) == tc.EInternal {
+			return nil, err
+		}
+		out = &Rendered{Err: err}
+	}
+	s.cache.put(gen, key, out)
+	return out, out.Err
+}
+
+func (s *Service) renderVersion(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
+	if row == nil {
+		var err error
+		if row, err = s.st.ConfigByID(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	toml, err := s.versionTOML(ctx, id, v)
+	if err != nil {
+		return nil, err
+	}
+	vr := *row
+	vr.TOML, vr.Version, vr.LastModified = toml, v, lm
+	return s.renderConfigRow(ctx, &vr, query)
+}
+
+// versionTOML returns the TOML of a version: versions never change, so it
+// is kept in memory (a few per rollout).
+func (s *Service) versionTOML(ctx context.Context, id string, v int) (string, error) {
+	key := id + "\x00" + strconv.Itoa(v)
+	s.versionsMu.Lock()
+	t, ok := s.versions[key]
+	s.versionsMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	ver, err := s.st.Version(ctx, id, v)
+	if err != nil {
+		if tc.IsCode(err, tc.ENotFound) {
+			return "", fmt.Errorf("rollout names version %d of config %s, which no longer exists: %w", v, id, err)
+		}
+		return "", err
+	}
+	s.versionsMu.Lock()
+	if len(s.versions) >= 256 {
+		s.versions = map[string]string{}
+	}
+	s.versions[key] = ver.TOML
+	s.versionsMu.Unlock()
+	return ver.TOML, nil
+}
+
+// NoteServed tells the recorder what an agent was answered (fetched: a GET
+// answered 200; otherwise HEAD or 304).
+func (s *Service) NoteServed(agent string, r *Rendered, fetched bool) {
+	if agent == "" || r == nil || r.Err != nil || r.TargetID == "" {
+		return
+	}
+	if rp := s.recorder.Load(); rp != nil && *rp != nil {
+		(*rp).Served(agent, r, fetched)
+	}
+}
+
+// refuseDuringRollout refuses a new current version of a config while a
+// rollout of it runs (the rollout decides what agents get).
+func (s *Service) refuseDuringRollout(ctx context.Context, tx *store.Store, row *store.ConfigRow) error {
+	ro, err := tx.ActiveRollout(ctx, row.ID)
+	if err != nil || ro == nil {
+		return err
+	}
+	return tc.Errorf(tc.EConflict, "config %q is being rolled out (rollout %s, version %d to %d, %s): wait until it completes, abort it with `tcctl rollout abort %s`, or queue this version behind it with `tcctl config push --rollout`",
+		row.Name, ro.ID, ro.FromVersion, ro.ToVersion, ro.State, row.Name).With("rollout", ro.ID)
+}
+
+// AddVersion stores TOML as a new version of a config without serving it
+// (a rollout will), and returns the config and the version's number.
+// Errors: not_found, invalid.
+func (s *Service) AddVersion(ctx context.Context, who, ref, toml, note string) (tc.Config, int, error) {
+	if _, err := tc.CheckText("note", note, tc.MaxNoteLen); err != nil {
+		return tc.Config{}, 0, err
+	}
+	if err := s.checkTemplate(toml); err != nil {
+		return tc.Config{}, 0, err
+	}
+	cur, err := resolveConfig(ctx, s.st, ref)
+	if err != nil {
+		return tc.Config{}, 0, err
+	}
+	next := *cur
+	next.TOML = toml
+	if err := s.precheck(ctx, &next); err != nil {
+		return tc.Config{}, 0, err
+	}
+	var n int
+	err = s.write(ctx, func(tx *store.Store) error {
+		row, err := resolveConfig(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if note == "" {
+			note = "Staged for a rollout"
+		}
+		n, err = newVersion(ctx, tx, row, toml, note, who)
+		return err
+	})
+	if err != nil {
+		return tc.Config{}, 0, err
+	}
+	c, err := s.GetConfig(ctx, cur.ID)
+	return c, n, err
+}
+
+// ConfigRow returns the stored row of a config by ID or alias.
+func (s *Service) ConfigRow(ctx context.Context, ref string) (*store.ConfigRow, error) {
+	return resolveConfig(ctx, s.st, ref)
+}
+
+// UnixNow is the service clock in unix seconds (Last-Modified values).
+func (s *Service) UnixNow() int64 { return s.unixNow() }
+
+// Now returns the service clock.
+func (s *Service) Now() time.Time { return s.now() }
