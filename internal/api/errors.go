@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/bodylimit"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -37,6 +38,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func writeError(c *fiber.Ctx, te *tc.Error) error {
+	if bodylimit.Unread(c) {
+		// The body is still on the connection: close it after the answer.
+		c.Context().SetConnectionClose()
+	}
 	body := make(map[string]any, len(te.Details)+2)
 	for k, v := range te.Details {
 		body[k] = v

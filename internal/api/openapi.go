@@ -89,6 +89,7 @@ var shapes = map[string]shape{
 	"PATCH /api/settings":      {in: tc.SettingsPatch{}, out: tc.Settings{}},
 	"GET /api/settings/public": {out: tc.PublicURLs{}},
 	"GET /api/audit":           {out: tc.List[tc.AuditEntry]{}},
+	"GET /api/audit/verify":    {out: tc.AuditVerifyReport{}},
 
 	"GET /api/notifications/receivers":           {out: tc.List[tc.NotifyReceiver]{}},
 	"POST /api/notifications/receivers":          {in: tc.NotifyReceiverRequest{}, out: tc.NotifyReceiver{}, status: 201},

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/bodylimit"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -79,20 +80,32 @@ func (s *Server) handle(r Route) {
 		panic(fmt.Sprintf("route %s %s is marked public but is not on PublicAllowlist", r.Method, r.Path))
 	}
 	s.routes = append(s.routes, r)
-	s.app.Add(r.Method, r.Path, bodyLimit(r.BodyLimit), s.authenticate(r), withObject(r))
-}
-
-// bodyLimit refuses a body larger than the route's limit (the listener's
-// limit is the largest of all routes'). Per-route limits enforced before
-// the body is read are issue 15's; this keeps every other route at
-// BodyLimit meanwhile.
-func bodyLimit(limit int) fiber.Handler {
+	limit := r.BodyLimit
 	if limit <= 0 {
 		limit = BodyLimit
 	}
+	s.app.Add(r.Method, r.Path, announcedBody(limit), s.authenticate(r), readBody(limit), withObject(r))
+}
+
+// announcedBody refuses, before authentication and before any of it is
+// read, a body whose announced Content-Length is over the route's limit.
+func announcedBody(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if n := len(c.Request().Body()); n > limit {
-			return tc.Errorf(tc.EPayloadTooLarge, "request body is %d bytes; this endpoint takes at most %d", n, limit)
+		if err := bodylimit.Check(c, limit); err != nil {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+// readBody reads the body of an authenticated (or public) request
+// incrementally, never past the route's limit (internal/bodylimit): the
+// listener streams bodies, so nothing is allocated from the announced
+// length.
+func readBody(limit int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := bodylimit.Read(c, limit); err != nil {
+			return err
 		}
 		return c.Next()
 	}
@@ -213,13 +226,9 @@ func (s *Server) identityRoutes() []Route {
 		{Method: "GET", Path: "/api/users/invites", Perm: usersRead, Summary: "List pending invites", Handler: s.listInvites},
 		{Method: "DELETE", Path: "/api/users/invites/:id", Perm: usersWrite, Summary: "Withdraw an invite", Handler: s.deleteInvite},
 		{Method: "POST", Path: "/api/users/transfer-ownership", Perm: usersWrite, Summary: "Transfer ownership to an administrator", Handler: s.transferOwnership},
-		{Method: "GET", Path: "/api/users/:id", Perm: usersRead, Summary: "Get a user by ID or username", Handler: s.getUser, Object: s.readUser, ObjectKind: "user"},
-		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser, Object: s.readUser, ObjectKind: "user"},
-		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser, Object: s.readUser, ObjectKind: "user"},
+		{Method: "GET", Path: "/api/users/:id", Perm: usersRead, Summary: "Get a user by ID or username", Handler: s.getUser},
+		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser},
+		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser},
 		{Method: "POST", Path: "/api/users/:id/password-reset", Perm: usersWrite, Summary: "Issue a password-reset code", Handler: s.createPasswordReset},
 	}
-}
-
-func (s *Server) readUser(c *fiber.Ctx) (any, error) {
-	return s.auth.GetUser(ctx(c), principal(c), c.Params("id"))
 }

@@ -97,9 +97,12 @@ func New(d Deps) *Server {
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName: "tcd",
-		// The listener takes the largest body any route declares (config
-		// uploads); each route then holds its own limit (bodyLimit).
-		BodyLimit: maxBodyLimit(d.Features),
+		// Bodies are streamed: fasthttp reads at most a few KiB ahead and
+		// never allocates the announced length; each route reads its body
+		// within its own limit (routes.go, internal/bodylimit). BodyLimit
+		// is then only the size up to which fasthttp reads a body ahead.
+		StreamRequestBody: true,
+		BodyLimit:         maxBodyLimit(d.Features),
 		// 16 KiB of request line and headers (fasthttp's default is 4):
 		// config URLs carry template parameters in the query, and a longer
 		// request gets a 431 answer instead of a reset connection.

@@ -6,6 +6,7 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -14,9 +15,13 @@ import (
 
 // Service appends to and reads the audit log.
 type Service struct {
-	st  *store.Store
-	now func() time.Time
-	log *slog.Logger
+	st   *store.Store
+	now  func() time.Time
+	log  *slog.Logger
+	seal sealer
+
+	headMu   sync.Mutex
+	lastHead Head
 }
 
 // New returns the audit service.
@@ -24,28 +29,26 @@ func New(st *store.Store, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{st: st, now: now, log: log}
 }
 
-// Record appends e (its time is set now). A failure is logged, never
-// returned: the request it describes has already been answered.
-func (s *Service) Record(ctx context.Context, e tc.AuditEntry) {
+// Record appends e in its own transaction (its time is set now). Writes
+// through the API append their entry in the request's transaction instead
+// (Append); Record is for what changed nothing (a refused request) or
+// happened outside a request. A failure is logged and returned.
+func (s *Service) Record(ctx context.Context, e tc.AuditEntry) error {
 	e.Time = s.now()
 	if err := s.st.AppendAudit(ctx, &e); err != nil {
 		s.log.Error("writing the audit log failed", "action", e.Action, "actor", e.Actor, "err", err)
+		return err
 	}
+	return nil
 }
 
-// RecordAll appends entries in order in one transaction (a request that
-// changed many objects); like Record, a failure is logged.
-func (s *Service) RecordAll(ctx context.Context, entries []tc.AuditEntry) {
-	now := s.now()
-	ptrs := make([]*tc.AuditEntry, len(entries))
-	for i := range entries {
-		entries[i].Time = now
-		ptrs[i] = &entries[i]
-	}
-	if err := s.st.AppendAudits(ctx, ptrs); err != nil {
-		s.log.Error("writing the audit log failed", "entries", len(entries), "actor", entries[0].Actor, "err", err)
-	}
+// Append appends e (its time is set now) through tx: the transaction of
+// the change it records.
+func (s *Service) Append(ctx context.Context, tx *store.Store, e tc.AuditEntry) error {
+	e.Time = s.now()
+	return tx.AppendAudit(ctx, &e)
 }
+
 
 // List returns one page of entries.
 func (s *Service) List(ctx context.Context, f store.AuditFilter) (tc.List[tc.AuditEntry], error) {

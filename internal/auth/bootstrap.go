@@ -64,7 +64,7 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 		if err != nil {
 			return err
 		}
-		s.Invalidate()
+		s.invalidate(ctx)
 		s.log.Warn("owner password reset from OWNER_PASSWORD because RESET_OWNER_PASSWORD is set; unset it once you have logged in", "username", username)
 		return nil
 	}
@@ -130,7 +130,7 @@ func (s *Service) BootstrapOwner(ctx context.Context, b OwnerBootstrap) error {
 		}
 		return err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	return nil
 }
 
@@ -210,7 +210,7 @@ func (s *Service) BootstrapToken(ctx context.Context, raw string) error {
 		return nil
 	})
 	if err == nil {
-		s.Invalidate()
+		s.invalidate(ctx)
 	}
 	return err
 }

@@ -195,6 +195,14 @@ func (s *Service) Invalidate() {
 	s.publish(store.TopicCredentials)
 }
 
+// invalidate is Invalidate now and again once the API request of ctx
+// committed (store.AfterCommit): a lookup between the two could otherwise
+// cache the rows as they were before the commit.
+func (s *Service) invalidate(ctx context.Context) {
+	s.Invalidate()
+	store.AfterCommit(ctx, s.Invalidate)
+}
+
 // DropCache forgets every cached credential (another node changed one).
 func (s *Service) DropCache() { s.cache.purge() }
 

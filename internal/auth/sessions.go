@@ -169,7 +169,11 @@ func (s *Service) verifyWithLockout(ctx context.Context, username, hash, pw stri
 		return err
 	}
 	defer release()
-	a, err := s.store.ReserveLoginAttempt(ctx, username, set.LockoutAttempts, set.LockoutDuration, set.LockoutDuration)
+	// The attempt is bookkeeping of its own, committed whatever the
+	// request's outcome, and before the comparison: outside the request's
+	// transaction (which would otherwise hold the write lock on SQLite
+	// through the bcrypt comparison).
+	a, err := s.store.ReserveLoginAttempt(store.Detached(ctx), username, set.LockoutAttempts, set.LockoutDuration, set.LockoutDuration)
 	if err != nil {
 		return err
 	}
@@ -177,7 +181,7 @@ func (s *Service) verifyWithLockout(ctx context.Context, username, hash, pw stri
 		return lockedError(username, a.LockedUntil.Sub(s.clock()))
 	}
 	if s.hasher.compareHeld(hash, pw) {
-		return s.store.ClearLoginFailures(ctx, username)
+		return s.store.ClearLoginFailures(store.Detached(ctx), username)
 	}
 	if a.LockedNow {
 		s.log.Warn("login locked after repeated failures", "username", username, "ip", meta.IP, "minutes", int(set.LockoutDuration/time.Minute))
@@ -216,7 +220,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 	if err := s.store.DeleteSession(ctx, p.SessionID); err != nil {
 		return err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	return nil
 }
 
@@ -295,7 +299,7 @@ func (s *Service) UpdateMe(ctx context.Context, p *Principal, req tc.UpdateMeReq
 	if err != nil {
 		return tc.User{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	u, err = s.store.UserByID(ctx, u.ID)
 	if err != nil {
 		return tc.User{}, err

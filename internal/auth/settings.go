@@ -110,8 +110,12 @@ func (s *Service) UpdateSettings(ctx context.Context, p *Principal, req tc.Setti
 	if err := s.store.PutSettings(ctx, next.Encode()); err != nil {
 		return tc.Settings{}, err
 	}
-	s.settings.Store(&next)
-	s.publish(store.TopicSettings)
+	// In force (here and, through the bus, on the other nodes) once the
+	// request committed: a node reading them earlier would keep the old.
+	store.AfterCommit(ctx, func() {
+		s.settings.Store(&next)
+		s.publish(store.TopicSettings)
+	})
 	s.log.Info("settings changed", "by", p.Actor())
 	return next.api(), nil
 }

@@ -152,7 +152,7 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, req tc.CreateTo
 		}
 		return tc.CreatedToken{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("token created", "by", p.Actor(), "token_id", t.ID, "hint", t.Hint, "permissions", t.Permissions)
 	u, err := s.store.UserByID(ctx, p.UserID)
 	if err != nil {
@@ -269,7 +269,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) (tc.
 	if err != nil {
 		return tc.Token{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("token revoked", "by", p.Actor(), "token_id", id)
 	return out, nil
 }
@@ -290,7 +290,7 @@ func (s *Service) DeleteToken(ctx context.Context, p *Principal, id string) erro
 		return err
 	}
 	s.usage.Delete(id)
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("token deleted", "by", p.Actor(), "token_id", id)
 	return nil
 }
@@ -344,7 +344,7 @@ func (s *Service) ReassignToken(ctx context.Context, p *Principal, id, userRef s
 	if err != nil {
 		return tc.Token{}, tc.User{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("token reassigned", "by", p.Actor(), "token_id", id, "from", prev.Username, "to", out.Username, "permissions", strings.Join(out.Permissions, ","))
 	return out, prev, nil
 }

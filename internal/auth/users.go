@@ -266,7 +266,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, ref string, req 
 	if err != nil {
 		return tc.User{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("user updated", "by", p.Actor(), "username", out.Username, "role", out.Role, "disabled", out.Disabled)
 	return out, nil
 }
@@ -291,7 +291,7 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, ref string) erro
 	if err != nil {
 		return err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("user deleted", "by", p.Actor(), "username", username)
 	return nil
 }
@@ -379,7 +379,7 @@ func (s *Service) ResetPassword(ctx context.Context, req tc.CodeRequest) error {
 	if err != nil {
 		return err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("password reset", "username", username)
 	return nil
 }
@@ -440,7 +440,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p *Principal, ref strin
 	if err != nil {
 		return tc.User{}, tc.User{}, err
 	}
-	s.Invalidate()
+	s.invalidate(ctx)
 	s.log.Info("ownership transferred", "from", previous.Username, "to", owner.Username)
 	return owner, previous, nil
 }

@@ -71,6 +71,10 @@ type Config struct {
 	// limit), in bursts of up to AuthRateBurst.
 	AuthRateLimit int
 	AuthRateBurst int
+	// MaxConnsPerIP bounds the open connections one client address may
+	// hold on each listener (0: no limit, the default — a whole fleet may
+	// sit behind one NAT or proxy address).
+	MaxConnsPerIP int
 	// AuthRefusalDelay holds a rate-limited request back before its 429 (0 =
 	// one second, negative = none). Not an option: tests shorten it.
 	AuthRefusalDelay time.Duration
@@ -162,6 +166,7 @@ var Options = []Option{
 	{Key: "invite-lifetime", Env: "TC_INVITE_LIFETIME", Default: "168h", Usage: "how long an invite code stays valid unless the invite names expiresInHours (1h to 720h)"},
 	{Key: "password-reset-lifetime", Env: "TC_PASSWORD_RESET_LIFETIME", Default: "24h", Usage: "how long a password-reset code stays valid unless the request names expiresInHours (1h to 720h)"},
 	{Key: "auth-rate-limit", Env: "TC_AUTH_RATE_LIMIT", Default: "20", Usage: "login, setup, invite-acceptance and password-reset requests one client address may send per minute (429 with Retry-After beyond; 0 = no limit)"},
+	{Key: "max-conns-per-ip", Env: "TC_MAX_CONNS_PER_IP", Default: "0", Usage: "most open connections one client address may hold on each listener (0 = no limit; a fleet behind one NAT or proxy shares an address)"},
 	{Key: "auth-rate-burst", Env: "TC_AUTH_RATE_BURST", Default: "20", Usage: "how many of those requests one address may send at once before auth-rate-limit applies"},
 	{Key: "password-hash-concurrency", Env: "TC_PASSWORD_HASH_CONCURRENCY", Default: "0", Usage: "most bcrypt password checks run at once; others wait up to 1 s, then get 429 (0 = half the cores, at least 1; at most the number of cores)"},
 	{Key: "metrics-auth", Env: "TC_METRICS_AUTH", Default: "false", Usage: "require a credential with agents:read for GET /metrics", Bool: true},
@@ -396,6 +401,7 @@ func (l *loader) build() (Config, error) {
 	c.PasswordResetLifetime = l.durationIn("password-reset-lifetime", time.Hour, 720*time.Hour)
 	c.AuthRateLimit = l.intIn("auth-rate-limit", 0, 100000)
 	c.AuthRateBurst = l.intIn("auth-rate-burst", 1, 100000)
+	c.MaxConnsPerIP = l.intIn("max-conns-per-ip", 0, 1000000)
 	c.PasswordHashConcurrency = l.intIn("password-hash-concurrency", 0, 1024)
 	c.MetricsAuth = l.boolean("metrics-auth")
 	c.SchedulerInterval = l.duration("scheduler-interval", 100*time.Millisecond)

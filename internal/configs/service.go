@@ -128,6 +128,10 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Store) error) err
 		return notify(ctx, tx)
 	})
 	s.cache.invalidate()
+	// Within an API request the change commits with its audit entry, after
+	// this returns: drop again then, or a fetch in between could cache the
+	// renderings of before.
+	store.AfterCommit(ctx, s.cache.invalidate)
 	return err
 }
 

@@ -120,6 +120,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if created {
 		log.Warn("created a new key file: back it up apart from the database; every cluster node needs the same file", "path", c.KeyFile, "key", keys.Primary().ID)
 	}
+	// The audit chain is sealed with the key file's key from the first
+	// append on; entries of before the keyed chain are re-chained now.
+	m.audit = audit.New(st, m.Now, log)
+	m.audit.UseKeys(keys)
+	if err := m.audit.MigrateChain(ctx); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	m.audit.LogHead(ctx, "start", true)
 	log.Info("database ready", "engine", st.Dialect(), "location", describeDB(c.Database), "schema", store.LatestSchemaVersion())
 	if advice, err := st.Advisories(ctx); err != nil {
 		log.Warn("could not check the database's configuration", "err", err)
@@ -187,7 +195,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.connectAdvisories()
 	m.startBus()
 	m.instrument()
-	m.audit = audit.New(st, m.Now, log)
 	m.api = api.New(api.Deps{Store: st, Auth: m.auth, Audit: m.audit, Logger: log, OpenGroups: c.DisableAuthEndpoints,
 		Ready: m.ready.Load, Leader: m.IsLeader, Features: features, Metrics: m.metrics, MetricsAuth: c.MetricsAuth,
 		TrustedProxies: c.TrustedProxies, AuthRatePerMinute: float64(c.AuthRateLimit), AuthRateBurst: c.AuthRateBurst, AuthRefusalDelay: c.AuthRefusalDelay, Now: m.Now,
@@ -231,6 +238,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
 	closeSilentConns(app, m.ReadTimeout)
+	// fasthttp refuses a connection over the per-address limit at accept.
+	app.Server().MaxConnsPerIP = m.Config.MaxConnsPerIP
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -240,6 +249,10 @@ func (m *Main) serve(name string, app *fiber.App, ln net.Listener) {
 	}()
 }
 
+// AuditHeadInterval is how often tcd logs the audit chain's head when it
+// changed (and always at start and shutdown).
+var AuditHeadInterval = time.Minute
+
 // housekeeping writes token last-use times every few seconds and prunes
 // expired sessions, codes and lockouts every few minutes.
 func (m *Main) housekeeping(ctx context.Context) {
@@ -247,10 +260,14 @@ func (m *Main) housekeeping(ctx context.Context) {
 	defer t.Stop()
 	usage := time.NewTicker(5 * time.Second)
 	defer usage.Stop()
+	head := time.NewTicker(AuditHeadInterval)
+	defer head.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-head.C:
+			m.audit.LogHead(ctx, "periodic", false)
 		case <-usage.C:
 			if err := m.auth.FlushUsage(ctx); err != nil && ctx.Err() == nil {
 				m.Logger.Warn("recording token use failed; will retry", "err", err)
@@ -283,6 +300,9 @@ func (m *Main) urlScheme() string {
 
 // API returns the API server (tests enumerate its routes).
 func (m *Main) API() *api.Server { return m.api }
+
+// Audit returns the audit service.
+func (m *Main) Audit() *audit.Service { return m.audit }
 
 // Keys returns tcd's key ring (the key-file option).
 func (m *Main) Keys() *keyring.Ring { return m.keys }
@@ -337,6 +357,11 @@ func (m *Main) Close() error {
 			m.stop()
 		}
 		m.wg.Wait()
+		if m.audit != nil && m.store != nil {
+			hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			m.audit.LogHead(hctx, "shutdown", true)
+			cancel()
+		}
 		for i := len(m.components) - 1; i >= 0; i-- {
 			if cerr := m.components[i].Close(); cerr != nil && m.Logger != nil {
 				m.Logger.Warn("component did not close cleanly", "err", cerr)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/config"
 	"github.com/opentc/tc/internal/keyring"
 	"github.com/opentc/tc/internal/secrets"
@@ -23,6 +25,9 @@ type Rekeyer interface {
 func rekeyers(st *store.Store, log *slog.Logger) []Rekeyer {
 	return []Rekeyer{
 		secrets.New(st, nil, log),
+		// The audit chain: checked with the keys it names, re-sealed with
+		// the new primary (a chain that does not verify stops the rotation).
+		audit.New(st, time.Now, log),
 	}
 }
 

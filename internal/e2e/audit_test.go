@@ -92,7 +92,7 @@ func TestAuditLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := tcctl(t, profile, "", env, "audit", "verify")
-		if r.code != 1 || !strings.Contains(r.stderr, "broken at entry 3 ") {
+		if r.code != 1 || !strings.Contains(r.stderr, "broken at entry 3:") {
 			t.Fatalf("verify after editing entry 3: %d %s", r.code, r.stderr)
 		}
 		if err := db.Exec("UPDATE audit_log SET actor = 'root' WHERE seq = 3").Error; err != nil {
@@ -104,7 +104,7 @@ func TestAuditLog(t *testing.T) {
 		if err := db.Exec("DELETE FROM audit_log WHERE seq = 5").Error; err != nil {
 			t.Fatal(err)
 		}
-		if r := tcctl(t, profile, "", env, "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "broken at entry 6 ") {
+		if r := tcctl(t, profile, "", env, "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "broken at entry 5:") {
 			t.Fatalf("verify after deleting entry 5: %d %s", r.code, r.stderr)
 		}
 	})

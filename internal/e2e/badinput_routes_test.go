@@ -54,6 +54,7 @@ var badInputRoutes = map[string]routeSpec{
 	"GET /api/aliases/:alias":                       {},
 	"PUT /api/aliases/:alias":                       {body: true, extra: []string{`{"configId":"../../etc/passwd"}`, `{"configId":"x","groupId":"y"}`, `{"transfer":"yes"}`}},
 	"GET /api/audit":                                {list: true, extra: []string{"?from=yesterday", "?actor=%ff"}},
+	"GET /api/audit/verify":                         {extra: []string{"?head=abc", "?head=1:xyz", "?head=-1:" + strings.Repeat("0", 64), "?head=%00"}},
 	"POST /api/auth/invites/accept":                 {body: true, extra: []string{`{"code":"'; DROP TABLE invites; --","password":"x"}`}},
 	"POST /api/auth/login":                          {body: true},
 	"POST /api/auth/login/local":                    {body: true},

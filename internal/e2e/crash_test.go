@@ -43,8 +43,14 @@ func freeTCPPort(t *testing.T) int {
 
 func startCrashTCD(t *testing.T, dsn, token string, extraEnv ...string) *crashTCD {
 	t.Helper()
+	return startProcTCD(t, os.Args[0], dsn, token, extraEnv...)
+}
+
+// startProcTCD starts exe (this test binary or a built tcd) as tcd.
+func startProcTCD(t *testing.T, exe, dsn, token string, extraEnv ...string) *crashTCD {
+	t.Helper()
 	api, hb := freeTCPPort(t), freeTCPPort(t)
-	cmd := exec.Command(os.Args[0])
+	cmd := exec.Command(exe)
 	cmd.Env = append([]string{"TC_E2E_RUN_TCD=1", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
 		"TC_HOST=127.0.0.1", "APP_PORT=" + strconv.Itoa(api), "HEARTBEAT_PORT=" + strconv.Itoa(hb),
 		"DATABASE_URL=" + dsn, "TC_LOG_LEVEL=warn",

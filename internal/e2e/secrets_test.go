@@ -374,6 +374,15 @@ func TestSecretsKeyFileAndRotation(t *testing.T) {
 		if n, _ := secrets.OpenableWith(bg, d2.Store(), newRing.Primary()); n != 5 {
 			t.Fatalf("after a new write the new key opens %d item(s), want 5", n)
 		}
+		// The audit chain was re-sealed with the new key (issue 15): it
+		// verifies, and every entry names the new key.
+		if rep := must[tc.AuditVerifyReport](t)(owner2.VerifyAudit(bg, "")); !rep.OK || rep.Entries < 5 {
+			t.Fatalf("audit chain after rotation: %+v", rep)
+		}
+		var stale int64
+		if err := d2.Store().Gorm(bg).Table("audit_log").Where("key_id <> ?", newID).Count(&stale).Error; err != nil || stale != 0 {
+			t.Fatalf("%d audit entries not sealed with the new key (%v)", stale, err)
+		}
 	})
 }
 

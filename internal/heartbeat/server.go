@@ -18,6 +18,7 @@ import (
 
 	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/auth"
+	"github.com/opentc/tc/internal/bodylimit"
 	"github.com/opentc/tc/internal/metrics"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
@@ -56,14 +57,16 @@ func New(d Deps) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:               "tcd-heartbeat",
 		DisableStartupMessage: true,
-		// fasthttp reads up to 4× the limit so that a body just over it gets
-		// a clean 413 from the handler instead of a connection reset while
-		// the client is still sending; larger bodies are cut off.
-		BodyLimit:    4 * agents.MaxBodyBytes,
-		ReadTimeout:  30 * time.Second,
-		WriteTimeout: 30 * time.Second,
-		IdleTimeout:  120 * time.Second,
-		ErrorHandler: s.errorHandler,
+		// Bodies are streamed: fasthttp never allocates the announced
+		// length; the handler refuses an announced length over the limit
+		// before authentication and reads the body incrementally within
+		// agents.MaxBodyBytes after it (internal/bodylimit).
+		StreamRequestBody: true,
+		BodyLimit:         agents.MaxBodyBytes,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorHandler:      s.errorHandler,
 	})
 	s.app.Use(recover.New())
 	if d.Metrics != nil {
@@ -89,6 +92,9 @@ func (s *Server) health(c *fiber.Ctx) error {
 }
 
 func (s *Server) heartbeat(c *fiber.Ctx) error {
+	if err := bodylimit.Check(c, agents.MaxBodyBytes); err != nil {
+		return err
+	}
 	if h := c.Get(fiber.HeaderAuthorization); !s.deps.Open || auth.CarriesCredential(h) {
 		p, err := s.deps.Auth.Authenticate(c.UserContext(), h)
 		if err != nil {
@@ -102,10 +108,10 @@ func (s *Server) heartbeat(c *fiber.Ctx) error {
 			return tc.Errorf(tc.EForbidden, MsgForbidden)
 		}
 	}
-	if len(c.Body()) > agents.MaxBodyBytes {
-		return tc.Errorf(tc.EPayloadTooLarge, "heartbeat body larger than %d bytes", agents.MaxBodyBytes)
+	if err := bodylimit.Read(c, agents.MaxBodyBytes); err != nil {
+		return err
 	}
-	hb, err := agents.Decode(c.Body())
+	hb, err := agents.Decode(c.Request().Body())
 	if err != nil {
 		return err
 	}
@@ -176,6 +182,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	default:
 		s.deps.Logger.Error("heartbeat failed", "err", err)
 		te = tc.Errorf(tc.EInternal, "internal error")
+	}
+	if bodylimit.Unread(c) {
+		c.Context().SetConnectionClose()
 	}
 	if te.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.RetryAfter))

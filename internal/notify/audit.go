@@ -62,7 +62,11 @@ func (s *Service) verifyAudit(ctx context.Context, now time.Time) ([]auditFailur
 			entries[i] = rows[i].API()
 		}
 		for len(entries) > 0 {
-			bad, why := tc.VerifyAuditChain(entries, v.prev)
+			var check func(tc.AuditEntry) bool
+			if sl := s.st.AuditSealer(); sl != nil {
+				check = sl.Check // the keyed chain: only tcd's key checks it
+			}
+			bad, why := tc.VerifyAuditChainWith(entries, v.prev, check)
 			if bad == nil {
 				last := entries[len(entries)-1]
 				v.prev = &last

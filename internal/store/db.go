@@ -38,6 +38,8 @@ type Store struct {
 	now     func() time.Time
 	hb      *heartbeatConn // SQLite: the heartbeat writer's own connection
 	hist    *historyCache
+	inTx    bool // a Store of Tx (or of a request transaction)
+	sealer  *sealerRef
 }
 
 // Options tunes Open.
@@ -120,6 +122,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	if err := registerRequestTx(db); err != nil {
+		return nil, err
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -140,7 +145,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	st := &Store{db: db, dialect: dialect, now: opts.Now, hist: newHistoryCache()}
+	st := &Store{db: db, dialect: dialect, now: opts.Now, hist: newHistoryCache(), sealer: &sealerRef{}}
 	if dialect == SQLite {
 		st.hb = &heartbeatConn{}
 		if path := SQLitePath(dsn); path != ":memory:" {
@@ -186,10 +191,20 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// Tx runs fn in one transaction; fn's store writes through it.
+// Tx runs fn in one transaction; fn's store writes through it. Within an
+// API write request (BeginRequest) the transaction is a savepoint of the
+// request's: it commits with the request's audit entry.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now, hb: s.hb, hist: s.hist})
+	db := s.db
+	if rt := requestTx(ctx); rt != nil && !s.inTx {
+		tx, err := rt.begin(ctx)
+		if err != nil {
+			return err
+		}
+		db = tx
+	}
+	return db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, dialect: s.dialect, now: s.now, hb: s.hb, hist: s.hist, inTx: true, sealer: s.sealer})
 	})
 }
 

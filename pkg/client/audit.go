@@ -45,3 +45,16 @@ func (c *Client) ListAudit(ctx context.Context, f AuditFilter) (tc.List[tc.Audit
 	err := c.Do(ctx, http.MethodGet, "/api/audit", pageQuery(f.Page, q), nil, &out)
 	return out, err
 }
+
+// VerifyAudit has tcd verify the keyed audit chain (GET /api/audit/verify);
+// head, if not empty, is a head tcd logged earlier (SEQ:HASH) that the log
+// must still reach.
+func (c *Client) VerifyAudit(ctx context.Context, head string) (tc.AuditVerifyReport, error) {
+	q := url.Values{}
+	if head != "" {
+		q.Set("head", head)
+	}
+	var out tc.AuditVerifyReport
+	err := c.Do(ctx, http.MethodGet, "/api/audit/verify", q, nil, &out)
+	return out, err
+}

@@ -1,6 +1,7 @@
 package tc
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -36,12 +37,15 @@ type AuditEntry struct {
 	UserAgent        string `json:"userAgent"`
 	PrevHash         string `json:"prevHash"`
 	Hash             string `json:"hash"`
+	// KeyID names the key of tcd's key file whose HMAC-SHA-256 Hash is
+	// (empty: a plain SHA-256 hash, as written before the keyed chain).
+	KeyID string `json:"keyId,omitempty"`
 }
 
-// ComputeHash is the SHA-256 (hex) of the entry's content and PrevHash, in a
-// canonical JSON form (fixed field order, time as unix microseconds). The
-// server stores it; `tcctl audit verify` recomputes it.
-func (e AuditEntry) ComputeHash() string {
+// Canonical is the entry's content and PrevHash in the canonical JSON form
+// its hash covers (fixed field order, time as unix microseconds, the key ID
+// when there is one).
+func (e AuditEntry) Canonical() []byte {
 	b, _ := json.Marshal(struct {
 		Seq        int64  `json:"seq"`
 		TimeUS     int64  `json:"timeUs"`
@@ -59,9 +63,24 @@ func (e AuditEntry) ComputeHash() string {
 		IP               string `json:"ip"`
 		UserAgent        string `json:"userAgent"`
 		PrevHash         string `json:"prevHash"`
-	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.TokenDescription, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash})
-	sum := sha256.Sum256(b)
+		KeyID            string `json:"keyId,omitempty"`
+	}{e.Seq, e.Time.UnixMicro(), e.Actor, e.ActorID, e.Credential, e.TokenID, e.TokenDescription, e.Action, e.Target, e.Outcome, e.Status, e.IP, e.UserAgent, e.PrevHash, e.KeyID})
+	return b
+}
+
+// ComputeHash is the SHA-256 (hex) of Canonical: the hash of an entry
+// without a key ID.
+func (e AuditEntry) ComputeHash() string {
+	sum := sha256.Sum256(e.Canonical())
 	return hex.EncodeToString(sum[:])
+}
+
+// ComputeMAC is the HMAC-SHA-256 (hex) of Canonical with key: the hash of
+// an entry with a key ID. Only tcd holds the key.
+func (e AuditEntry) ComputeMAC(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(e.Canonical())
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // VerifyAuditChain checks entries given in ascending seq order: each hash
@@ -69,9 +88,19 @@ func (e AuditEntry) ComputeHash() string {
 // first entry's PrevHash is trusted (older entries may have been pruned).
 // It returns the first broken entry and why, or nil.
 func VerifyAuditChain(entries []AuditEntry, prev *AuditEntry) (*AuditEntry, string) {
+	return VerifyAuditChainWith(entries, prev, nil)
+}
+
+// VerifyAuditChainWith is VerifyAuditChain with a check of each entry's
+// hash against its content. nil checks plain SHA-256 hashes and, for keyed
+// entries (which only tcd can check), only the links.
+func VerifyAuditChainWith(entries []AuditEntry, prev *AuditEntry, check func(AuditEntry) bool) (*AuditEntry, string) {
+	if check == nil {
+		check = func(e AuditEntry) bool { return e.KeyID != "" || e.ComputeHash() == e.Hash }
+	}
 	for i := range entries {
 		e := &entries[i]
-		if e.ComputeHash() != e.Hash {
+		if !check(*e) {
 			return e, "its content does not match its hash (the entry was changed)"
 		}
 		if prev != nil {
@@ -85,4 +114,29 @@ func VerifyAuditChain(entries []AuditEntry, prev *AuditEntry) (*AuditEntry, stri
 		prev = e
 	}
 	return nil, ""
+}
+
+// AuditHead is the newest entry of the audit chain: its sequence number and
+// hash. tcd logs it; `tcctl audit verify --head SEQ:HASH` checks the log
+// still reaches a head logged earlier.
+type AuditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// AuditVerifyReport is the answer of GET /api/audit/verify.
+type AuditVerifyReport struct {
+	OK bool `json:"ok"`
+	// Entries is how many entries verified, from First to Head.Seq.
+	Entries int64     `json:"entries"`
+	First   int64     `json:"first"`
+	Head    AuditHead `json:"head"`
+	// PrunedThrough is the newest entry removed by retention (0: none).
+	PrunedThrough int64 `json:"prunedThrough"`
+	// CheckedHead is the head the log was checked against, if one was given.
+	CheckedHead *AuditHead `json:"checkedHead,omitempty"`
+	// FirstBadSeq and Reason name the first entry that does not verify.
+	FirstBadSeq int64  `json:"firstBadSeq,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Note        string `json:"note,omitempty"`
 }

@@ -19,6 +19,8 @@ const (
 	ETooManyRequests    = "too_many_requests"
 	EUnavailable        = "unavailable"
 	EInternal           = "internal"
+	// ETimeout: the request (its body) did not arrive within the read timeout.
+	ETimeout = "request_timeout"
 )
 
 // codeStatus is the one table that maps error codes to HTTP statuses. The
@@ -34,6 +36,7 @@ var codeStatus = map[string]int{
 	ETooManyRequests:    http.StatusTooManyRequests,
 	EUnavailable:        http.StatusServiceUnavailable,
 	EInternal:           http.StatusInternalServerError,
+	ETimeout:            http.StatusRequestTimeout,
 }
 
 // StatusForCode returns the HTTP status of an error code (500 for unknown codes).

@@ -3,15 +3,11 @@ package audit
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/resource"
-	"github.com/opentc/tc/pkg/client"
-	"github.com/opentc/tc/pkg/tc"
 )
 
 // NewCmdAudit builds the `tcctl audit` noun.
@@ -40,50 +36,53 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 }
 
 func newCmdVerify(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	var head string
+	cmd := &cobra.Command{
 		Use:   "verify",
-		Short: "Recompute the audit chain and name the first broken entry",
-		Long: `Read the whole audit log, oldest first, recompute every entry's hash and check
-that each links to the one before it. Exits 0 when the chain is intact and 1,
-naming the first broken entry, when it is not. Entries pruned by retention
-simply start the chain later.`,
-		Example: "  tcctl audit verify",
+		Short: "Verify the keyed audit chain and name the first bad entry",
+		Long: `Have tcd verify the whole audit log with its key (the entries' hashes are
+HMAC-SHA-256 with a key that is not in the database): every entry's hash, every
+link to the entry before, and no gap from the oldest entry (or from the point
+retention pruned up to, which tcd records). With --head SEQ:HASH — a head tcd
+logged earlier ("audit chain head" lines, at start, every minute when it moved
+and at shutdown) — it also checks that the log still reaches that head, so
+entries removed from the end are found. Exits 0 when the chain verifies and 1,
+naming the first bad sequence number, when it does not. Needs an owner or
+administrator.`,
+		Example: "  tcctl audit verify\n  tcctl audit verify --head 1042:5be2…c19a   # from tcd's log: audit chain head head=1042:5be2…",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.Client()
 			if err != nil {
 				return err
 			}
-			var prev *tc.AuditEntry
-			n := 0
-			for {
-				page, err := c.ListAudit(cmd.Context(), client.AuditFilter{Ascending: true, AfterSeq: seqOf(prev), Page: tc.Page{Limit: tc.MaxLimit}})
-				if err != nil {
-					return err
-				}
-				if bad, why := tc.VerifyAuditChain(page.Items, prev); bad != nil {
-					return fmt.Errorf("audit chain broken at entry %d (%s %s by %s at %s): %s",
-						bad.Seq, cmdutil.Safe(bad.Action), cmdutil.Safe(bad.Target), cmdutil.Safe(bad.Actor), bad.Time.Format(time.RFC3339), why)
-				}
-				n += len(page.Items)
-				if len(page.Items) < tc.MaxLimit {
-					break
-				}
-				last := page.Items[len(page.Items)-1]
-				prev = &last
+			rep, err := c.VerifyAudit(cmd.Context(), head)
+			if err != nil {
+				return err
 			}
 			if f.Output.Structured() {
-				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, map[string]any{"ok": true, "entries": n})
+				if err := cmdutil.PrintStructured(f.IOStreams.Out, f.Output, rep); err != nil {
+					return err
+				}
+			} else if rep.OK {
+				fmt.Fprintf(f.IOStreams.Out, "ok: %d entr%s verified (%d to %d", rep.Entries, map[bool]string{true: "y", false: "ies"}[rep.Entries == 1], rep.First, rep.Head.Seq)
+				if rep.PrunedThrough > 0 {
+					fmt.Fprintf(f.IOStreams.Out, "; pruned by retention up to %d", rep.PrunedThrough)
+				}
+				fmt.Fprintf(f.IOStreams.Out, "); head %d:%s\n", rep.Head.Seq, rep.Head.Hash)
+				if rep.CheckedHead != nil {
+					fmt.Fprintf(f.IOStreams.Out, "the log reaches head %d:%s\n", rep.CheckedHead.Seq, rep.CheckedHead.Hash)
+				}
+				if rep.Note != "" {
+					fmt.Fprintln(f.IOStreams.Out, "note: "+cmdutil.Safe(rep.Note))
+				}
 			}
-			fmt.Fprintf(f.IOStreams.Out, "ok: %d entr%s verified\n", n, strings.TrimPrefix(map[bool]string{true: "y", false: "ies"}[n == 1], ""))
+			if !rep.OK {
+				return fmt.Errorf("audit chain broken at entry %d: %s", rep.FirstBadSeq, cmdutil.Safe(rep.Reason))
+			}
 			return nil
 		},
 	}
-}
-
-func seqOf(e *tc.AuditEntry) int64 {
-	if e == nil {
-		return 0
-	}
-	return e.Seq
+	cmd.Flags().StringVar(&head, "head", "", "a head tcd logged earlier, SEQ:HASH, that the log must still reach")
+	return cmd
 }
