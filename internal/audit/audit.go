@@ -49,7 +49,6 @@ func (s *Service) Append(ctx context.Context, tx *store.Store, e tc.AuditEntry) 
 	return tx.AppendAudit(ctx, &e)
 }
 
-
 // List returns one page of entries.
 func (s *Service) List(ctx context.Context, f store.AuditFilter) (tc.List[tc.AuditEntry], error) {
 	rows, total, err := s.st.ListAudit(ctx, f)
