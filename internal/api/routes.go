@@ -226,9 +226,13 @@ func (s *Server) identityRoutes() []Route {
 		{Method: "GET", Path: "/api/users/invites", Perm: usersRead, Summary: "List pending invites", Handler: s.listInvites},
 		{Method: "DELETE", Path: "/api/users/invites/:id", Perm: usersWrite, Summary: "Withdraw an invite", Handler: s.deleteInvite},
 		{Method: "POST", Path: "/api/users/transfer-ownership", Perm: usersWrite, Summary: "Transfer ownership to an administrator", Handler: s.transferOwnership},
-		{Method: "GET", Path: "/api/users/:id", Perm: usersRead, Summary: "Get a user by ID or username", Handler: s.getUser},
-		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser},
-		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser},
+		{Method: "GET", Path: "/api/users/:id", Perm: usersRead, Summary: "Get a user by ID or username", Handler: s.getUser, Object: s.readUser, ObjectKind: "user"},
+		{Method: "PATCH", Path: "/api/users/:id", Perm: usersWrite, Summary: "Change a user's role, email or disabled flag", Handler: s.updateUser, Object: s.readUser, ObjectKind: "user"},
+		{Method: "DELETE", Path: "/api/users/:id", Perm: usersWrite, Summary: "Delete a user", Handler: s.deleteUser, Object: s.readUser, ObjectKind: "user"},
 		{Method: "POST", Path: "/api/users/:id/password-reset", Perm: usersWrite, Summary: "Issue a password-reset code", Handler: s.createPasswordReset},
 	}
+}
+
+func (s *Server) readUser(c *fiber.Ctx) (any, error) {
+	return s.auth.GetUser(ctx(c), principal(c), c.Params("id"))
 }
