@@ -28,9 +28,12 @@ type Scheduler struct {
 	// OnTick, if set before Run, observes every successful tick (metrics).
 	OnTick func(res store.TickResult, took time.Duration)
 	// AfterTick, if set before Run, runs after every successful tick that
-	// another node did not skip, with the tick's clock time (notification
-	// rules are evaluated there).
-	AfterTick func(ctx context.Context, now time.Time)
+	// another node did not skip (notification rules are evaluated there).
+	AfterTick func(ctx context.Context, t TickInfo)
+	// SilentSpec, if set before Run, names before each tick the silent
+	// fleet the tick aggregates for AfterTick from its own scan of the
+	// agents (nil: none).
+	SilentSpec func() *store.SilentSpec
 
 	ticks        atomic.Int64
 	lastDuration atomic.Int64
@@ -61,6 +64,18 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 }
 
+// TickInfo describes a tick to AfterTick.
+type TickInfo struct {
+	// Now is the tick's clock time, SinceMs the previous tick's (what the
+	// tick counted transitions against).
+	Now     time.Time
+	SinceMs int64
+	// Spec is what SilentSpec returned, Result.Silent its rows (nil when
+	// the tick did not aggregate).
+	Spec   *store.SilentSpec
+	Result store.TickResult
+}
+
 // Tick runs one evaluation now.
 func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 	start := time.Now()
@@ -69,7 +84,11 @@ func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 	if since == 0 || since > now.UnixMilli() {
 		since = now.Add(-s.interval).UnixMilli()
 	}
-	res, err := s.st.SchedulerTick(ctx, since, now.UnixMilli(), now.Add(-HistoryRetention).UnixMilli())
+	var spec *store.SilentSpec
+	if s.SilentSpec != nil {
+		spec = s.SilentSpec()
+	}
+	res, err := s.st.SchedulerTickSilent(ctx, since, now.UnixMilli(), now.Add(-HistoryRetention).UnixMilli(), spec)
 	if err == nil && !res.Skipped {
 		s.lastTickMs.Store(now.UnixMilli())
 	}
@@ -83,7 +102,7 @@ func (s *Scheduler) Tick(ctx context.Context) (store.TickResult, error) {
 		s.log.Info("reporting rules evaluated", "not_reporting", res.NotReporting, "auto_deleted", res.Deleted, "pruned", res.Pruned, "took", d)
 	}
 	if err == nil && !res.Skipped && s.AfterTick != nil {
-		s.AfterTick(ctx, now)
+		s.AfterTick(ctx, TickInfo{Now: now, SinceMs: since, Spec: spec, Result: res})
 	}
 	return res, err
 }

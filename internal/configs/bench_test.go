@@ -1,6 +1,7 @@
 package configs_test
 
 import (
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -28,4 +29,35 @@ func BenchmarkRenderHit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRenderDistinctAgents: every request from another agent_id (as
+// 100,000 agents polling), against a config that does not use agent_id
+// (one rendering for all: cache hits) and one that does (each agent its
+// own rendering: misses beyond the cache's 4,096, rendered from memory).
+func BenchmarkRenderDistinctAgents(b *testing.B) {
+	for _, c := range []struct{ name, toml string }{
+		{"unused", "[[outputs.heartbeat]]\n  url = \"http://tc:8888/heartbeat\"\n"},
+		{"used", "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			svc, _ := newService(b, testutil.SQLiteDSN(b), configs.Options{})
+			cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: c.toml})
+			if err != nil {
+				b.Fatal(err)
+			}
+			qs := make([]url.Values, 100000)
+			for i := range qs {
+				qs[i] = url.Values{"agent_id": {fmt.Sprintf("bench-%07d", i)}, "region": {"eu-1"}}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				q := qs[i%len(qs)]
+				if _, err := svc.Serve(bg, "config", cfg.ID, q, q.Get("agent_id")); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

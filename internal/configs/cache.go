@@ -2,6 +2,7 @@ package configs
 
 import (
 	"container/list"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -38,7 +39,17 @@ type renderCache struct {
 	gen        uint64
 	ll         *list.List
 	items      map[string]*list.Element
+	// targets holds, per target, what its renderings are made of in this
+	// generation (see source); dropped with everything else.
+	targets     map[targetKey]*source
+	targetBytes int
 }
+
+// maxTargets bounds the remembered targets (and the cache's maxBytes their
+// templates); past either they are all dropped
+// (a target without a source is read from the database and keyed by its
+// whole query, which is always correct).
+const maxTargets = 4096
 
 type cacheEntry struct {
 	key string
@@ -46,7 +57,7 @@ type cacheEntry struct {
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
-	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}}
+	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}, targets: map[targetKey]*source{}}
 }
 
 func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
@@ -57,6 +68,48 @@ func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
 		return el.Value.(*cacheEntry).r, c.gen, true
 	}
 	return nil, c.gen, false
+}
+
+// lookup is the hit path: the target's source in this generation (nil if
+// not known yet) and, if known, its rendering for query. It allocates only
+// when the query gives a parameter the target references.
+func (c *renderCache) lookup(tk targetKey, query url.Values) (*source, *Rendered, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	src := c.targets[tk]
+	if src == nil {
+		return nil, nil, c.gen
+	}
+	var buf [256]byte
+	if el, ok := c.items[string(src.appendKey(buf[:0], query))]; ok {
+		c.ll.MoveToFront(el)
+		return src, el.Value.(*cacheEntry).r, c.gen
+	}
+	return src, nil, c.gen
+}
+
+// source returns a target's source in this generation (nil if not known).
+func (c *renderCache) source(tk targetKey) (*source, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.targets[tk], c.gen
+}
+
+// putSource remembers a target's source, unless gen is over.
+func (c *renderCache) putSource(gen uint64, tk targetKey, src *source) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || src.size > c.maxBytes {
+		return
+	}
+	if old := c.targets[tk]; old != nil {
+		c.targetBytes -= old.size
+	}
+	if len(c.targets) >= maxTargets || c.targetBytes+src.size > c.maxBytes {
+		c.targets, c.targetBytes = map[targetKey]*source{}, 0
+	}
+	c.targets[tk] = src
+	c.targetBytes += src.size
 }
 
 func (c *renderCache) put(gen uint64, key string, r *Rendered) {
@@ -86,6 +139,7 @@ func (c *renderCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	c.items = map[string]*list.Element{}
+	c.targets, c.targetBytes = map[targetKey]*source{}, 0
 	c.ll.Init()
 	c.bytes = 0
 }

@@ -31,3 +31,34 @@ func TestRenderCacheBounded(t *testing.T) {
 		t.Fatal("stale render stored after invalidation")
 	}
 }
+
+// Remembered targets are bounded by count and bytes, dropped on
+// invalidation, and not stored from an older generation.
+func TestRenderCacheTargetsBounded(t *testing.T) {
+	c := newRenderCache(100, 10000)
+	for i := 0; i < maxTargets+10; i++ {
+		c.putSource(0, targetKey{kind: targetConfig, ref: string(rune(i))}, &source{size: 1})
+	}
+	if len(c.targets) > maxTargets {
+		t.Fatalf("%d targets kept", len(c.targets))
+	}
+	for i := 0; i < 10; i++ {
+		c.putSource(0, targetKey{kind: targetGroup, ref: string(rune(i))}, &source{size: 3000})
+	}
+	if c.targetBytes > 10000 {
+		t.Fatalf("%d bytes of targets kept", c.targetBytes)
+	}
+	c.putSource(0, targetKey{kind: targetGroup, ref: "huge"}, &source{size: 20000})
+	if src, _ := c.source(targetKey{kind: targetGroup, ref: "huge"}); src != nil {
+		t.Fatal("a target larger than the cache was kept")
+	}
+	_, gen := c.source(targetKey{})
+	c.invalidate()
+	if len(c.targets) != 0 || c.targetBytes != 0 {
+		t.Fatal("invalidation kept targets")
+	}
+	c.putSource(gen, targetKey{ref: "old"}, &source{size: 1})
+	if src, _ := c.source(targetKey{ref: "old"}); src != nil {
+		t.Fatal("a source read before the invalidation was kept")
+	}
+}

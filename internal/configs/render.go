@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/opentc/tc/internal/render"
@@ -37,59 +39,184 @@ func (s *Service) RenderAlias(ctx context.Context, alias string, query url.Value
 	return s.rendered(ctx, targetAlias, alias, query)
 }
 
+// targetKind of a rollout's version of a config: ref is the config ID.
+const targetVersion = "v"
+
+// targetKey names what a TOML URL renders: the kind and ref of the URL, or
+// for a rollout's version of a config (targetVersion) the config ID, the
+// version and the Last-Modified it is served with.
+type targetKey struct {
+	kind, ref string
+	v         int
+	lm        int64
+}
+
+// source is what a target's renderings are made of in one generation of
+// the render cache: the templates and constants read from the database (no
+// write can change them without ending the generation) and the names of
+// the query parameters those templates reference. A rendering is a
+// function of the source and of the query restricted to those names
+// (render.QueryNames), so it is cached under that restriction: agents that
+// differ only in parameters the templates do not use (agent_id, most
+// often) share one rendering, and a rendering that does differ per agent
+// costs no database read.
+type source struct {
+	prefix  string   // cache-key prefix of the target's renderings
+	names   []string // query parameters the templates reference, sorted
+	err     error    // the target does not resolve (not_found …), cached like a body
+	row     *store.ConfigRow
+	group   *store.GroupRow
+	members []*store.ConfigRow // a group's members in order
+	consts  map[string]string
+	size    int
+}
+
+// key is the cache key of the rendering of query; appendKey appends it to
+// dst (a lookup without allocating).
+func (src *source) appendKey(dst []byte, query url.Values) []byte {
+	return render.AppendCanonicalSubset(dst, src.prefix, query, src.names)
+}
+
+func (src *source) key(query url.Values) string {
+	return render.CanonicalSubset(src.prefix, query, src.names)
+}
+
 // rendered is the hot path: a cache hit touches neither the database nor
 // the template. Only infrastructure errors are returned as error; those are
 // not cached.
 func (s *Service) rendered(ctx context.Context, kind, ref string, query url.Values) (*Rendered, error) {
-	key := kind + "\x00" + ref + "\x00" + render.CanonicalQuery(query)
-	r, gen, ok := s.cache.get(key)
-	if ok {
+	return s.renderTarget(ctx, targetKey{kind: kind, ref: ref}, nil, query)
+}
+
+// renderTarget renders a target for query, from the cache if it can. row,
+// for a version, is the config's current row if the caller has it.
+func (s *Service) renderTarget(ctx context.Context, tk targetKey, row *store.ConfigRow, query url.Values) (*Rendered, error) {
+	src, r, gen := s.cache.lookup(tk, query)
+	if r != nil {
 		s.stats.hits.Add(1)
 		return r, r.Err
 	}
+	if src == nil {
+		var err error
+		if src, err = s.loadSource(ctx, tk, row); err != nil {
+			return nil, err
+		}
+		s.cache.putSource(gen, tk, src)
+	}
+	return s.renderMiss(src, gen, query)
+}
+
+// renderMiss renders src for query and caches the rendering (if gen is
+// still the cache's generation).
+func (s *Service) renderMiss(src *source, gen uint64, query url.Values) (*Rendered, error) {
 	s.stats.misses.Add(1)
-	r, err := s.renderUncached(ctx, kind, ref, query)
+	r, err := s.renderSource(src, query)
 	if err != nil {
 		if tc.ErrorCode(err) == tc.EInternal {
 			return nil, err
 		}
 		r = &Rendered{Err: err}
 	}
-	s.cache.put(gen, key, r)
+	s.cache.put(gen, src.key(query), r)
 	return r, r.Err
 }
 
-func (s *Service) renderUncached(ctx context.Context, kind, ref string, query url.Values) (*Rendered, error) {
-	switch kind {
-	case targetConfig:
-		row, err := resolveConfig(ctx, s.st, ref)
-		if err != nil {
-			return nil, err
-		}
-		return s.renderConfigRow(ctx, row, query)
-	case targetGroup:
-		g, err := resolveGroup(ctx, s.st, ref)
-		if err != nil {
-			return nil, err
-		}
-		return s.renderGroupRow(ctx, g, query)
+// loadSource reads what a target is rendered from. A target that does not
+// resolve gives a source holding the error; only infrastructure errors are
+// returned.
+func (s *Service) loadSource(ctx context.Context, tk targetKey, row *store.ConfigRow) (*source, error) {
+	src := &source{prefix: tk.kind + "\x00" + tk.ref + "\x00"}
+	if tk.kind == targetVersion {
+		src.prefix = targetVersion + "\x00" + tk.ref + "\x00" + strconv.Itoa(tk.v) + "\x00" + strconv.FormatInt(tk.lm, 10) + "\x00"
 	}
-	a, err := s.st.AliasByName(ctx, ref)
+	err := s.resolveSource(ctx, tk, row, src)
+	if err == nil {
+		src.consts, err = s.constants(ctx)
+	}
 	if err != nil {
-		return nil, err
+		if tc.ErrorCode(err) == tc.EInternal {
+			return nil, err
+		}
+		return &source{prefix: src.prefix, err: err, size: len(src.prefix) + 256}, nil
+	}
+	src.size = len(src.prefix) + 256
+	for k, v := range src.consts {
+		src.size += len(k) + len(v)
+	}
+	if src.row != nil {
+		src.names = render.QueryNames(src.row.TOML)
+		src.size += len(src.row.TOML)
+		return src, nil
+	}
+	for _, m := range src.members {
+		src.names = append(src.names, render.QueryNames(m.TOML)...)
+		src.size += len(m.TOML) + 256
+	}
+	sort.Strings(src.names)
+	src.names = slices.Compact(src.names)
+	return src, nil
+}
+
+func (s *Service) resolveSource(ctx context.Context, tk targetKey, row *store.ConfigRow, src *source) error {
+	var err error
+	switch tk.kind {
+	case targetVersion:
+		if row == nil {
+			if row, err = s.st.ConfigByID(ctx, tk.ref); err != nil {
+				return err
+			}
+		}
+		toml, err := s.versionTOML(ctx, tk.ref, tk.v)
+		if err != nil {
+			return err
+		}
+		vr := *row
+		vr.TOML, vr.Version, vr.LastModified = toml, tk.v, tk.lm
+		src.row = &vr
+		return nil
+	case targetConfig:
+		src.row, err = resolveConfig(ctx, s.st, tk.ref)
+		return err
+	case targetGroup:
+		if src.group, err = resolveGroup(ctx, s.st, tk.ref); err != nil {
+			return err
+		}
+		return s.loadMembers(ctx, src)
+	}
+	a, err := s.st.AliasByName(ctx, tk.ref)
+	if err != nil {
+		return err
 	}
 	if a.GroupID != nil {
-		g, err := s.st.GroupByID(ctx, *a.GroupID)
-		if err != nil {
-			return nil, err
+		if src.group, err = s.st.GroupByID(ctx, *a.GroupID); err != nil {
+			return err
 		}
-		return s.renderGroupRow(ctx, g, query)
+		return s.loadMembers(ctx, src)
 	}
-	row, err := s.st.ConfigByID(ctx, *a.ConfigID)
+	src.row, err = s.st.ConfigByID(ctx, *a.ConfigID)
+	return err
+}
+
+func (s *Service) loadMembers(ctx context.Context, src *source) error {
+	g := src.group
+	members, err := s.st.GroupMembers(ctx, []string{g.ID})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return s.renderConfigRow(ctx, row, query)
+	rows, err := s.st.ConfigsByIDs(ctx, members[g.ID])
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*store.ConfigRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	for _, id := range members[g.ID] {
+		if row := byID[id]; row != nil {
+			src.members = append(src.members, row)
+		}
+	}
+	return nil
 }
 
 func (s *Service) constants(ctx context.Context) (map[string]string, error) {
@@ -104,11 +231,18 @@ func (s *Service) constants(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-func (s *Service) renderConfigRow(ctx context.Context, row *store.ConfigRow, query url.Values) (*Rendered, error) {
-	consts, err := s.constants(ctx)
-	if err != nil {
-		return nil, err
+// renderSource renders a source for query: a pure function of both.
+func (s *Service) renderSource(src *source, query url.Values) (*Rendered, error) {
+	switch {
+	case src.err != nil:
+		return nil, src.err
+	case src.row != nil:
+		return s.renderConfigRow(src.row, src.consts, query)
 	}
+	return s.renderGroupRow(src.group, src.members, src.consts, query)
+}
+
+func (s *Service) renderConfigRow(row *store.ConfigRow, consts map[string]string, query url.Values) (*Rendered, error) {
 	out, err := s.renderQuery(row.TOML, consts, query, s.checks.MaxRenderBytes)
 	if err != nil {
 		return nil, renderError(row.Name, err)
@@ -118,33 +252,13 @@ func (s *Service) renderConfigRow(ctx context.Context, row *store.ConfigRow, que
 	return r, nil
 }
 
-func (s *Service) renderGroupRow(ctx context.Context, g *store.GroupRow, query url.Values) (*Rendered, error) {
-	members, err := s.st.GroupMembers(ctx, []string{g.ID})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.st.ConfigsByIDs(ctx, members[g.ID])
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]*store.ConfigRow, len(rows))
-	for i := range rows {
-		byID[rows[i].ID] = &rows[i]
-	}
-	consts, err := s.constants(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) renderGroupRow(g *store.GroupRow, members []*store.ConfigRow, consts map[string]string, query url.Values) (*Rendered, error) {
 	var (
 		sections         []render.Section
 		missing, undefnd = map[string]bool{}, map[string]bool{}
 		total            int
 	)
-	for _, id := range members[g.ID] {
-		row := byID[id]
-		if row == nil {
-			continue
-		}
+	for _, row := range members {
 		// Each member gets what is left of the group's budget, so a fetch
 		// never builds more than the limit.
 		budget := s.checks.MaxRenderBytes - total

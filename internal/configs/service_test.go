@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/opentc/tc/internal/cluster"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,15 @@ func TestRenderServedFromMemory(t *testing.T) {
 		}
 		if _, err := svc.RenderConfig(bg, cfg.ID, url.Values{}); !tc.IsCode(err, tc.EInvalid) {
 			t.Fatalf("cached error: %v", err)
+		}
+		// A new agent_id is a new rendering, made from the template and
+		// constants kept since the first one: no database either.
+		r, err := svc.RenderConfig(bg, cfg.ID, url.Values{"agent_id": {"a2"}})
+		if err != nil || !strings.Contains(string(r.Body), `id = "a2"`) {
+			t.Fatalf("a new agent's rendering needed the database: %v", err)
+		}
+		if _, err := svc.RenderGroup(bg, g.ID, url.Values{"agent_id": {"a3"}}); err == nil {
+			t.Fatal("the group was not rendered since the write, yet rendered without the database")
 		}
 	})
 }

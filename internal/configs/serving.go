@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/opentc/tc/internal/render"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -68,84 +67,59 @@ func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query
 // "config", "group" or "alias". During a rollout an agent routed to
 // another version than the current one is rendered only that version.
 func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values, agent string) (*Rendered, error) {
-	k := map[string]string{"config": targetConfig, "group": targetGroup, "alias": targetAlias}[kind]
+	k := targetKindOf(kind)
 	if k == "" {
 		return nil, fmt.Errorf("unknown target kind %q", kind)
 	}
-	if rp := s.router.Load(); rp != nil && *rp != nil && (*rp).Any() && k != targetGroup {
-		key := k + "\x00" + ref + "\x00" + render.CanonicalQuery(query)
-		if _, _, hit := s.cache.get(key); !hit {
-			if row := s.configOf(ctx, k, ref); row != nil {
-				if v, lm, ok := (*rp).Route(row.ID, agent); ok {
-					lm = max(lm, row.LastModified)
-					if v != row.Version || lm != row.LastModified {
-						return s.versioned(ctx, row, row.ID, v, lm, query)
-					}
-				}
+	rp := s.router.Load()
+	if rp == nil || *rp == nil || !(*rp).Any() || k == targetGroup {
+		r, err := s.rendered(ctx, k, ref, query)
+		if err != nil {
+			return r, err
+		}
+		return s.ForAgent(ctx, r, agent, query)
+	}
+	// A rollout runs: ask the router before rendering anything.
+	tk := targetKey{kind: k, ref: ref}
+	src, r, gen := s.cache.lookup(tk, query)
+	if src == nil {
+		var err error
+		if src, err = s.loadSource(ctx, tk, nil); err != nil {
+			return nil, err
+		}
+		s.cache.putSource(gen, tk, src)
+	}
+	if row := src.row; row != nil && src.err == nil {
+		if v, lm, ok := (*rp).Route(row.ID, agent); ok {
+			lm = max(lm, row.LastModified)
+			if v != row.Version || lm != row.LastModified {
+				return s.versioned(ctx, row, row.ID, v, lm, query)
 			}
 		}
 	}
-	r, err := s.rendered(ctx, k, ref, query)
-	if err != nil {
-		return r, err
+	if r != nil {
+		s.stats.hits.Add(1)
+		return r, r.Err
 	}
-	return s.ForAgent(ctx, r, agent, query)
+	return s.renderMiss(src, gen, query)
 }
 
-// configOf is the config a config or alias URL names (nil: none, or a group).
-func (s *Service) configOf(ctx context.Context, kind, ref string) *store.ConfigRow {
-	if kind == targetConfig {
-		row, err := resolveConfig(ctx, s.st, ref)
-		if err != nil {
-			return nil
-		}
-		return row
+func targetKindOf(kind string) string {
+	switch kind {
+	case "config":
+		return targetConfig
+	case "group":
+		return targetGroup
+	case "alias":
+		return targetAlias
 	}
-	a, err := s.st.AliasByName(ctx, ref)
-	if err != nil || a.ConfigID == nil {
-		return nil
-	}
-	row, err := s.st.ConfigByID(ctx, *a.ConfigID)
-	if err != nil {
-		return nil
-	}
-	return row
+	return ""
 }
 
 // versioned renders version v of a config with Last-Modified lm, cached.
+// row is the config's current row (nil: read it).
 func (s *Service) versioned(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
-	key := "v\x00" + id + "\x00" + strconv.Itoa(v) + "\x00" + strconv.FormatInt(lm, 10) + "\x00" + render.CanonicalQuery(query)
-	if c, _, hit := s.cache.get(key); hit {
-		s.stats.hits.Add(1)
-		return c, c.Err
-	}
-	_, gen, _ := s.cache.get(key)
-	s.stats.misses.Add(1)
-	out, err := s.renderVersion(ctx, row, id, v, lm, query)
-	if err != nil {
-		if tc.ErrorCode(err) == tc.EInternal {
-			return nil, err
-		}
-		out = &Rendered{Err: err}
-	}
-	s.cache.put(gen, key, out)
-	return out, out.Err
-}
-
-func (s *Service) renderVersion(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
-	if row == nil {
-		var err error
-		if row, err = s.st.ConfigByID(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	toml, err := s.versionTOML(ctx, id, v)
-	if err != nil {
-		return nil, err
-	}
-	vr := *row
-	vr.TOML, vr.Version, vr.LastModified = toml, v, lm
-	return s.renderConfigRow(ctx, &vr, query)
+	return s.renderTarget(ctx, targetKey{kind: targetVersion, ref: id, v: v, lm: lm}, row, query)
 }
 
 // versionTOML returns the TOML of a version: versions never change, so it

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/opentc/tc/internal/agents"
 	"github.com/opentc/tc/internal/api"
 	"github.com/opentc/tc/internal/notify"
 	"github.com/opentc/tc/internal/version"
@@ -59,8 +60,12 @@ func init() {
 			})
 		}
 		if m.scheduler != nil {
-			m.scheduler.AfterTick = func(ctx context.Context, now time.Time) {
-				if res, err := svc.Evaluate(ctx, now); err != nil && ctx.Err() == nil {
+			// The tick aggregates the silent fleet for the not_reporting
+			// rules from the scan it makes anyway.
+			m.scheduler.SilentSpec = svc.SilentSpec
+			m.scheduler.AfterTick = func(ctx context.Context, t agents.TickInfo) {
+				tick := &notify.Tick{Spec: t.Spec, PrevMs: t.SinceMs, Rows: t.Result.Silent, Version: t.Result.SilentVersion}
+				if res, err := svc.EvaluateTick(ctx, t.Now, tick); err != nil && ctx.Err() == nil {
 					m.Logger.Warn("evaluating notification rules failed; retrying at the next tick", "err", err)
 				} else if res.Notifications > 0 {
 					m.Logger.Info("notifications decided", "notifications", res.Notifications)

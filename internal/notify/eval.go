@@ -63,6 +63,7 @@ type observed struct {
 	n       int64
 	startMs int64
 	items   []tc.NotifyItem // the first MaxItems agents by ID
+	lazy    bool            // items are read when the group sends (silentItems)
 }
 
 // decision is one notification the evaluation decided.
@@ -99,6 +100,7 @@ type evalCtx struct {
 	delMembers   map[string][]string // rule ID → agent IDs
 	pruneMembers []newMember
 	fleet        *fleet
+	silent       *silentCache // not_reporting aggregates (nil: read from fleet)
 }
 
 // Evaluate runs every enabled rule once at now: the agents scheduler calls
@@ -107,6 +109,12 @@ type evalCtx struct {
 // short transaction, so a notification is either decided and durable or
 // decided again by the next evaluation.
 func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, error) {
+	return s.EvaluateTick(ctx, now, nil)
+}
+
+// EvaluateTick is Evaluate with what the scheduler's tick at now
+// aggregated for it (nil: nothing).
+func (s *Service) EvaluateTick(ctx context.Context, now time.Time, tick *Tick) (EvalResult, error) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
 	db := s.st.Gorm(ctx)
@@ -123,9 +131,13 @@ func (s *Service) Evaluate(ctx context.Context, now time.Time) (EvalResult, erro
 	res := EvalResult{Rules: len(rules)}
 	var err error
 	if len(rules) == 0 {
+		s.silent.Store(nil)
 		return res, s.consumeEvents(ctx, events)
 	}
 	if err := s.loadEvalState(ctx, e, rules); err != nil {
+		return res, err
+	}
+	if err := s.observeSilent(ctx, e, rules, tick); err != nil {
 		return res, err
 	}
 	if e.fleet, err = s.loadFleet(ctx, e, rules); err != nil {
@@ -263,6 +275,11 @@ func (s *Service) evalCondition(ctx context.Context, e *evalCtx, r *ruleRow) err
 			send = changed || repeat
 		}
 		if send {
+			if o.lazy {
+				if o.items, err = s.silentItems(ctx, e, r, v, o.n); err != nil {
+					return err
+				}
+			}
 			n := e.notification(r, v, tc.NotifyFiring, g.Count, o.items, g.StartsMs, nil)
 			g.State, g.NotifiedMs, g.NotifiedCount, g.RefreshedMs = stateFiring, e.nowMs, g.Count, e.nowMs
 			b, _ := json.Marshal(n)

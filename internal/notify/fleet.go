@@ -50,6 +50,9 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		}
 		switch r.Event {
 		case tc.EventAgentNotReporting:
+			if e.silent != nil {
+				continue // aggregated in SQL (silent.go)
+			}
 			if minFor < 0 || r.ForS < minFor {
 				minFor = r.ForS
 			}
@@ -87,22 +90,39 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 		preds = append(preds, "a.last_seen_ms < ? - (rr.not_reporting_after + ?) * 1000")
 		args = append(args, e.nowMs, minFor)
 	}
+	// Each of the other conditions is found through its own index
+	// (migration 43): the partial ones match only with these literal
+	// predicates, and each rule checks its own condition in memory.
+	var ids []string
 	if len(statuses) > 0 {
-		preds = append(preds, "a.reported_status IN ?")
-		args = append(args, statuses)
+		ids = append(ids, "SELECT id FROM agents WHERE reported_status IN ('fail', 'warn')")
 	}
 	unmanagedExpr := unmanagedSQL[s.st.Dialect()]
 	if unmanaged {
-		preds = append(preds, unmanagedExpr)
+		ids = append(ids, "SELECT id FROM agents a WHERE "+unmanagedExpr)
 	}
 	if minCreated >= 0 {
-		preds = append(preds, "a.created_ms >= ?")
+		ids = append(ids, "SELECT id FROM agents WHERE created_ms >= ?")
 		args = append(args, minCreated)
 	}
-	if len(preds) == 0 {
+	var candidates []string
+	if len(ids) > 0 && len(preds) == 0 {
+		// The candidates first, then their rows by primary key: in one
+		// statement PostgreSQL guesses these conditions match a third of
+		// the fleet and plans for that.
+		if err := s.st.Gorm(ctx).Raw(strings.Join(ids, " UNION "), args...).Scan(&candidates).Error; err != nil {
+			return nil, err
+		}
+		if len(candidates) == 0 {
+			return f, nil
+		}
+		args = nil
+	} else if len(ids) > 0 {
+		preds = append(preds, "a.id IN ("+strings.Join(ids, " UNION ")+")")
+	}
+	if len(preds) == 0 && candidates == nil {
 		return f, nil
 	}
-	where := "(" + strings.Join(preds, " OR ") + ")"
 	cols := "a.id, a.hostname, a.last_seen_ms, a.created_ms, a.reported_status, rr.not_reporting_after AS nra"
 	if unmanaged {
 		cols += ", CASE WHEN " + unmanagedExpr + " THEN 1 ELSE 0 END AS unmanaged"
@@ -130,18 +150,39 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 	} else {
 		cols += ", '' AS label_id"
 	}
-	rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, append(joinArgs, args...)...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	byID := map[string]*candidate{}
+	read := func(where string, args []any) error {
+		rows, err := s.st.Gorm(ctx).Raw("SELECT "+cols+" FROM "+from+" WHERE "+where, append(joinArgs, args...)...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return f.scan(rows, byID)
+	}
+	if candidates == nil {
+		return f, read("("+strings.Join(preds, " OR ")+")", args)
+	}
+	sort.Strings(candidates)
+	for i := 0; i < len(candidates); i += 500 {
+		if err := read("a.id IN ?", []any{candidates[i:min(i+500, len(candidates))]}); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// scan adds rows of candidates (one per candidate and label) to f.
+func (f *fleet) scan(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, byID map[string]*candidate) error {
 	for rows.Next() {
 		c := &candidate{}
 		var um int
 		var label string
 		if err := rows.Scan(&c.id, &c.hostname, &c.lastSeen, &c.created, &c.status, &c.nra, &um, &c.configuration, &label); err != nil {
-			return nil, err
+			return err
 		}
 		if have := byID[c.id]; have != nil {
 			c = have // another label of the same agent
@@ -154,10 +195,7 @@ func (s *Service) loadFleet(ctx context.Context, e *evalCtx, rules []ruleRow) (*
 			c.labels = append(c.labels, label)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return rows.Err()
 }
 
 // unmanagedSQL is true for an agent that reported a configuration tcd does
@@ -278,6 +316,32 @@ func (g *grouper) add(c *candidate, startMs int64) {
 	}
 }
 
+// addN adds n agents that carry c's labels, without naming them.
+func (g *grouper) addN(c *candidate, n, startMs int64) {
+	placed := false
+	for _, id := range c.labels {
+		if v, ok := g.gl[id]; ok {
+			g.putN(v, n, startMs)
+			placed = true
+		}
+	}
+	if !placed {
+		g.putN("", n, startMs)
+	}
+}
+
+func (g *grouper) putN(v string, n, startMs int64) {
+	o := g.groups[v]
+	if o == nil {
+		o = &observed{startMs: startMs}
+		g.groups[v] = o
+	}
+	o.n += n
+	if startMs > 0 && (o.startMs <= 0 || startMs < o.startMs) {
+		o.startMs = startMs
+	}
+}
+
 func (g *grouper) put(v string, c *candidate, startMs int64) {
 	o := g.groups[v]
 	if o == nil {
@@ -317,6 +381,9 @@ func (s *Service) members(ctx context.Context, ruleID string) (map[string]int64,
 
 // observeCondition counts a condition rule's agents per group.
 func (s *Service) observeCondition(ctx context.Context, e *evalCtx, r *ruleRow) (map[string]*observed, error) {
+	if r.Event == tc.EventAgentNotReporting && e.silent != nil {
+		return s.observeSilentRule(ctx, e, r)
+	}
 	scope, err := s.scopeOf(ctx, e, r)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -93,9 +94,20 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	evalMu    sync.Mutex // one evaluation at a time
-	audit     auditVerifier
-	lastPrune time.Time
+	evalMu   sync.Mutex                  // one evaluation at a time
+	silent   atomic.Pointer[silentCache] // the silent fleet at the last evaluation (written under evalMu)
+	rowsOnly bool                        // tests: not_reporting rules read their agents row by row
+	// silentAllMasksMax: see SilentSpec.
+	silentAllMasksMax int
+	collMu            sync.Mutex
+	collation         string // PostgreSQL's database collation, once read
+	// silentStats counts the ways evaluations aggregated the silent fleet
+	// (under evalMu): all of it from the tick's rows, carried over from
+	// the tick's rows or from their own statement, carrying over refused,
+	// from scratch with their own statement.
+	silentStats struct{ tickAll, tickCarried, carried, carriedNot, full int }
+	audit       auditVerifier
+	lastPrune   time.Time
 
 	wake     chan struct{}
 	sendMu   sync.Mutex // one delivery round at a time
@@ -127,7 +139,8 @@ func New(st *store.Store, o Options) *Service {
 	if o.UserAgent == "" {
 		o.UserAgent = "tcd"
 	}
-	return &Service{st: st, opts: o, log: o.Logger, now: o.Now, wake: make(chan struct{}, 1), limiters: map[string]*limiterEntry{}}
+	return &Service{st: st, opts: o, log: o.Logger, now: o.Now, wake: make(chan struct{}, 1), limiters: map[string]*limiterEntry{},
+		silentAllMasksMax: silentAllMasksMax}
 }
 
 func (s *Service) leader() bool { return s.opts.Leader == nil || s.opts.Leader() }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -561,4 +562,83 @@ func GroupLines(groupName string, sections []Section) (string, []int) {
 		}
 	}
 	return b.String(), starts
+}
+
+// QueryNames returns the distinct names of every parameter placeholder of
+// tmpl, sorted: the only query parameters RenderWith reads. A placeholder in
+// a comment counts (a value given for it is substituted), unlike in Params.
+// A render of tmpl is a function of the query restricted to these names.
+func QueryNames(tmpl string) []string {
+	var out []string
+	for _, t := range scanTokens(tmpl) {
+		if !t.constant {
+			out = append(out, t.name)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// CanonicalSubset is CanonicalQuery of the query restricted to names
+// (sorted, distinct), appended to prefix: prefix itself, without
+// allocating, when the query has none of them. A name given with no value
+// is written as the bare name, so it differs from an absent one.
+func CanonicalSubset(prefix string, q url.Values, names []string) string {
+	if !hasAny(q, names) {
+		return prefix
+	}
+	return string(AppendCanonicalSubset(make([]byte, 0, len(prefix)+64), prefix, q, names))
+}
+
+func hasAny(q url.Values, names []string) bool {
+	for _, k := range names {
+		if _, ok := q[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendCanonicalSubset appends CanonicalSubset(prefix, q, names) to dst.
+func AppendCanonicalSubset(dst []byte, prefix string, q url.Values, names []string) []byte {
+	dst = append(dst, prefix...)
+	first := true
+	for _, k := range names {
+		vs, ok := q[k]
+		if !ok {
+			continue
+		}
+		if len(vs) == 0 {
+			dst = appendSep(dst, &first)
+			dst = appendEscaped(dst, k)
+			continue
+		}
+		for _, v := range vs {
+			dst = appendSep(dst, &first)
+			dst = appendEscaped(dst, k)
+			dst = append(dst, '=')
+			dst = appendEscaped(dst, v)
+		}
+	}
+	return dst
+}
+
+func appendSep(dst []byte, first *bool) []byte {
+	if !*first {
+		dst = append(dst, '&')
+	}
+	*first = false
+	return dst
+}
+
+// appendEscaped appends url.QueryEscape(s), allocating only when s needs
+// escaping.
+func appendEscaped(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return append(dst, url.QueryEscape(s)...)
+		}
+	}
+	return append(dst, s...)
 }

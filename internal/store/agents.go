@@ -486,8 +486,13 @@ func (s *Store) DeleteAgents(ctx context.Context, ids []string) (int64, error) {
 
 // SetAgentsRule assigns a reporting rule to agents.
 func (s *Store) SetAgentsRule(ctx context.Context, ids []string, ruleID string) (int64, error) {
-	res := s.db.WithContext(ctx).Model(&Agent{}).Where("id IN ?", ids).Update("reporting_rule_id", ruleID)
-	return res.RowsAffected, res.Error
+	var n int64
+	err := s.fleetChange(ctx, func(db *gorm.DB) error {
+		res := db.Model(&Agent{}).Where("id IN ?", ids).Update("reporting_rule_id", ruleID)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
 }
 
 // ExistingAgentIDs returns which of ids exist.
@@ -511,16 +516,38 @@ func (s *Store) AssignAgentLabels(ctx context.Context, agentIDs, labelIDs []stri
 	}
 	// One statement for the whole batch (a row at a time cost a commit
 	// each: 1,000 agents took over a second on SQLite).
-	res := s.db.WithContext(ctx).Exec(`INSERT INTO agent_labels (agent_id, label_id)
-		SELECT a.id, l.id FROM agents a, labels l WHERE a.id IN ? AND l.id IN ?
-		ON CONFLICT DO NOTHING`, agentIDs, labelIDs)
-	return int(res.RowsAffected), res.Error
+	var n int64
+	err := s.fleetChange(ctx, func(db *gorm.DB) error {
+		res := db.Exec(`INSERT INTO agent_labels (agent_id, label_id)
+			SELECT a.id, l.id FROM agents a, labels l WHERE a.id IN ? AND l.id IN ?
+			ON CONFLICT DO NOTHING`, agentIDs, labelIDs)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return int(n), err
 }
 
 // RemoveAgentLabels unlinks every agent from every label.
 func (s *Store) RemoveAgentLabels(ctx context.Context, agentIDs, labelIDs []string) (int, error) {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM agent_labels WHERE agent_id IN ? AND label_id IN ?", agentIDs, labelIDs)
-	return int(res.RowsAffected), res.Error
+	var n int64
+	err := s.fleetChange(ctx, func(db *gorm.DB) error {
+		res := db.Exec("DELETE FROM agent_labels WHERE agent_id IN ? AND label_id IN ?", agentIDs, labelIDs)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return int(n), err
+}
+
+// fleetChange runs fn, which changes which agents carry which labels or
+// reporting rules, and counts the change in fleet_changes in the same
+// transaction (SilentFleet reads it).
+func (s *Store) fleetChange(ctx context.Context, fn func(db *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Exec("UPDATE fleet_changes SET version = version + 1 WHERE id = 1").Error
+	})
 }
 
 // AgentSummary computes the fleet summary for the agents matching f.
@@ -631,6 +658,11 @@ type TickResult struct {
 	Pruned int64
 	// Skipped: another node's tick held the scheduler lock.
 	Skipped bool
+	// Silent is the silent fleet the tick was asked for
+	// (SchedulerTickSilent), against sinceMs; SilentVersion is
+	// fleet_changes read just before it (see SilentFleet).
+	Silent        []SilentRow
+	SilentVersion int64
 }
 
 // schedulerLockKey makes ticks exclusive across a cluster, whatever the
@@ -645,6 +677,13 @@ const schedulerLockKey = 7_451_220_011
 // not_reporting is derived from last_seen_ms whenever an agent is read, so
 // a tick costs the same whether one agent or the whole fleet fell silent.
 func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoffMs int64) (TickResult, error) {
+	return s.SchedulerTickSilent(ctx, sinceMs, nowMs, historyCutoffMs, nil)
+}
+
+// SchedulerTickSilent is SchedulerTick that also aggregates the silent
+// fleet as spec asks (nil: not) from the scan that counts the agents that
+// turned not_reporting, into res.Silent (notification rules read it).
+func (s *Store) SchedulerTickSilent(ctx context.Context, sinceMs, nowMs, historyCutoffMs int64, spec *SilentSpec) (TickResult, error) {
 	var res TickResult
 	err := s.Tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
@@ -669,7 +708,12 @@ func (s *Store) SchedulerTick(ctx context.Context, sinceMs, nowMs, historyCutoff
 			}
 			res.Deleted += del.RowsAffected
 		}
-		if sinceMs < nowMs {
+		if spec != nil && sinceMs < nowMs {
+			var err error
+			if res.NotReporting, res.Silent, res.SilentVersion, err = tx.tickSilent(ctx, spec, sinceMs, nowMs); err != nil {
+				return err
+			}
+		} else if sinceMs < nowMs {
 			if err := db.Raw(`SELECT COUNT(*) FROM agents JOIN reporting_rules rr ON rr.id = agents.reporting_rule_id
 				WHERE agents.last_seen_ms < ? - rr.not_reporting_after * 1000 AND agents.last_seen_ms >= ? - rr.not_reporting_after * 1000`,
 				nowMs, sinceMs).Scan(&res.NotReporting).Error; err != nil {

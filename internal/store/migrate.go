@@ -12,7 +12,8 @@ import (
 // migration is one numbered, forward-only schema step. Statements use
 // placeholders that differ per engine: {{ts}} (timestamp with zone),
 // {{bigint}}, {{bool}}, {{concat_agg}} (the aggregate that concatenates
-// text with a separator: group_concat or string_agg).
+// text with a separator: group_concat or string_agg), {{instr}} (the
+// position of a substring: instr or strpos, both (text, substring)).
 type migration struct {
 	version int
 	name    string
@@ -48,8 +49,8 @@ func ordered() []migration {
 const migrationLockKey = 7_451_220_001
 
 var dialectTypes = map[string]*strings.Replacer{
-	SQLite:   strings.NewReplacer("{{ts}}", "DATETIME", "{{bigint}}", "INTEGER", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "group_concat"),
-	Postgres: strings.NewReplacer("{{ts}}", "TIMESTAMPTZ", "{{bigint}}", "BIGINT", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "string_agg"),
+	SQLite:   strings.NewReplacer("{{ts}}", "DATETIME", "{{bigint}}", "INTEGER", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "group_concat", "{{instr}}", "instr"),
+	Postgres: strings.NewReplacer("{{ts}}", "TIMESTAMPTZ", "{{bigint}}", "BIGINT", "{{bool}}", "BOOLEAN", "{{concat_agg}}", "string_agg", "{{instr}}", "strpos"),
 }
 
 // Migrate brings the schema to the newest version and returns the versions it

@@ -178,13 +178,16 @@ func (s *Store) UpdateRule(ctx context.Context, id string, cols map[string]any) 
 
 // DeleteRule moves the rule's agents to the default rule and deletes it.
 func (s *Store) DeleteRule(ctx context.Context, id, defaultID string) (moved int64, err error) {
-	db := s.db.WithContext(ctx)
-	res := db.Table("agents").Where("reporting_rule_id = ?", id).Update("reporting_rule_id", defaultID)
-	if res.Error != nil {
-		return 0, res.Error
-	}
-	if err := db.Where("id = ?", id).Delete(&ReportingRule{}).Error; err != nil {
+	err = s.fleetChange(ctx, func(db *gorm.DB) error {
+		res := db.Table("agents").Where("reporting_rule_id = ?", id).Update("reporting_rule_id", defaultID)
+		if res.Error != nil {
+			return res.Error
+		}
+		moved = res.RowsAffected
+		return db.Where("id = ?", id).Delete(&ReportingRule{}).Error
+	})
+	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected, nil
+	return moved, nil
 }
