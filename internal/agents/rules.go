@@ -2,7 +2,9 @@ package agents
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/opentc/tc/internal/precond"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -81,6 +83,9 @@ func (s *Service) UpdateRule(ctx context.Context, ref string, req tc.ReportingRu
 		if err != nil {
 			return err
 		}
+		if r, err = guardRule(ctx, tx, r); err != nil {
+			return err
+		}
 		cols := map[string]any{}
 		if req.Name != nil {
 			name, err := tc.CheckName("name", *req.Name)
@@ -153,6 +158,9 @@ func (s *Service) DeleteRule(ctx context.Context, ref string) (moved int, err er
 		if err != nil {
 			return err
 		}
+		if r, err = guardRule(ctx, tx, r); err != nil {
+			return err
+		}
 		if r.IsDefault {
 			return tc.Errorf(tc.EConflict, "%q is the default rule and cannot be deleted: make another rule the default first", r.Name)
 		}
@@ -165,4 +173,23 @@ func (s *Service) DeleteRule(ctx context.Context, ref string) (moved int, err er
 		return err
 	})
 	return moved, err
+}
+
+// guardRule enforces the request's If-Match on a rule inside the write's
+// transaction and returns the rule as it is now.
+func guardRule(ctx context.Context, tx *store.Store, r *store.ReportingRule) (*store.ReportingRule, error) {
+	if !precond.Wanted(ctx) {
+		return r, nil
+	}
+	if err := tx.LockRow(ctx, "reporting_rules", "id", r.ID); err != nil {
+		return nil, err
+	}
+	fresh, n, err := tx.RuleByRef(ctx, r.ID)
+	if tc.IsCode(err, tc.ENotFound) {
+		return nil, precond.Check(ctx, fmt.Sprintf("reporting rule %q", r.Name), "", false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fresh, precond.Check(ctx, fmt.Sprintf("reporting rule %q", fresh.Name), precond.Rule(fresh.API(n)), true)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/opentc/tc/internal/precond"
 	"strconv"
 	"strings"
 	"time"
@@ -296,7 +297,7 @@ func (a *AgentsAPI) rule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Rule(out), out)
 }
 
 func (a *AgentsAPI) createRule(c *fiber.Ctx) error {
@@ -308,7 +309,7 @@ func (a *AgentsAPI) createRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Rule(out), out)
 }
 
 func (a *AgentsAPI) updateRule(c *fiber.Ctx) error {
@@ -320,7 +321,7 @@ func (a *AgentsAPI) updateRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Rule(out), out)
 }
 
 func (a *AgentsAPI) deleteRule(c *fiber.Ctx) error {
@@ -336,5 +337,5 @@ func (a *AgentsAPI) setDefault(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Rule(out), out)
 }

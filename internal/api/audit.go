@@ -56,8 +56,22 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		return nil // no such endpoint: nothing was written
 	}
 	e := s.auditEntry(c, r)
+	// A request that changed several objects (an apply) adds one entry
+	// per object, with the same who, outcome and where, in the same
+	// transaction.
+	var more []tc.AuditEntry
+	if extra, ok := c.Locals(localAuditExtra).([]auditExtra); ok && e.Outcome == tc.OutcomeSuccess {
+		for _, x := range extra {
+			e2 := e
+			e2.Action, e2.Target = x.Action, truncate(x.Target, 512)
+			more = append(more, e2)
+		}
+	}
 	if rt == nil {
 		_ = s.deps.Audit.Record(ctx(c), e)
+		for _, e2 := range more {
+			_ = s.deps.Audit.Record(ctx(c), e2)
+		}
 		return nil
 	}
 	if e.Outcome != tc.OutcomeSuccess {
@@ -67,7 +81,17 @@ func (s *Server) auditMiddleware(c *fiber.Ctx) error {
 		_ = s.deps.Audit.Record(store.Detached(ctx(c)), e)
 		return nil
 	}
-	err := rt.Finish(ctx(c), func(tx *store.Store) error { return s.deps.Audit.Append(ctx(c), tx, e) })
+	err := rt.Finish(ctx(c), func(tx *store.Store) error {
+		if err := s.deps.Audit.Append(ctx(c), tx, e); err != nil {
+			return err
+		}
+		for _, e2 := range more {
+			if err := s.deps.Audit.Append(ctx(c), tx, e2); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err == nil {
 		return nil
 	}
@@ -211,4 +235,13 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
+}
+
+// localAuditExtra lets a handler that changed several objects list them:
+// each becomes an audit entry of its own (after the request's entry).
+const localAuditExtra = "tc.audit.extra"
+
+// auditExtra is one more audit entry of a request.
+type auditExtra struct {
+	Action, Target string
 }

@@ -8,7 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/configs"
+	"github.com/opentc/tc/internal/precond"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
 
@@ -91,6 +94,11 @@ func (f *ConfigsFeature) Routes() []Route {
 		cfg("PATCH", "/api/constants/:name", write, "Change a constant", f.putConstant),
 		cfg("DELETE", "/api/constants/:name", write, "Delete an unreferenced constant", f.deleteConstant),
 
+		// Config as code: the route needs configs:read; the handler then
+		// requires what the kinds involved need (auth.CanUseResources).
+		{Method: "GET", Path: "/api/resources", Perm: read, Summary: "Export the configuration as resources (kind repeated, label)", Handler: f.exportResources},
+		upload(Route{Method: "POST", Path: "/api/apply", Perm: read, Summary: "Apply resources: validate all, then change all in one transaction (dryRun, prune, selector, note, diff)", Handler: f.apply}),
+
 		lbl("GET", "/api/labels", lread, "List labels", f.listLabels),
 		lbl("POST", "/api/labels", lwrite, "Create a label", f.createLabel),
 		lbl("GET", "/api/labels/:id", lread, "Get a label by ID or name", f.getLabel),
@@ -151,7 +159,7 @@ func (f *ConfigsFeature) createConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) getConfig(c *fiber.Ctx) error {
@@ -159,7 +167,7 @@ func (f *ConfigsFeature) getConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) updateConfig(c *fiber.Ctx) error {
@@ -171,7 +179,7 @@ func (f *ConfigsFeature) updateConfig(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Config(out), out)
 }
 
 func (f *ConfigsFeature) deleteConfig(c *fiber.Ctx) error {
@@ -390,7 +398,7 @@ func (f *ConfigsFeature) createGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) getGroup(c *fiber.Ctx) error {
@@ -398,7 +406,7 @@ func (f *ConfigsFeature) getGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) updateGroup(c *fiber.Ctx) error {
@@ -410,7 +418,7 @@ func (f *ConfigsFeature) updateGroup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Group(out), out)
 }
 
 func (f *ConfigsFeature) deleteGroup(c *fiber.Ctx) error {
@@ -433,7 +441,7 @@ func (f *ConfigsFeature) getAlias(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Alias(out), out)
 }
 
 func (f *ConfigsFeature) putAlias(c *fiber.Ctx) error {
@@ -445,7 +453,7 @@ func (f *ConfigsFeature) putAlias(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Alias(out), out)
 }
 
 func (f *ConfigsFeature) deleteAlias(c *fiber.Ctx) error {
@@ -468,7 +476,7 @@ func (f *ConfigsFeature) getConstant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) createConstant(c *fiber.Ctx) error {
@@ -480,7 +488,7 @@ func (f *ConfigsFeature) createConstant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) putConstant(c *fiber.Ctx) error {
@@ -498,7 +506,7 @@ func (f *ConfigsFeature) putConstant(c *fiber.Ctx) error {
 	if created {
 		c.Status(fiber.StatusCreated)
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Constant(out), out)
 }
 
 func (f *ConfigsFeature) deleteConstant(c *fiber.Ctx) error {
@@ -529,7 +537,7 @@ func (f *ConfigsFeature) createLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return tagged(c.Status(fiber.StatusCreated), precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) getLabel(c *fiber.Ctx) error {
@@ -537,7 +545,7 @@ func (f *ConfigsFeature) getLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) updateLabel(c *fiber.Ctx) error {
@@ -549,7 +557,7 @@ func (f *ConfigsFeature) updateLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return tagged(c, precond.Label(out), out)
 }
 
 func (f *ConfigsFeature) deleteLabel(c *fiber.Ctx) error {
@@ -557,4 +565,69 @@ func (f *ConfigsFeature) deleteLabel(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (f *ConfigsFeature) exportResources(c *fiber.Ctx) error {
+	kinds := queryMulti(c, "kind")
+	check := kinds
+	if len(check) == 0 {
+		check = tc.ResourceKinds
+	}
+	if err := auth.CanUseResources(principal(c), check, false); err != nil {
+		return err
+	}
+	// Secret sets (names only) go to callers who may list secret names.
+	secretNames := auth.CanUseResources(principal(c), []string{tc.KindSecretSet}, false) == nil
+	out, err := f.svc.Export(ctx(c), kinds, c.Query("label"), secretNames)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// apply runs POST /api/apply. The audit log gets, besides the request's
+// own entry, one entry per changed resource carrying the apply's ID and
+// note (see auditMiddleware and localAuditExtra).
+func (f *ConfigsFeature) apply(c *fiber.Ctx) error {
+	var req tc.ApplyRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	kinds := map[string]bool{}
+	for _, r := range req.Resources {
+		kinds[r.Kind] = true
+	}
+	if req.Prune {
+		for _, k := range req.PruneKinds {
+			kinds[k] = true
+		}
+	}
+	list := make([]string, 0, len(kinds))
+	for k := range kinds {
+		list = append(list, k)
+	}
+	if err := auth.CanUseResources(principal(c), list, !req.DryRun); err != nil {
+		return err
+	}
+	id := store.NewID()
+	out, err := f.svc.Apply(ctx(c), who(c), id, req)
+	if err != nil {
+		return err
+	}
+	if !out.DryRun {
+		var extra []auditExtra
+		for _, ch := range out.Changes {
+			if ch.Action == tc.ActionUnchanged {
+				continue
+			}
+			target := "apply=" + id + ",kind=" + ch.Kind + ",name=" + ch.Name
+			if req.Note != "" {
+				target += ",note=" + req.Note
+			}
+			extra = append(extra, auditExtra{Action: "APPLY " + ch.Action + " " + ch.Kind, Target: target})
+		}
+		c.Locals(localAuditExtra, extra)
+	}
+	c.Set("X-Apply-Id", id)
+	return c.JSON(out)
 }

@@ -22,15 +22,15 @@ func (a *NotifyAPI) Routes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/notifications/receivers", Perm: r, Summary: "List notification receivers (secrets and header values are never returned)", Handler: a.listReceivers},
 		{Method: "POST", Path: "/api/notifications/receivers", Perm: w, Summary: "Create a notification receiver", Handler: a.createReceiver},
-		{Method: "GET", Path: "/api/notifications/receivers/:id", Perm: r, Summary: "Get a notification receiver by ID or name", Handler: a.getReceiver},
-		{Method: "PATCH", Path: "/api/notifications/receivers/:id", Perm: w, Summary: "Change a notification receiver", Handler: a.updateReceiver},
-		{Method: "DELETE", Path: "/api/notifications/receivers/:id", Perm: w, Summary: "Delete a notification receiver no rule uses", Handler: a.deleteReceiver},
+		{Method: "GET", Path: "/api/notifications/receivers/:id", Perm: r, Summary: "Get a notification receiver by ID or name", Handler: a.getReceiver, Object: a.readReceiver, ObjectKind: "notification receiver"},
+		{Method: "PATCH", Path: "/api/notifications/receivers/:id", Perm: w, Summary: "Change a notification receiver", Handler: a.updateReceiver, Object: a.readReceiver, ObjectKind: "notification receiver"},
+		{Method: "DELETE", Path: "/api/notifications/receivers/:id", Perm: w, Summary: "Delete a notification receiver no rule uses", Handler: a.deleteReceiver, Object: a.readReceiver, ObjectKind: "notification receiver"},
 		{Method: "POST", Path: "/api/notifications/receivers/:id/test", Perm: w, Summary: "Send a test notification to a receiver now", Handler: a.testReceiver},
 		{Method: "GET", Path: "/api/notifications/rules", Perm: r, Summary: "List notification rules", Handler: a.listRules},
 		{Method: "POST", Path: "/api/notifications/rules", Perm: w, Summary: "Create a notification rule", Handler: a.createRule},
-		{Method: "GET", Path: "/api/notifications/rules/:id", Perm: r, Summary: "Get a notification rule by ID or name", Handler: a.getRule},
-		{Method: "PATCH", Path: "/api/notifications/rules/:id", Perm: w, Summary: "Change a notification rule", Handler: a.updateRule},
-		{Method: "DELETE", Path: "/api/notifications/rules/:id", Perm: w, Summary: "Delete a notification rule", Handler: a.deleteRule},
+		{Method: "GET", Path: "/api/notifications/rules/:id", Perm: r, Summary: "Get a notification rule by ID or name", Handler: a.getRule, Object: a.readRule, ObjectKind: "notification rule"},
+		{Method: "PATCH", Path: "/api/notifications/rules/:id", Perm: w, Summary: "Change a notification rule", Handler: a.updateRule, Object: a.readRule, ObjectKind: "notification rule"},
+		{Method: "DELETE", Path: "/api/notifications/rules/:id", Perm: w, Summary: "Delete a notification rule", Handler: a.deleteRule, Object: a.readRule, ObjectKind: "notification rule"},
 		{Method: "GET", Path: "/api/notifications/log", Perm: r, Summary: "The delivery log, newest first (receiver, since, outcome; paging)", Handler: a.log},
 	}
 }
@@ -156,3 +156,9 @@ func (a *NotifyAPI) log(c *fiber.Ctx) error {
 	}
 	return c.JSON(out)
 }
+
+func (a *NotifyAPI) readReceiver(c *fiber.Ctx) (any, error) {
+	return a.svc.GetReceiver(ctx(c), c.Params("id"))
+}
+
+func (a *NotifyAPI) readRule(c *fiber.Ctx) (any, error) { return a.svc.GetRule(ctx(c), c.Params("id")) }

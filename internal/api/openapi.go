@@ -182,6 +182,8 @@ var shapes = map[string]shape{
 	"PUT /api/constants/:name":                      {in: tc.ConstantRequest{}, out: tc.Constant{}},
 	"PATCH /api/constants/:name":                    {in: tc.ConstantRequest{}, out: tc.Constant{}},
 	"DELETE /api/constants/:name":                   {status: 204},
+	"GET /api/resources":                            {out: tc.ResourceList{}},
+	"POST /api/apply":                               {in: tc.ApplyRequest{}, out: tc.ApplyResult{}},
 	"GET /api/labels":                               {out: tc.List[tc.Label]{}},
 	"POST /api/labels":                              {in: tc.LabelRequest{}, out: tc.Label{}, status: 201},
 	"GET /api/labels/:id":                           {out: tc.Label{}},

@@ -17,6 +17,7 @@ import (
 	"github.com/opentc/tc/internal/audit"
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/metrics"
+	"github.com/opentc/tc/internal/precond"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/pkg/tc"
 )
@@ -144,7 +145,22 @@ func principal(c *fiber.Ctx) *auth.Principal {
 	return p
 }
 
-func ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
+// ctx is the request's context; on writes it carries the If-Match header,
+// which the update routes of configs, config groups, constants, aliases,
+// labels and reporting rules enforce inside their transaction (412).
+func ctx(c *fiber.Ctx) context.Context {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.UserContext()
+	}
+	return precond.WithIfMatch(c.UserContext(), c.Get(fiber.HeaderIfMatch))
+}
+
+// tagged answers v with its ETag (see internal/precond).
+func tagged(c *fiber.Ctx, etag string, v any) error {
+	c.Set(fiber.HeaderETag, etag)
+	return c.JSON(v)
+}
 
 func (s *Server) meta(c *fiber.Ctx) auth.RequestMeta {
 	return auth.RequestMeta{IP: s.clientIP(c).String(), UserAgent: c.Get(fiber.HeaderUserAgent), Loopback: s.loopback(c)}

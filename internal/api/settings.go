@@ -12,8 +12,8 @@ import (
 
 func (s *Server) settingsRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActRead), Summary: "Read the runtime settings", Handler: s.getSettings},
-		{Method: "PATCH", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActWrite), Summary: "Change runtime settings", Handler: s.patchSettings},
+		{Method: "GET", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActRead), Summary: "Read the runtime settings", Handler: s.getSettings, Object: s.readSettings, ObjectKind: "settings"},
+		{Method: "PATCH", Path: "/api/settings", Perm: tc.Perm(tc.ResSettings, tc.ActWrite), Summary: "Change runtime settings", Handler: s.patchSettings, Object: s.readSettings, ObjectKind: "settings"},
 		{Method: "GET", Path: "/api/settings/public", Summary: "The public API and heartbeat URLs (any credential)", Handler: s.publicURLs},
 	}
 }
@@ -55,3 +55,5 @@ func (s *Server) publicURLs(c *fiber.Ctx) error {
 	}
 	return c.JSON(out)
 }
+
+func (s *Server) readSettings(c *fiber.Ctx) (any, error) { return s.auth.GetSettings(principal(c)) }

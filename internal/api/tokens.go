@@ -13,9 +13,9 @@ func (s *Server) tokenRoutes() []Route {
 		{Method: "GET", Path: "/api/tokens", Perm: read, Summary: "List API tokens (own; administrators: all, ?userId=)", Handler: s.listTokens},
 		{Method: "POST", Path: "/api/tokens", Perm: write, Summary: "Create an API token (the raw value is returned once)", Handler: s.createToken},
 		{Method: "GET", Path: "/api/tokens/capabilities", Summary: "What token creation allows", Handler: s.tokenCapabilities},
-		{Method: "GET", Path: "/api/tokens/:id", Perm: read, Summary: "Get an API token", Handler: s.getToken},
+		{Method: "GET", Path: "/api/tokens/:id", Perm: read, Summary: "Get an API token", Handler: s.getToken, Object: s.readToken, ObjectKind: "token"},
 		{Method: "POST", Path: "/api/tokens/:id/revoke", Perm: write, Summary: "Revoke an API token", Handler: s.revokeToken},
-		{Method: "DELETE", Path: "/api/tokens/:id", Perm: write, Summary: "Delete an API token", Handler: s.deleteToken},
+		{Method: "DELETE", Path: "/api/tokens/:id", Perm: write, Summary: "Delete an API token", Handler: s.deleteToken, Object: s.readToken, ObjectKind: "token"},
 		{Method: "POST", Path: "/api/tokens/:id/reassign", Perm: write, Summary: "Give an API token to another user", Handler: s.reassignToken},
 	}
 }
@@ -90,4 +90,8 @@ func (s *Server) reassignToken(c *fiber.Ctx) error {
 	}
 	c.Locals(localAuditDetail, "from="+prev.ID+" ("+prev.Username+"),to="+out.UserID+" ("+out.Username+")")
 	return c.JSON(out)
+}
+
+func (s *Server) readToken(c *fiber.Ctx) (any, error) {
+	return s.auth.GetToken(ctx(c), principal(c), c.Params("id"))
 }

@@ -258,3 +258,47 @@ func CanGrant(p *Principal, requested tc.PermissionSet) error {
 	}
 	return nil
 }
+
+// ResourcePermissions is what config as code needs per resource kind:
+// reading (export, diff, apply --dry-run) or writing (apply) configs,
+// config groups, constants and aliases needs configs:read|write, labels
+// labels:read|write, reporting rules reporting-rules:read|write, secret
+// sets (names only) secrets:write. An apply that names a config's labels
+// also reads labels.
+func ResourcePermissions(kinds []string, write bool) tc.PermissionSet {
+	act := tc.ActRead
+	if write {
+		act = tc.ActWrite
+	}
+	out := tc.PermissionSet{}
+	for _, k := range kinds {
+		switch k {
+		case tc.KindConfig, tc.KindConfigGroup, tc.KindConstant, tc.KindAlias:
+			out[tc.Perm(tc.ResConfigs, act)] = struct{}{}
+			out[tc.Perm(tc.ResConfigs, tc.ActRead)] = struct{}{}
+		case tc.KindLabel:
+			out[tc.Perm(tc.ResLabels, act)] = struct{}{}
+		case tc.KindReportingRule:
+			out[tc.Perm(tc.ResReportingRules, act)] = struct{}{}
+		case tc.KindSecretSet:
+			// Listing secret names is secrets:write's (never values).
+			out[tc.Perm(tc.ResSecrets, tc.ActWrite)] = struct{}{}
+		}
+		if k == tc.KindConfig || k == tc.KindConfigGroup {
+			out[tc.Perm(tc.ResLabels, tc.ActRead)] = struct{}{}
+		}
+	}
+	return out
+}
+
+// CanUseResources checks that p holds every permission config as code
+// needs for kinds (see ResourcePermissions); the 403 names the first
+// missing one.
+func CanUseResources(p *Principal, kinds []string, write bool) error {
+	for _, perm := range ResourcePermissions(kinds, write).List() {
+		if err := Require(p, perm); err != nil {
+			return err
+		}
+	}
+	return nil
+}

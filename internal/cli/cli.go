@@ -87,6 +87,8 @@ func reportError(ctx context.Context, f *cmdutil.Factory, cmd *cobra.Command, er
 	w := f.IOStreams.ErrOut
 	var flagErr *cmdutil.FlagError
 	switch {
+	case cmdutil.Silent(err):
+		return cmdutil.ExitCode(err)
 	case errors.Is(err, cmdutil.ErrCancel):
 		fmt.Fprintln(w, "Cancelled.")
 		return cmdutil.ExitError

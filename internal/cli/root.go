@@ -6,6 +6,7 @@ import (
 	"github.com/opentc/tc/internal/cli/agent"
 	"github.com/opentc/tc/internal/cli/alias"
 	"github.com/opentc/tc/internal/cli/audit"
+	"github.com/opentc/tc/internal/cli/cac"
 	"github.com/opentc/tc/internal/cli/cmdutil"
 	"github.com/opentc/tc/internal/cli/config"
 	"github.com/opentc/tc/internal/cli/constant"
@@ -103,6 +104,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
 		notify.NewCmdNotify(f),
+		cac.NewCmdExport(f),
+		cac.NewCmdDiff(f),
+		cac.NewCmdApply(f),
 		rollout.NewCmdRollout(f),
 		newCmdVersion(f),
 		newCmdAPI(f),

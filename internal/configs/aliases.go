@@ -54,6 +54,9 @@ func (s *Service) PutAlias(ctx context.Context, alias string, req tc.AliasReques
 	}
 	var out tc.Alias
 	err := s.write(ctx, func(tx *store.Store) error {
+		if err := guardAlias(ctx, tx, alias); err != nil {
+			return err
+		}
 		if _, err := tx.ConfigByID(ctx, alias); err == nil {
 			return tc.Errorf(tc.EConflict, "%q is the ID of a config; choose another alias", alias).With("field", "alias")
 		}
@@ -134,5 +137,13 @@ func same(a, b *string) bool {
 
 // DeleteAlias removes an alias. Errors: not_found.
 func (s *Service) DeleteAlias(ctx context.Context, alias string) error {
-	return s.write(ctx, func(tx *store.Store) error { return tx.DeleteAlias(ctx, alias) })
+	return s.write(ctx, func(tx *store.Store) error {
+		if _, err := tx.AliasByName(ctx, alias); err != nil {
+			return err
+		}
+		if err := guardAlias(ctx, tx, alias); err != nil {
+			return err
+		}
+		return tx.DeleteAlias(ctx, alias)
+	})
 }

@@ -139,12 +139,12 @@ func (m memoVerdict) verdict(row *store.ConfigRow) verdict {
 
 // secretWarnings are the lint warnings of a config's secret references
 // against the secret sets of now (names only: no value is read).
-func secretWarnings(ctx context.Context, tx *store.Store, row *store.ConfigRow, use render.SecretUse, names *map[string]map[string]bool) ([]tc.ConfigProblem, error) {
+func secretWarnings(ctx context.Context, tx secretNamer, row *store.ConfigRow, use render.SecretUse, names *map[string]map[string]bool) ([]tc.ConfigProblem, error) {
 	if len(use.Refs) == 0 {
 		return nil, nil
 	}
 	if *names == nil {
-		n, err := tx.SecretNames(ctx)
+		n, err := tx.secretNames(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -363,6 +363,18 @@ type affected struct {
 // change), every config and group the write affects, and refuses the
 // write if any would no longer load. It returns the warnings of all.
 func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected) ([]tc.ConfigProblem, error) {
+	s.txChecks.Add(1)
+	return s.checkServingFrom(ctx, storeSource{s: s, st: tx}, a)
+}
+
+// TxChecks counts the serving checks that ran inside a write's transaction
+// (the writes that check ahead run none unless the state changed between
+// their check and their transaction). For tests and metrics.
+func (s *Service) TxChecks() int64 { return s.txChecks.Load() }
+
+// checkServingFrom is checkServing on any view of the state: the write's
+// transaction, or the would-be state in memory (checkAhead).
+func (s *Service) checkServingFrom(ctx context.Context, tx servingSource, a affected) ([]tc.ConfigProblem, error) {
 	// Telegraf's parser is slow and hungry on large documents (a dense
 	// 4 MiB template: seconds and a few hundred MiB): checks run at most
 	// one per core at a time.
@@ -372,13 +384,13 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	consts, err := s.constantsOf(ctx, tx)
+	consts, err := tx.constants(ctx)
 	if err != nil {
 		return nil, err
 	}
 	groups := append([]string(nil), a.groups...)
 	if len(a.configs) > 0 {
-		more, err := tx.GroupsContaining(ctx, a.configs)
+		more, err := tx.groupsContaining(ctx, a.configs)
 		if err != nil {
 			return nil, err
 		}
@@ -390,7 +402,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 		warnings []tc.ConfigProblem
 		selfBad  bool
 	)
-	rows, err := tx.ConfigsByIDs(ctx, dedupe(a.configs))
+	rows, err := tx.configsByIDs(ctx, dedupe(a.configs))
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +424,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 		warnings = append(warnings, sw...)
 	}
 	if !selfBad && len(groups) > 0 {
-		members, err := tx.GroupMembers(ctx, groups)
+		members, err := tx.groupMembers(ctx, groups)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +432,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 		for _, m := range members {
 			ids = append(ids, m...)
 		}
-		mrows, err := tx.ConfigsByIDs(ctx, dedupe(ids))
+		mrows, err := tx.configsByIDs(ctx, dedupe(ids))
 		if err != nil {
 			return nil, err
 		}
@@ -429,7 +441,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 			byID[mrows[i].ID] = &mrows[i]
 		}
 		for _, gid := range groups {
-			g, err := tx.GroupByID(ctx, gid)
+			g, err := tx.groupByID(ctx, gid)
 			if err != nil {
 				return nil, err
 			}
@@ -445,7 +457,7 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 				continue
 			}
 			if secretNames == nil {
-				if secretNames, err = tx.SecretNames(ctx); err != nil {
+				if secretNames, err = tx.secretNames(ctx); err != nil {
 					return nil, err
 				}
 			}
@@ -468,6 +480,147 @@ func (s *Service) checkServing(ctx context.Context, tx *store.Store, a affected)
 		return nil, e
 	}
 	return warnings, nil
+}
+
+// secretNamer reads the names of the secret sets' secrets (never values).
+type secretNamer interface {
+	secretNames(ctx context.Context) (map[string]map[string]bool, error)
+}
+
+// servingSource is what checkServing reads.
+type servingSource interface {
+	secretNamer
+	constants(ctx context.Context) (map[string]string, error)
+	groupsContaining(ctx context.Context, configIDs []string) ([]string, error)
+	configsByIDs(ctx context.Context, ids []string) ([]store.ConfigRow, error)
+	groupMembers(ctx context.Context, groupIDs []string) (map[string][]string, error)
+	groupByID(ctx context.Context, id string) (*store.GroupRow, error)
+}
+
+// storeSource reads a store (a transaction).
+type storeSource struct {
+	s  *Service
+	st *store.Store
+}
+
+func (x storeSource) constants(ctx context.Context) (map[string]string, error) {
+	return x.s.constantsOf(ctx, x.st)
+}
+func (x storeSource) groupsContaining(ctx context.Context, ids []string) ([]string, error) {
+	return x.st.GroupsContaining(ctx, ids)
+}
+func (x storeSource) configsByIDs(ctx context.Context, ids []string) ([]store.ConfigRow, error) {
+	return x.st.ConfigsByIDs(ctx, ids)
+}
+func (x storeSource) groupMembers(ctx context.Context, ids []string) (map[string][]string, error) {
+	return x.st.GroupMembers(ctx, ids)
+}
+func (x storeSource) groupByID(ctx context.Context, id string) (*store.GroupRow, error) {
+	return x.st.GroupByID(ctx, id)
+}
+func (x storeSource) secretNames(ctx context.Context) (map[string]map[string]bool, error) {
+	return x.st.SecretNames(ctx)
+}
+
+// stateSource reads a state in memory (and the secret sets' names from
+// the database: they are not part of the configuration state).
+type stateSource struct {
+	st *state
+	db *store.Store
+}
+
+func (x stateSource) secretNames(ctx context.Context) (map[string]map[string]bool, error) {
+	return x.db.SecretNames(ctx)
+}
+
+func (x stateSource) constants(context.Context) (map[string]string, error) {
+	return x.st.constants, nil
+}
+func (x stateSource) groupsContaining(_ context.Context, ids []string) ([]string, error) {
+	var out []string
+	for _, gid := range sortedKeysOf(x.st.members) {
+		for _, id := range ids {
+			if contains(x.st.members[gid], id) {
+				out = append(out, gid)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+func (x stateSource) configsByIDs(_ context.Context, ids []string) ([]store.ConfigRow, error) {
+	var out []store.ConfigRow
+	for _, id := range ids {
+		if c := x.st.configs[id]; c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+func (x stateSource) groupMembers(_ context.Context, ids []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, id := range ids {
+		if ms, ok := x.st.members[id]; ok {
+			out[id] = ms
+		}
+	}
+	return out, nil
+}
+func (x stateSource) groupByID(_ context.Context, id string) (*store.GroupRow, error) {
+	if g := x.st.groups[id]; g != nil {
+		return g, nil
+	}
+	return nil, notFound("config group not found")
+}
+
+// checkAhead runs a write's serving checks before its transaction, on the
+// would-be state: change applies the write to a copy of the current state
+// and names what it affects. The write's transaction then calls
+// ahead.inTx, which re-checks only if the state changed in between — so
+// in the usual case Telegraf's parser never runs while the write lock is
+// held (on SQLite that lock also stalls heartbeats).
+func (s *Service) checkAhead(ctx context.Context, change func(next *state) (affected, error)) (*ahead, error) {
+	cur, err := loadState(ctx, s.st, true)
+	if err != nil {
+		return nil, err
+	}
+	if s.aheadHook != nil {
+		s.aheadHook()
+	}
+	next := cur.clone()
+	a, err := change(next)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.checkServingFrom(ctx, stateSource{st: next, db: s.st}, a)
+	if err != nil {
+		return nil, err
+	}
+	return &ahead{fp: cur.fingerprint(), warnings: w}, nil
+}
+
+// ahead is the outcome of checkAhead.
+type ahead struct {
+	fp       string
+	warnings []tc.ConfigProblem
+}
+
+// still reports, inside the write's transaction and before it changes
+// anything, whether the state is the one the checks ahead saw (it also
+// keeps other configuration writers out until the transaction ends, on
+// PostgreSQL). When it is not, the caller runs checkServing there.
+func (ah *ahead) still(ctx context.Context, tx *store.Store) (bool, error) {
+	if ah == nil {
+		return false, nil
+	}
+	if err := tx.LockConfigTables(ctx); err != nil {
+		return false, err
+	}
+	now, err := loadState(ctx, tx, false)
+	if err != nil {
+		return false, err
+	}
+	return now.fingerprint() == ah.fp, nil
 }
 
 // refusal is the error of a write that would leave something unloadable:

@@ -170,15 +170,19 @@ func (s *Service) ListConfigs(ctx context.Context, f ConfigFilter) (tc.List[tc.C
 }
 
 func (s *Service) apiConfigs(ctx context.Context, rows []store.ConfigRow) ([]tc.Config, error) {
+	return apiConfigsOn(ctx, s.st, rows)
+}
+
+func apiConfigsOn(ctx context.Context, st *store.Store, rows []store.ConfigRow) ([]tc.Config, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	labels, err := s.st.LabelsOf(ctx, store.LinkConfigs, ids)
+	labels, err := st.LabelsOf(ctx, store.LinkConfigs, ids)
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := s.st.AliasesOf(ctx, store.LinkConfigs, ids)
+	aliases, err := st.AliasesOf(ctx, store.LinkConfigs, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +246,7 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 			return tc.Config{}, err
 		}
 	}
+	var ah *ahead
 	if req.TOML != nil || req.EnvHandling != nil {
 		cur, err := resolveConfig(ctx, s.st, ref)
 		if err != nil {
@@ -258,6 +263,15 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 			if err := s.precheck(ctx, &next); err != nil {
 				return tc.Config{}, err
 			}
+			// The groups holding it are checked ahead too.
+			if ah, err = s.checkAhead(ctx, func(st *state) (affected, error) {
+				if c := st.configs[cur.ID]; c != nil {
+					c.TOML, c.EnvHandling = next.TOML, next.EnvHandling
+				}
+				return affected{configs: []string{cur.ID}, self: cur.ID}, nil
+			}); err != nil {
+				return tc.Config{}, err
+			}
 		}
 	}
 	var (
@@ -265,8 +279,15 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		warnings []tc.ConfigProblem
 	)
 	err := s.write(ctx, func(tx *store.Store) error {
+		fresh, err := ah.still(ctx, tx)
+		if err != nil {
+			return err
+		}
 		row, err := resolveConfig(ctx, tx, ref)
 		if err != nil {
+			return err
+		}
+		if row, err = s.guardConfig(ctx, tx, row); err != nil {
 			return err
 		}
 		id = row.ID
@@ -315,7 +336,9 @@ func (s *Service) UpdateConfig(ctx context.Context, who, ref string, req tc.Upda
 		if err := tx.UpdateConfig(ctx, row.ID, cols); err != nil {
 			return err
 		}
-		if changed {
+		if changed && fresh {
+			warnings = ah.warnings
+		} else if changed {
 			warnings, err = s.checkServing(ctx, tx, affected{configs: []string{row.ID}, self: row.ID})
 		}
 		return err
@@ -369,6 +392,9 @@ func (s *Service) DeleteConfig(ctx context.Context, ref string, force bool) erro
 		}
 	}
 	return s.write(ctx, func(tx *store.Store) error {
+		if _, err := s.guardConfig(ctx, tx, row); err != nil {
+			return err
+		}
 		groups, err := tx.GroupsContaining(ctx, []string{row.ID})
 		if err != nil {
 			return err

@@ -78,7 +78,32 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 		created  bool
 		warnings []tc.ConfigProblem
 	)
-	err := s.write(ctx, func(tx *store.Store) error {
+	// Every config that references the constant, and every group holding
+	// one, is checked with the new value before the transaction.
+	ah, err := s.checkAhead(ctx, func(next *state) (affected, error) {
+		if old, ok := next.constants[name]; ok && old == value {
+			return affected{}, nil // nothing changes, nothing to check
+		}
+		next.constants[name] = value
+		var ids []string
+		for _, id := range sortedKeysOf(next.configs) {
+			if render.References(next.configs[id].TOML, name) {
+				ids = append(ids, id)
+			}
+		}
+		return affected{configs: ids}, nil
+	})
+	if err != nil {
+		return tc.Constant{}, false, err
+	}
+	err = s.write(ctx, func(tx *store.Store) error {
+		fresh, err := ah.still(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := guardConstant(ctx, tx, name); err != nil {
+			return err
+		}
 		old, err := tx.ConstantByName(ctx, name)
 		switch {
 		case err == nil && mustCreate:
@@ -98,6 +123,10 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 		if err := bumpConfigs(ctx, tx, s.unixNow(), ids...); err != nil {
 			return err
 		}
+		if fresh {
+			warnings = ah.warnings
+			return nil
+		}
 		warnings, err = s.checkServing(ctx, tx, affected{configs: ids})
 		return err
 	})
@@ -114,6 +143,9 @@ func (s *Service) SetConstant(ctx context.Context, name, value string, mustCreat
 func (s *Service) DeleteConstant(ctx context.Context, name string) error {
 	return s.write(ctx, func(tx *store.Store) error {
 		if _, err := tx.ConstantByName(ctx, name); err != nil {
+			return err
+		}
+		if err := guardConstant(ctx, tx, name); err != nil {
 			return err
 		}
 		ids, err := referencing(ctx, tx, name)

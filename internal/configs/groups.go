@@ -120,19 +120,23 @@ func (s *Service) ListGroups(ctx context.Context, f ConfigFilter) (tc.List[tc.Co
 }
 
 func (s *Service) apiGroups(ctx context.Context, rows []store.GroupRow) ([]tc.ConfigGroup, error) {
+	return apiGroupsOn(ctx, s.st, rows)
+}
+
+func apiGroupsOn(ctx context.Context, st *store.Store, rows []store.GroupRow) ([]tc.ConfigGroup, error) {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	members, err := s.st.GroupMembers(ctx, ids)
+	members, err := st.GroupMembers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := s.st.LabelsOf(ctx, store.LinkGroups, ids)
+	labels, err := st.LabelsOf(ctx, store.LinkGroups, ids)
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := s.st.AliasesOf(ctx, store.LinkGroups, ids)
+	aliases, err := st.AliasesOf(ctx, store.LinkGroups, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -166,10 +170,52 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 	var (
 		id       string
 		warnings []tc.ConfigProblem
+		ah       *ahead
 	)
+	if req.Name != nil || req.Members != nil {
+		// The group as it would be is rendered and checked before the
+		// transaction (see checkAhead).
+		g, err := resolveGroup(ctx, s.st, ref)
+		if err != nil {
+			return tc.ConfigGroup{}, err
+		}
+		var members []string
+		if req.Members != nil {
+			if members, err = resolveMembers(ctx, s.st, *req.Members); err != nil {
+				return tc.ConfigGroup{}, err
+			}
+		}
+		if ah, err = s.checkAhead(ctx, func(st *state) (affected, error) {
+			sg := st.groups[g.ID]
+			if sg == nil {
+				return affected{}, nil
+			}
+			renamed := req.Name != nil && name != sg.Name
+			moved := req.Members != nil && !equal(st.members[g.ID], members)
+			if !renamed && !moved {
+				return affected{}, nil // nothing served changes, nothing to check
+			}
+			if renamed {
+				sg.Name = name
+			}
+			if moved {
+				st.members[g.ID] = members
+			}
+			return affected{groups: []string{g.ID}}, nil
+		}); err != nil {
+			return tc.ConfigGroup{}, err
+		}
+	}
 	err := s.write(ctx, func(tx *store.Store) error {
+		fresh, err := ah.still(ctx, tx)
+		if err != nil {
+			return err
+		}
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
+			return err
+		}
+		if g, err = s.guardGroup(ctx, tx, g); err != nil {
 			return err
 		}
 		id = g.ID
@@ -210,7 +256,9 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		if err := tx.UpdateGroup(ctx, g.ID, cols); err != nil {
 			return err
 		}
-		if changed {
+		if changed && fresh {
+			warnings = ah.warnings
+		} else if changed {
 			warnings, err = s.checkServing(ctx, tx, affected{groups: []string{g.ID}})
 		}
 		return err
@@ -241,6 +289,9 @@ func (s *Service) DeleteGroup(ctx context.Context, ref string) error {
 	return s.write(ctx, func(tx *store.Store) error {
 		g, err := resolveGroup(ctx, tx, ref)
 		if err != nil {
+			return err
+		}
+		if _, err := s.guardGroup(ctx, tx, g); err != nil {
 			return err
 		}
 		return tx.DeleteGroup(ctx, g.ID)

@@ -78,25 +78,39 @@ func (s *Service) UpdateLabel(ctx context.Context, ref string, req tc.UpdateLabe
 	if err != nil {
 		return tc.Label{}, err
 	}
-	l, err := s.st.LabelByRef(ctx, ref)
+	var id string
+	err = s.st.Tx(ctx, func(tx *store.Store) error {
+		l, err := tx.LabelByRef(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if l, err = guardLabel(ctx, tx, l); err != nil {
+			return err
+		}
+		id = l.ID
+		if len(cols) > 0 {
+			return tx.UpdateLabel(ctx, l.ID, cols)
+		}
+		return nil
+	})
 	if err != nil {
 		return tc.Label{}, err
 	}
-	if len(cols) > 0 {
-		if err := s.st.UpdateLabel(ctx, l.ID, cols); err != nil {
-			return tc.Label{}, err
-		}
-	}
-	return s.GetLabel(ctx, l.ID)
+	return s.GetLabel(ctx, id)
 }
 
 // DeleteLabel deletes a label and all its assignments. Errors: not_found.
 func (s *Service) DeleteLabel(ctx context.Context, ref string) error {
-	l, err := s.st.LabelByRef(ctx, ref)
-	if err != nil {
-		return err
-	}
-	return s.st.DeleteLabel(ctx, l.ID)
+	return s.st.Tx(ctx, func(tx *store.Store) error {
+		l, err := tx.LabelByRef(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if _, err := guardLabel(ctx, tx, l); err != nil {
+			return err
+		}
+		return tx.DeleteLabel(ctx, l.ID)
+	})
 }
 
 // SetLabels assigns (assign=true) or removes labels on configs or groups

@@ -67,6 +67,10 @@ type Service struct {
 	// checkSlots bounds how many write checks run at once.
 	checkSlots chan struct{}
 	memo       verdictMemo
+	// txChecks counts checkServing runs (inside transactions); aheadHook,
+	// set by tests only, runs after checkAhead has read the state.
+	txChecks   atomic.Int64
+	aheadHook  func()
 	agentParam string
 	router     atomic.Pointer[Router]
 	recorder   atomic.Pointer[Recorder]

@@ -72,6 +72,8 @@ func TestAuditEveryWriteRoute(t *testing.T) {
 		{method: "POST", route: "/api/labels", body: `{"name":"l2"}`, save: map[string]string{"l2": "id"}, target: "id={l2}"},
 		{method: "PATCH", route: "/api/labels/:id", path: "/api/labels/{l1}", body: `{"description":"d"}`, target: "id={l1}"},
 		{method: "POST", route: "/api/configs", body: `{"name":"web","toml":"[agent]\n"}`, save: map[string]string{"cfg": "id"}, target: "id={cfg}"},
+		// A dry run: one entry (an apply that changes things adds one per changed resource, see TestConfigAsCodeRoundTrip).
+		{method: "POST", route: "/api/apply", body: `{"dryRun":true,"resources":[{"apiVersion":"tc/v1","kind":"Label","metadata":{"name":"l9"}}]}`},
 		{method: "PATCH", route: "/api/configs/:id", path: "/api/configs/{cfg}", body: `{"toml":"[agent]\n  interval = \"20s\"\n"}`, target: "id={cfg}"},
 		{method: "PUT", route: "/api/configs/:id", path: "/api/configs/{cfg}", body: `{"toml":"[agent]\n  interval = \"30s\"\n"}`, target: "id={cfg}"},
 		{method: "PATCH", route: "/api/configs/:id/versions/:n", path: "/api/configs/{cfg}/versions/2", body: `{"note":"n"}`, target: "id={cfg}"},

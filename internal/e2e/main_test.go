@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TC_E2E_RUN_TCD") == "1" {
 		os.Exit(runTCD())
 	}
+	if mode := os.Getenv("TC_E2E_EDITOR"); mode != "" {
+		os.Exit(runEditor(mode))
+	}
 	os.Exit(m.Run())
 }
 

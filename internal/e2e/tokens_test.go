@@ -111,7 +111,7 @@ func TestTokenCreateRules(t *testing.T) {
 			}
 		}
 		ci := createToken(t, manager, tc.CreateTokenRequest{Description: "ci", Preset: tc.PresetCI, ExpiresIn: "30d"})
-		if strings.Join(ci.Permissions, ",") != "configs:read,configs:write,labels:read" || ci.ExpiresAt == nil ||
+		if strings.Join(ci.Permissions, ",") != "configs:read,configs:write,labels:read,labels:write,reporting-rules:read,reporting-rules:write" || ci.ExpiresAt == nil ||
 			ci.ExpiresAt.Sub(d.Clock.Now()) < 29*24*time.Hour {
 			t.Fatalf("ci preset: %+v", ci.Token)
 		}

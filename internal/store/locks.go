@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // Advisory locks on PostgreSQL are database-wide, but tcd keeps its tables in
 // one schema (the search_path of DATABASE_URL): two deployments in different
 // schemas of one database must not elect one leader between them, skip each
@@ -14,3 +16,16 @@ const AdvisoryKeySQL = "(?::bigint # (hashtext(current_schema())::bigint << 32))
 
 // AdvisoryKeyPgx is AdvisoryKeySQL with pgx's positional placeholder.
 const AdvisoryKeyPgx = "($1::bigint # (hashtext(current_schema())::bigint << 32))"
+
+// LockRow takes the row lock of one row for the rest of the transaction on
+// PostgreSQL (SELECT … FOR UPDATE), so a check of the row's current state
+// made after it cannot be overtaken by another writer; on SQLite the
+// transaction already holds the database's write lock. table and col are
+// tcd's own identifiers, never input.
+func (s *Store) LockRow(ctx context.Context, table, col, key string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var n []int
+	return s.db.WithContext(ctx).Raw("SELECT 1 FROM "+table+" WHERE "+col+" = ? FOR UPDATE", key).Scan(&n).Error
+}

@@ -121,7 +121,25 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return err
 }
 
+// DoHeader is Do with extra request headers (e.g. If-Match); it returns the
+// response's headers (e.g. ETag), also with an API error.
+func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Values, header http.Header, body, out any) (http.Header, error) {
+	resp, err := c.doH(ctx, method, path, query, header, body, out)
+	if resp == nil {
+		return nil, err
+	}
+	return resp.Header, err
+}
+
+// IsPreconditionFailed reports whether err is tcd's 412: the object changed
+// since the If-Match tag was read.
+func IsPreconditionFailed(err error) bool { return tc.IsCode(err, tc.EPreconditionFailed) }
+
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) (*http.Response, error) {
+	return c.doH(ctx, method, path, query, nil, body, out)
+}
+
+func (c *Client) doH(ctx context.Context, method, path string, query url.Values, header http.Header, body, out any) (*http.Response, error) {
 	u := *c.base
 	// path arrives escaped (see esc); keep that encoding on the wire.
 	raw := c.base.EscapedPath() + path
@@ -147,6 +165,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)

@@ -214,3 +214,31 @@ func (c *Client) PutAlias(ctx context.Context, alias string, req tc.AliasRequest
 func (c *Client) DeleteAlias(ctx context.Context, alias string) error {
 	return c.Do(ctx, http.MethodDelete, "/api/aliases/"+esc(alias), nil, nil, nil)
 }
+
+// GetAlias returns one alias (GET /api/aliases/{alias}).
+func (c *Client) GetAlias(ctx context.Context, alias string) (tc.Alias, error) {
+	var out tc.Alias
+	err := c.Do(ctx, http.MethodGet, "/api/aliases/"+esc(alias), nil, nil, &out)
+	return out, err
+}
+
+// Apply sends resources to POST /api/apply (see tc.ApplyRequest).
+func (c *Client) Apply(ctx context.Context, req tc.ApplyRequest) (tc.ApplyResult, error) {
+	var out tc.ApplyResult
+	err := c.Do(ctx, http.MethodPost, "/api/apply", nil, req, &out)
+	return out, err
+}
+
+// ExportResources returns the configuration as resources (GET /api/resources).
+func (c *Client) ExportResources(ctx context.Context, kinds []string, label string) (tc.ResourceList, error) {
+	q := url.Values{}
+	for _, k := range kinds {
+		q.Add("kind", k)
+	}
+	if label != "" {
+		q.Set("label", label)
+	}
+	var out tc.ResourceList
+	err := c.Do(ctx, http.MethodGet, "/api/resources", q, nil, &out)
+	return out, err
+}

@@ -8,15 +8,17 @@ import (
 
 // Error codes of the JSON error envelope ({"code": "...", "message": "..."}).
 const (
-	EInvalid         = "invalid"
-	EUnauthorized    = "unauthorized"
-	EForbidden       = "forbidden"
-	ENotFound        = "not_found"
-	EConflict        = "conflict"
-	EPayloadTooLarge = "payload_too_large"
-	ETooManyRequests = "too_many_requests"
-	EUnavailable     = "unavailable"
-	EInternal        = "internal"
+	EInvalid      = "invalid"
+	EUnauthorized = "unauthorized"
+	EForbidden    = "forbidden"
+	ENotFound     = "not_found"
+	EConflict     = "conflict"
+	// EPreconditionFailed: an If-Match precondition did not hold (412).
+	EPreconditionFailed = "precondition_failed"
+	EPayloadTooLarge    = "payload_too_large"
+	ETooManyRequests    = "too_many_requests"
+	EUnavailable        = "unavailable"
+	EInternal           = "internal"
 	// ETimeout: the request (its body) did not arrive within the read timeout.
 	ETimeout = "request_timeout"
 )
@@ -24,16 +26,17 @@ const (
 // codeStatus is the one table that maps error codes to HTTP statuses. The
 // server's error handler and the client's decoder both use it.
 var codeStatus = map[string]int{
-	EInvalid:         http.StatusBadRequest,
-	EUnauthorized:    http.StatusUnauthorized,
-	EForbidden:       http.StatusForbidden,
-	ENotFound:        http.StatusNotFound,
-	EConflict:        http.StatusConflict,
-	EPayloadTooLarge: http.StatusRequestEntityTooLarge,
-	ETooManyRequests: http.StatusTooManyRequests,
-	EUnavailable:     http.StatusServiceUnavailable,
-	EInternal:        http.StatusInternalServerError,
-	ETimeout:         http.StatusRequestTimeout,
+	EInvalid:            http.StatusBadRequest,
+	EUnauthorized:       http.StatusUnauthorized,
+	EForbidden:          http.StatusForbidden,
+	ENotFound:           http.StatusNotFound,
+	EConflict:           http.StatusConflict,
+	EPreconditionFailed: http.StatusPreconditionFailed,
+	EPayloadTooLarge:    http.StatusRequestEntityTooLarge,
+	ETooManyRequests:    http.StatusTooManyRequests,
+	EUnavailable:        http.StatusServiceUnavailable,
+	EInternal:           http.StatusInternalServerError,
+	ETimeout:            http.StatusRequestTimeout,
 }
 
 // StatusForCode returns the HTTP status of an error code (500 for unknown codes).

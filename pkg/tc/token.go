@@ -97,7 +97,10 @@ func PresetPermissions(preset string, held PermissionSet) (PermissionSet, error)
 	case PresetTelegrafAgentSecrets:
 		return NewPermissionSet(Perm(ResConfigs, ActRead), Perm(ResHeartbeat, ActWrite), Perm(ResSecrets, ActRead)), nil
 	case PresetCI:
-		return NewPermissionSet(Perm(ResConfigs, ActRead), Perm(ResConfigs, ActWrite), Perm(ResLabels, ActRead)), nil
+		// Exactly what config as code needs (tcctl export, diff, apply of
+		// every kind): configs, labels and reporting rules, read and write.
+		return NewPermissionSet(Perm(ResConfigs, ActRead), Perm(ResConfigs, ActWrite), Perm(ResLabels, ActRead), Perm(ResLabels, ActWrite),
+			Perm(ResReportingRules, ActRead), Perm(ResReportingRules, ActWrite)), nil
 	case PresetReadOnly:
 		out := PermissionSet{}
 		for p := range held {

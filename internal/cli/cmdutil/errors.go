@@ -44,6 +44,10 @@ func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	var ce *CodeError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
 	var fe *FlagError
 	if errors.As(err, &fe) {
 		return ExitUsage
@@ -123,4 +127,26 @@ func DisableLoginHint(cmd *cobra.Command) {
 // hint on how to authenticate.
 func WantsLoginHint(cmd *cobra.Command) bool {
 	return cmd == nil || cmd.Annotations[annotationNoLoginHint] == ""
+}
+
+// CodeError ends tcctl with a given exit code (e.g. tcctl diff: 1 when
+// something would change, 2 and up for errors). With a nil Err nothing is
+// printed.
+type CodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *CodeError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+func (e *CodeError) Unwrap() error { return e.Err }
+
+// Silent reports whether err asks for an exit code without a message.
+func Silent(err error) bool {
+	var ce *CodeError
+	return errors.As(err, &ce) && ce.Err == nil
 }

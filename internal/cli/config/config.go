@@ -83,12 +83,7 @@ update by name. --id keeps a given ID (e.g. the one a config had in
 Telegraf Controller, so agents' URLs keep working). Prints the new ID.`,
 				Example: "  tcctl config create --name web -f web.toml --label production\n  cat web.toml | tcctl config create --name web -f -"}}),
 		NewCmdPush(f),
-		resource.NewEditCmd(f, r, resource.WriteSpec{Fields: editFields, Flags: fileFlag, Prepare: readFile, Wrap: wrap, After: warn, Done: "Config %s updated",
-			Help: resource.Help{Short: "Change a configuration's name, description or TOML",
-				Long: `Change a configuration. A new TOML (-f) that differs from the current one
-creates a new version with --note; name and description changes create no
-version.`,
-				Example: "  tcctl config edit web --name web-servers\n  tcctl config edit web -f web.toml --note \"raise interval\""}}),
+		NewCmdEdit(f),
 		resource.NewDeleteCmd(f, r, resource.DeleteSpec{Warning: "Their versions and aliases go too.",
 			Flags: func(cmd *cobra.Command) {
 				cmd.Flags().BoolVar(&force, "force", false, "delete even while reporting agents use them")
@@ -117,13 +112,6 @@ var createFields = []resource.Field{
 	{Flag: "label", JSON: "labels", Kind: resource.Strings, Usage: "label ID or name", Complete: resource.CompleteLabels},
 	{Flag: "id", JSON: "id", Usage: "use this ID instead of a generated UUID"},
 	{Flag: "env-handling", JSON: "envHandling", Usage: "how the agents handle ${VAR}: strict or nonstrict (default tcd's setting)"},
-}
-
-var editFields = []resource.Field{
-	{Flag: "name", JSON: "name", Usage: "new name"},
-	{Flag: "description", JSON: "description", Usage: "new description"},
-	{Flag: "note", JSON: "note", Usage: "note of the new version"},
-	{Flag: "env-handling", JSON: "envHandling", Usage: "how the agents handle ${VAR}: strict or nonstrict"},
 }
 
 // readTOML reads a file, or stdin for "-".

@@ -372,8 +372,18 @@ func NewEditCmd[T any](f *cmdutil.Factory, r *Resource[T], spec WriteSpec) *cobr
 			if err != nil {
 				return err
 			}
+			// The change applies to the object as read now: If-Match
+			// makes tcd refuse it (412) if someone changes it meanwhile.
+			var fresh T
+			hdr, err := c.DoHeader(cmd.Context(), http.MethodGet, r.ObjectPath(r.ID(cur)), nil, nil, nil, &fresh)
+			if err != nil {
+				return err
+			}
 			var v T
-			if err := c.Do(cmd.Context(), method, r.ObjectPath(r.ID(cur)), nil, body, &v); err != nil {
+			if _, err := c.DoHeader(cmd.Context(), method, r.ObjectPath(r.ID(cur)), nil, IfMatch(hdr), body, &v); err != nil {
+				if client.IsPreconditionFailed(err) {
+					return Changed(r.Kind, r.display(cur), cmd.CommandPath()+" "+strings.Join(args, " "))
+				}
 				return wrap(spec, err)
 			}
 			if spec.After != nil {
@@ -449,4 +459,20 @@ func NewObjectCmd[T any](f *cmdutil.Factory, r *Resource[T], spec ObjectSpec[T])
 		spec.Flags(cmd)
 	}
 	return cmd
+}
+
+// IfMatch is the If-Match header for an object read with the response
+// headers hdr (none if tcd sent no ETag).
+func IfMatch(hdr http.Header) http.Header {
+	if tag := hdr.Get("ETag"); tag != "" {
+		return http.Header{"If-Match": {tag}}
+	}
+	return nil
+}
+
+// Changed is the error of an edit that tcd refused with 412: the object
+// changed after it was read, nothing was saved, and the user should
+// re-run the command (rerun).
+func Changed(kind, name, rerun string) error {
+	return fmt.Errorf("%s %s was changed on tcd by someone else after it was read: nothing was saved; run %q again to apply your change to the current state", kind, cmdutil.Safe(name), rerun)
 }

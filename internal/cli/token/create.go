@@ -43,6 +43,11 @@ The raw value is printed once and cannot be retrieved later. When stdout is
 not a terminal only the value is printed, so T=$(tcctl token create …) works;
 -o json|yaml prints the token object with the value in "token".
 
+Presets: telegraf-agent (configs:read, heartbeat:write — for agents), ci
+(configs, labels and reporting-rules, read and write: exactly what tcctl
+export, diff and apply need), read-only (every read you hold), full-access
+(everything you hold).
+
 --raw-token-stdin registers a value you generated yourself (pre-shared, e.g.
 the same value on several tcd instances); it must be tc-apiv1_ followed by 64
 lowercase hex digits, and the server may refuse pre-shared values.`,
