@@ -33,14 +33,14 @@ func isResourceFile(name string) bool {
 // name order. A config's spec.tomlFile is read relative to its document's
 // file. Errors name the file and line.
 func Load(paths []string, recursive bool) ([]tc.Resource, error) {
-	var files []string
+	var files, roots []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, errors.Unwrap(err))
 		}
 		if !info.IsDir() {
-			files = append(files, p)
+			files, roots = append(files, p), append(roots, filepath.Dir(p))
 			continue
 		}
 		var found, deeper []string
@@ -72,10 +72,13 @@ func Load(paths []string, recursive bool) ([]tc.Resource, error) {
 		}
 		sort.Strings(found)
 		files = append(files, found...)
+		for range found {
+			roots = append(roots, p)
+		}
 	}
 	var out []tc.Resource
-	for _, f := range files {
-		rs, err := loadFile(f)
+	for i, f := range files {
+		rs, err := loadFile(f, roots[i])
 		if err != nil {
 			return nil, err
 		}
@@ -84,11 +87,54 @@ func Load(paths []string, recursive bool) ([]tc.Resource, error) {
 	return out, nil
 }
 
-// loadFile reads the documents of one YAML file.
-func loadFile(path string) ([]tc.Resource, error) {
-	data, err := os.ReadFile(path)
+// MaxFileSize is the largest resource or TOML file tcctl reads (the
+// server's own limit on a config is smaller by default: config-max-size).
+const MaxFileSize = 16 << 20
+
+// readInside reads path, which must be a regular file of at most
+// MaxFileSize bytes inside root once every symbolic link is resolved: a
+// resource tree (e.g. a pull request that CI runs tcctl diff on) must not
+// make tcctl read, print or upload files from elsewhere on the machine.
+func readInside(path, root string) ([]byte, error) {
+	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, err
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return nil, fmt.Errorf("%s is outside %s (files of a resource tree must stay inside it)", path, root)
+	}
+	// Stat before opening: opening a FIFO for reading would block.
+	info, err := os.Stat(real)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB", path, MaxFileSize>>20)
+	}
+	return data, nil
+}
+
+// loadFile reads the documents of one YAML file of the tree at root.
+func loadFile(path, root string) ([]tc.Resource, error) {
+	data, err := readInside(path, root)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, unwrapPath(err))
 	}
 	// Two passes over the same documents: nodes for the line each starts
 	// on, strict decoding (unknown fields are errors) for the values.
@@ -126,12 +172,13 @@ func loadFile(path string) ([]tc.Resource, error) {
 				return nil, fmt.Errorf("%s:%d: give spec.toml or spec.tomlFile, not both", path, line)
 			}
 			tf := r.Spec.TOMLFile
-			if !filepath.IsAbs(tf) {
-				tf = filepath.Join(filepath.Dir(path), tf)
+			if filepath.IsAbs(tf) {
+				return nil, fmt.Errorf("%s:%d: spec.tomlFile %s: give a path relative to the resource file", path, line, tf)
 			}
-			b, err := os.ReadFile(tf)
+			tf = filepath.Join(filepath.Dir(path), tf)
+			b, err := readInside(tf, root)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: spec.tomlFile: read %s: %w", path, line, tf, errors.Unwrap(err))
+				return nil, fmt.Errorf("%s:%d: spec.tomlFile: read %s: %w", path, line, tf, unwrapPath(err))
 			}
 			var se *render.SyntaxError
 			if errors.As(render.CheckUTF8(string(b)), &se) {
@@ -142,4 +189,13 @@ func loadFile(path string) ([]tc.Resource, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// unwrapPath drops the *fs.PathError wrapper (its path is already named).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
