@@ -610,6 +610,7 @@ func (f *ConfigsFeature) apply(c *fiber.Ctx) error {
 		return err
 	}
 	id := store.NewID()
+	c.Locals(localAuditDetail, "apply="+id)
 	out, err := f.svc.Apply(ctx(c), who(c), id, req)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(localAuditActor, strings.ToLower(strings.TrimSpace(req.Username)))
+	c.Locals(localAuditDetail, "owner="+truncate(strings.ToLower(strings.TrimSpace(req.Username)), 64))
 	out, err := s.auth.Setup(ctx(c), req, s.meta(c))
 	if err != nil {
 		return err

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,6 +32,16 @@ func (s *Server) patchSettings(c *fiber.Ctx) error {
 	var req tc.SettingsPatch
 	if err := decode(c, &req); err != nil {
 		return err
+	}
+	// The audit entry names the settings the request changes.
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(c.Body(), &fields) == nil && len(fields) > 0 {
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		c.Locals(localAuditDetail, "settings="+strings.Join(names, "+"))
 	}
 	out, err := s.auth.UpdateSettings(ctx(c), principal(c), req)
 	if err != nil {

@@ -48,7 +48,7 @@ func TestAuditEveryWriteRoute(t *testing.T) {
 		resp.Body.Close()
 	}
 	steps := []walkStep{
-		{method: "POST", route: "/api/auth/setup", body: `{"username":"root","email":"root@example.com","password":"rootpass1"}`, auth: "-", save: map[string]string{"owner": "token"}},
+		{method: "POST", route: "/api/auth/setup", body: `{"username":"root","email":"root@example.com","password":"rootpass1"}`, auth: "-", save: map[string]string{"owner": "token"}, target: "owner=root"},
 		{method: "POST", route: "/api/auth/login", body: `{"username":"root","password":"rootpass1"}`, auth: "-", save: map[string]string{"s2": "token"}},
 		{method: "POST", route: "/api/auth/login/local", body: `{"username":"root","password":"rootpass1"}`, auth: "-", save: map[string]string{"s3": "token"}},
 		{method: "POST", route: "/api/auth/logout", auth: "s3"},
@@ -67,13 +67,13 @@ func TestAuditEveryWriteRoute(t *testing.T) {
 		{method: "POST", route: "/api/tokens/:id/reassign", path: "/api/tokens/{tok}/reassign", body: `{"userId":"alice"}`, target: "id={tok}"},
 		{method: "POST", route: "/api/tokens/:id/revoke", path: "/api/tokens/{tok}/revoke", target: "id={tok}"},
 		{method: "DELETE", route: "/api/tokens/:id", path: "/api/tokens/{tok}", target: "id={tok}"},
-		{method: "PATCH", route: "/api/settings", body: `{"loginLockoutAttempts":6}`},
+		{method: "PATCH", route: "/api/settings", body: `{"loginLockoutAttempts":6}`, target: "settings=loginLockoutAttempts"},
 		{method: "POST", route: "/api/labels", body: `{"name":"l1"}`, save: map[string]string{"l1": "id"}, target: "id={l1}"},
 		{method: "POST", route: "/api/labels", body: `{"name":"l2"}`, save: map[string]string{"l2": "id"}, target: "id={l2}"},
 		{method: "PATCH", route: "/api/labels/:id", path: "/api/labels/{l1}", body: `{"description":"d"}`, target: "id={l1}"},
 		{method: "POST", route: "/api/configs", body: `{"name":"web","toml":"[agent]\n"}`, save: map[string]string{"cfg": "id"}, target: "id={cfg}"},
 		// A dry run: one entry (an apply that changes things adds one per changed resource, see TestConfigAsCodeRoundTrip).
-		{method: "POST", route: "/api/apply", body: `{"dryRun":true,"resources":[{"apiVersion":"tc/v1","kind":"Label","metadata":{"name":"l9"}}]}`},
+		{method: "POST", route: "/api/apply", body: `{"dryRun":true,"resources":[{"apiVersion":"tc/v1","kind":"Label","metadata":{"name":"l9"}}]}`, target: "apply="},
 		{method: "PATCH", route: "/api/configs/:id", path: "/api/configs/{cfg}", body: `{"toml":"[agent]\n  interval = \"20s\"\n"}`, target: "id={cfg}"},
 		{method: "PUT", route: "/api/configs/:id", path: "/api/configs/{cfg}", body: `{"toml":"[agent]\n  interval = \"30s\"\n"}`, target: "id={cfg}"},
 		{method: "PATCH", route: "/api/configs/:id/versions/:n", path: "/api/configs/{cfg}/versions/2", body: `{"note":"n"}`, target: "id={cfg}"},
