@@ -347,8 +347,8 @@ func writeTOML(c *fiber.Ctx, r *configs.Rendered) error {
 	if notModified(c, r) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	accept := strings.ToLower(c.Get(fiber.HeaderAccept))
-	if strings.Contains(accept, "application/octet-stream") && !strings.Contains(accept, "toml") {
+	accept := c.Get(fiber.HeaderAccept)
+	if containsFold(accept, "application/octet-stream") && !containsFold(accept, "toml") {
 		c.Set(fiber.HeaderContentType, "application/octet-stream")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+downloadName(r.Name)+`.toml"`)
 	} else {
@@ -375,6 +375,17 @@ func notModified(c *fiber.Ctx, r *configs.Rendered) bool {
 	}
 	if ims := c.Get(fiber.HeaderIfModifiedSince); ims != "" {
 		if t, err := http.ParseTime(ims); err == nil && !r.LastModified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains sub (ASCII, lower case) in any
+// case, without allocating (it runs on every agent's poll).
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}

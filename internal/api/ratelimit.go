@@ -161,7 +161,9 @@ func (l *authLimiter) Limited() int64 {
 // second, so a client that retries at once costs a few requests a second
 // per connection.
 func (s *Server) limitAuth(c *fiber.Ctx) error {
-	if s.authLimit == nil || !authLimitedRoutes[c.Method()+" "+routeKey(c.Path())] {
+	// Every limited route is a POST: other methods (every agent's config
+	// poll) skip building the key.
+	if s.authLimit == nil || c.Method() != fiber.MethodPost || !authLimitedRoutes[c.Method()+" "+routeKey(c.Path())] {
 		return c.Next()
 	}
 	ip := s.clientIP(c)

@@ -88,9 +88,10 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 		}
 		return s.forAgent(ctx, r, agent, query, head)
 	}
-	// A rollout runs: ask the router before rendering anything.
+	// A rollout runs: ask the router before looking up or rendering
+	// anything (an agent routed to another version needs only that one).
 	tk := targetKey{kind: k, ref: ref}
-	src, r, gen := s.cache.lookup(tk, query, head)
+	src, gen := s.cache.source(tk)
 	if src == nil {
 		var err error
 		if src, err = s.loadSource(ctx, tk, nil); err != nil {
@@ -106,10 +107,17 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 			}
 		}
 	}
+	cached, r, lgen := s.cache.lookup(tk, query, head)
 	if r != nil {
 		s.stats.hits.Add(1)
 		return r, r.Err
 	}
+	if cached != nil {
+		// The cache's source (the same, unless a write ended the
+		// generation meanwhile: then its rendering is of the new one).
+		src, gen = cached, lgen
+	}
+	// Otherwise src's own generation: if it ended, nothing is stored.
 	return s.renderMiss(src, gen, query)
 }
 

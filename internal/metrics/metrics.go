@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -128,6 +129,15 @@ func (m *Metrics) Handler() http.Handler {
 
 // Middleware times every request of a fiber app by its route pattern.
 func (m *Metrics) Middleware(listener string) fiber.Handler {
+	// The histogram of each (route, method, status) is looked up once:
+	// hashing four label values on every request costs the hot paths
+	// (config polls, heartbeats) more than observing.
+	type key struct {
+		route  *fiber.Route
+		method string
+		status int
+	}
+	var observers sync.Map // key → prometheus.Observer
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		if err := c.Next(); err != nil {
@@ -137,11 +147,22 @@ func (m *Metrics) Middleware(listener string) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
-		route := "unmatched"
-		if r := c.Route(); r != nil && r.Path != "/" && r.Path != "" {
-			route = r.Path
+		// Unmatched requests share one key (fiber may make up a route
+		// for them): the map stays as small as the label sets.
+		r := c.Route()
+		if r != nil && (r.Path == "/" || r.Path == "") {
+			r = nil
 		}
-		m.HTTPSeconds.WithLabelValues(listener, c.Method(), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		k := key{r, c.Method(), status}
+		o, ok := observers.Load(k)
+		if !ok {
+			route := "unmatched"
+			if r != nil {
+				route = r.Path
+			}
+			o, _ = observers.LoadOrStore(k, m.HTTPSeconds.WithLabelValues(listener, k.method, route, strconv.Itoa(status)))
+		}
+		o.(prometheus.Observer).Observe(time.Since(start).Seconds())
 		return nil
 	}
 }
