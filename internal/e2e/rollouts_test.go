@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -524,4 +525,58 @@ func scrapeText(t *testing.T, d *testutil.TCD, token string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// Stages chosen by explicit agent ids and by a label selector over agents:
+// each stage serves the new version to exactly the agents it names (the
+// selector's labelled agents, not the others), and the last stage to all.
+func TestRolloutExplicitAndSelectorStages(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, fastRollouts)
+		owner := d.Setup(t)
+		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "edge", TOML: rolloutTOML("one")}))
+		f := newFleet(t, d, owner, cfg.ID, 8)
+		for _, a := range f.ids {
+			f.fetch(a)
+			f.beat(a, "OK")
+		}
+		f.flush()
+		lbl := must[tc.Label](t)(owner.CreateLabel(bg, tc.LabelRequest{Name: "site=x"}))
+		labelled := []string{f.ids[1], f.ids[4], f.ids[6]}
+		must[tc.BulkResult](t)(owner.SetAgentLabels(bg, true, labelled, []string{lbl.ID}))
+		two := rolloutTOML("two")
+		k := 1
+		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &two, Heartbeats: &k,
+			Stages: []tc.RolloutStage{{Agents: []string{f.ids[7]}}, {Selector: "site=x"}, {Percent: 100}}}))
+		want := []map[string]bool{
+			{f.ids[7]: true},
+			{f.ids[7]: true, f.ids[1]: true, f.ids[4]: true, f.ids[6]: true},
+		}
+		for stage := 0; stage < 3; stage++ {
+			r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
+			if r.Stage != stage || r.State != tc.RolloutRunning {
+				t.Fatalf("want stage %d running, got stage %d %s (%s)", stage, r.Stage, r.State, r.Reason)
+			}
+			in := stageMembers(r, stage)
+			if stage < 2 && !reflect.DeepEqual(in, want[stage]) {
+				t.Fatalf("stage %d has %v, want %v", stage, in, want[stage])
+			}
+			if stage == 2 && len(in) != len(f.ids) {
+				t.Fatalf("last stage has %d agents, want %d", len(in), len(f.ids))
+			}
+			for _, a := range f.ids {
+				if body, _ := f.fetch(a); (versionOf(body) == "two") != in[a] {
+					t.Errorf("stage %d: %s (in the stage: %v) got %q", stage, a, in[a], versionOf(body))
+				}
+			}
+			f.flush()
+			for a := range in {
+				f.beat(a, "OK")
+			}
+			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+		}
+		if r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); r.State != tc.RolloutCompleted {
+			t.Fatalf("rollout did not complete: %+v", r)
+		}
+	})
 }
