@@ -85,7 +85,27 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 		args = append(args, args...)
 	}
 	var mask []string
+	bySet := false
 	if len(spec.Labels) > 0 {
+		// agents.label_set (migration 46) answers from the row the scan
+		// reads anyway, unless a label ID holds its separator.
+		var commas int64
+		if err := db.Raw("SELECT COUNT(*) FROM labels WHERE " + instrSQL[s.dialect] + "(id, ',') > 0").Scan(&commas).Error; err != nil {
+			return nil, 0, err
+		}
+		bySet = commas == 0
+	}
+	if bySet {
+		var b strings.Builder
+		for i, id := range spec.Labels {
+			if i > 0 {
+				b.WriteString(" + ")
+			}
+			fmt.Fprintf(&b, "CASE WHEN %s(a.label_set, ?) > 0 THEN %d ELSE 0 END", instrSQL[s.dialect], int64(1)<<i)
+			args = append(args, ","+id+",")
+		}
+		mask = append(mask, b.String())
+	} else if len(spec.Labels) > 0 {
 		var b strings.Builder
 		b.WriteString("(SELECT COALESCE(SUM(CASE g.label_id")
 		for i, id := range spec.Labels {
