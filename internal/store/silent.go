@@ -39,8 +39,9 @@ type SilentRow struct {
 
 // SilentFleet aggregates the silent fleet at nowMs against prevMs (0: no
 // previous time, every silent agent's mask is read). One scan of the
-// agents table; the labels of the agents whose bucket grew are looked up by
-// primary key.
+// agents table; the labels of the agents whose bucket grew come from their
+// rows' label_set (migration 46), or — while a label ID holds a comma —
+// are looked up in agent_labels by primary key.
 //
 // version is fleet_changes as read just before the rows: the rows reflect
 // every change it counts (and maybe later ones).
