@@ -312,9 +312,17 @@ func (f *ConfigsFeature) serveTOML(kind, param string) fiber.Handler {
 			return tc.Errorf(tc.EInvalid, "malformed query string: %v", err)
 		}
 		agent := q.Get(f.svc.AgentParam())
-		r, err := f.svc.Serve(ctx(c), kind, c.Params(param), q, agent)
+		// A HEAD, or a GET that may be answered 304, can be answered from
+		// the headers the cache keeps beyond the bodies.
+		head := c.Method() == fiber.MethodHead || c.Get(fiber.HeaderIfNoneMatch) != "" || c.Get(fiber.HeaderIfModifiedSince) != ""
+		r, err := f.svc.Serve(ctx(c), kind, c.Params(param), q, agent, head)
 		if err != nil {
 			return err
+		}
+		if r.Headers() && c.Method() != fiber.MethodHead && !notModified(c, r) {
+			if r, err = f.svc.Serve(ctx(c), kind, c.Params(param), q, agent, false); err != nil {
+				return err
+			}
 		}
 		if err := writeTOML(c, r); err != nil {
 			return err
@@ -333,7 +341,7 @@ func (f *ConfigsFeature) serveTOML(kind, param string) fiber.Handler {
 // If-None-Match / If-Modified-Since with 304. Accept naming
 // application/octet-stream (and no TOML type) gets a download.
 func writeTOML(c *fiber.Ctx, r *configs.Rendered) error {
-	c.Set(fiber.HeaderLastModified, r.LastModified.Format(http.TimeFormat))
+	c.Set(fiber.HeaderLastModified, r.HTTPLastModified())
 	c.Set(fiber.HeaderETag, r.ETag)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	if notModified(c, r) {
@@ -345,6 +353,12 @@ func writeTOML(c *fiber.Ctx, r *configs.Rendered) error {
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+downloadName(r.Name)+`.toml"`)
 	} else {
 		c.Set(fiber.HeaderContentType, "text/x-toml; charset=utf-8")
+	}
+	if r.Headers() {
+		// A HEAD answered from the headers the cache kept: the length the
+		// body has (fasthttp keeps a set length when it sends no body).
+		c.Status(fiber.StatusOK).Response().Header.SetContentLength(r.ContentLength())
+		return nil
 	}
 	return c.Status(fiber.StatusOK).Send(r.Body)
 }

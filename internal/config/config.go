@@ -114,9 +114,13 @@ type Config struct {
 	ConfigMaxSize       int
 	ConfigMaxRenderSize int
 	ConfigMaxDepth      int
-	ConfigNonStrict     bool
-	ConfigAgentEnv      map[string]string
-	ConfigLintErrors    bool
+	// RenderCacheEntries and RenderCacheSize bound the render cache's
+	// bodies; it keeps the ETags of 64 times as many renderings.
+	RenderCacheEntries int
+	RenderCacheSize    int
+	ConfigNonStrict    bool
+	ConfigAgentEnv     map[string]string
+	ConfigLintErrors   bool
 	// AdvisoryFeedURL, when set, is fetched every AdvisoryFeedInterval for
 	// OSV advisories (see docs/advisories.md); empty means never.
 	AdvisoryFeedURL      string
@@ -186,6 +190,8 @@ var Options = []Option{
 	{Key: "config-env-handling", Env: "TC_CONFIG_ENV_HANDLING", Default: "strict", Usage: "how agents handle ${VAR}, deciding the rules configs are checked by: strict (Telegraf >= 1.38) or nonstrict (--non-strict-env-handling, Telegraf <= 1.37); a config may declare its own"},
 	{Key: "config-agent-env-file", Env: "TC_CONFIG_AGENT_ENV_FILE", Usage: "NAME=value file of the agents' environment (as /etc/default/telegraf): ${VAR} are checked with these values; without it every variable counts as set"},
 	{Key: "config-lint-errors", Env: "TC_CONFIG_LINT_ERRORS", Default: "false", Usage: "refuse config writes that lint warns about (unknown plugins, options that crash agents, heartbeat URLs elsewhere)", Bool: true},
+	{Key: "render-cache-entries", Env: "TC_RENDER_CACHE_ENTRIES", Default: "4096", Usage: "rendered configs kept in memory with their bodies; the ETags of 64 times as many (about 64 bytes each) are kept to answer HEAD polls without rendering: raise it when more agents than that poll configs that use per-agent parameters"},
+	{Key: "render-cache-size", Env: "TC_RENDER_CACHE_SIZE", Default: "64MiB", Usage: "most bytes of rendered configs (and the templates they are made of) kept in memory"},
 	{Key: "agent-id-param", Env: "TC_AGENT_ID_PARAM", Default: "agent_id", Usage: "query parameter of config URLs that carries an agent's identity (the heartbeat's id): fetches with it are recorded (who runs what) and routed by rollouts"},
 	{Key: "rollout-interval", Env: "TC_ROLLOUT_INTERVAL", Default: "5s", Usage: "how often the leader evaluates the gates of running rollouts"},
 	{Key: "agent-watch-interval", Env: "TC_AGENT_WATCH_INTERVAL", Default: "1m", Usage: "how often agents poll their config URL (Telegraf --config-url-watch-interval): an agent that has not fetched a newer version within three of these is stale"},
@@ -426,6 +432,8 @@ func (l *loader) build() (Config, error) {
 	c.ConfigMaxSize = l.size("config-max-size", 1<<10, 64<<20)
 	c.ConfigMaxRenderSize = l.size("config-max-render-size", 1<<10, 256<<20)
 	c.ConfigMaxDepth = l.intIn("config-max-depth", 1, 100000)
+	c.RenderCacheEntries = l.intIn("render-cache-entries", 16, 1<<20)
+	c.RenderCacheSize = l.size("render-cache-size", 1<<20, 16<<30)
 	switch h := strings.ToLower(l.str("config-env-handling")); h {
 	case "strict", "":
 	case "nonstrict", "non-strict":

@@ -34,12 +34,19 @@ func BenchmarkRenderHit(b *testing.B) {
 // BenchmarkRenderDistinctAgents: every request from another agent_id (as
 // 100,000 agents polling), against a config that does not use agent_id
 // (one rendering for all: cache hits) and one that does (each agent its
-// own rendering: misses beyond the cache's 4,096, rendered from memory).
+// own rendering: misses beyond the cache's 4,096 bodies, rendered from
+// memory). used-head polls with HEAD: answered from the ETags the cache
+// keeps beyond its bodies, once every agent was served.
 func BenchmarkRenderDistinctAgents(b *testing.B) {
-	for _, c := range []struct{ name, toml string }{
-		{"unused", "[[outputs.heartbeat]]\n  url = \"http://tc:8888/heartbeat\"\n"},
-		{"used", "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n"},
+	for _, c := range []struct {
+		name, toml string
+		head       bool
+	}{
+		{"unused", "[[outputs.heartbeat]]\n  url = \"http://tc:8888/heartbeat\"\n", false},
+		{"used", "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n", false},
+		{"used-head", "[[outputs.heartbeat]]\n  instance_id = \"&{agent_id}\"\n", true},
 	} {
+		head := c.head
 		b.Run(c.name, func(b *testing.B) {
 			svc, _ := newService(b, testutil.SQLiteDSN(b), configs.Options{})
 			cfg, err := svc.CreateConfig(bg, "root", tc.CreateConfigRequest{Name: "c", TOML: c.toml})
@@ -50,11 +57,16 @@ func BenchmarkRenderDistinctAgents(b *testing.B) {
 			for i := range qs {
 				qs[i] = url.Values{"agent_id": {fmt.Sprintf("bench-%07d", i)}, "region": {"eu-1"}}
 			}
+			for _, q := range qs {
+				if _, err := svc.Serve(bg, "config", cfg.ID, q, q.Get("agent_id"), false); err != nil {
+					b.Fatal(err)
+				}
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				q := qs[i%len(qs)]
-				if _, err := svc.Serve(bg, "config", cfg.ID, q, q.Get("agent_id")); err != nil {
+				if _, err := svc.Serve(bg, "config", cfg.ID, q, q.Get("agent_id"), head); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,6 +2,9 @@ package configs
 
 import (
 	"container/list"
+	"encoding/hex"
+	"hash/maphash"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -22,9 +25,35 @@ type Rendered struct {
 	Kind     string
 	TargetID string
 	Version  int
+
+	sum     [16]byte // the ETag's bytes
+	lmHTTP  string   // LastModified in http.TimeFormat
+	bodyLen int      // len(Body) of a rendering answered by its headers
 }
 
 func (r *Rendered) size() int { return len(r.Body) + len(r.Name) + 256 }
+
+// HTTPLastModified is LastModified in the format of the Last-Modified
+// header (RFC 9110's IMF-fixdate).
+func (r *Rendered) HTTPLastModified() string {
+	if r.lmHTTP != "" {
+		return r.lmHTTP
+	}
+	return r.LastModified.Format(http.TimeFormat)
+}
+
+// Headers reports whether r carries only what a HEAD answer needs (its
+// headers): Body is nil though the rendering has one. Serve returns such a
+// Rendered only when asked for headers.
+func (r *Rendered) Headers() bool { return r.Body == nil && r.Err == nil && r.ETag != "" }
+
+// ContentLength is the length of the body, kept by a headers-only answer.
+func (r *Rendered) ContentLength() int {
+	if r.Body != nil {
+		return len(r.Body)
+	}
+	return r.bodyLen
+}
 
 // renderCache is a bounded LRU of renderings keyed by target and canonical
 // query. Every write to configurations calls invalidate, which drops all
@@ -43,7 +72,34 @@ type renderCache struct {
 	// generation (see source); dropped with everything else.
 	targets     map[targetKey]*source
 	targetBytes int
+
+	// heads keeps the ETag of many more renderings than the LRU keeps
+	// bodies of, so that a HEAD (what every agent sends each watch
+	// interval) from a fleet whose template uses a per-agent parameter is
+	// answered without rendering. Keyed by a 128-bit keyed hash of the
+	// cache key (random seeds per process, so a key cannot be chosen to
+	// collide); the other headers are the target's, kept on its source.
+	// Values hold no pointers: the garbage collector does not scan them.
+	// Bounded by maxHeads, oldest inserted first out; dropped with the
+	// generation like everything else.
+	heads    map[headKey]headVal
+	headRing []headKey
+	headNext int
+	maxHeads int
+	seedA    maphash.Seed
+	seedB    maphash.Seed
 }
+
+type headKey struct{ a, b uint64 }
+
+type headVal struct {
+	sum [16]byte
+	n   uint32 // body length
+}
+
+// headsPerEntry: the heads kept per body the LRU may keep (4,096 entries:
+// 262,144 heads, about 16 MiB).
+const headsPerEntry = 64
 
 // maxTargets bounds the remembered targets (and the cache's maxBytes their
 // templates); past either they are all dropped
@@ -57,7 +113,38 @@ type cacheEntry struct {
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
-	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}, targets: map[targetKey]*source{}}
+	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}, targets: map[targetKey]*source{},
+		heads: map[headKey]headVal{}, maxHeads: maxEntries * headsPerEntry, seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed()}
+}
+
+func (c *renderCache) headKey(key []byte) headKey {
+	return headKey{maphash.Bytes(c.seedA, key), maphash.Bytes(c.seedB, key)}
+}
+
+// putHead remembers the ETag of a rendering; c.mu is held.
+func (c *renderCache) putHead(key []byte, v headVal) {
+	if c.maxHeads <= 0 {
+		return
+	}
+	hk := c.headKey(key)
+	if _, ok := c.heads[hk]; !ok {
+		if len(c.headRing) < c.maxHeads {
+			c.headRing = append(c.headRing, hk)
+		} else {
+			delete(c.heads, c.headRing[c.headNext])
+			c.headRing[c.headNext] = hk
+			c.headNext = (c.headNext + 1) % c.maxHeads
+		}
+	}
+	c.heads[hk] = v
+}
+
+// etagOf formats an ETag's bytes as tcd sends it.
+func etagOf(sum [16]byte) string {
+	var b [2 + 2*len(sum)]byte
+	b[0], b[len(b)-1] = '"', '"'
+	hex.Encode(b[1:], sum[:])
+	return string(b[:])
 }
 
 func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
@@ -72,8 +159,10 @@ func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
 
 // lookup is the hit path: the target's source in this generation (nil if
 // not known yet) and, if known, its rendering for query. It allocates only
-// when the query gives a parameter the target references.
-func (c *renderCache) lookup(tk targetKey, query url.Values) (*source, *Rendered, uint64) {
+// when the query gives a parameter the target references. With head, a
+// rendering whose body is no longer kept may be answered by its headers
+// alone (Rendered.Headers).
+func (c *renderCache) lookup(tk targetKey, query url.Values, head bool) (*source, *Rendered, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	src := c.targets[tk]
@@ -81,9 +170,17 @@ func (c *renderCache) lookup(tk targetKey, query url.Values) (*source, *Rendered
 		return nil, nil, c.gen
 	}
 	var buf [256]byte
-	if el, ok := c.items[string(src.appendKey(buf[:0], query))]; ok {
+	key := src.appendKey(buf[:0], query)
+	if el, ok := c.items[string(key)]; ok {
 		c.ll.MoveToFront(el)
 		return src, el.Value.(*cacheEntry).r, c.gen
+	}
+	if head && src.proto != nil {
+		if v, ok := c.heads[c.headKey(key)]; ok {
+			r := *src.proto
+			r.ETag, r.sum, r.bodyLen = etagOf(v.sum), v.sum, int(v.n)
+			return src, &r, c.gen
+		}
 	}
 	return src, nil, c.gen
 }
@@ -112,10 +209,23 @@ func (c *renderCache) putSource(gen uint64, tk targetKey, src *source) {
 	c.targetBytes += src.size
 }
 
-func (c *renderCache) put(gen uint64, key string, r *Rendered) {
+// put caches r, the rendering of src (nil: none) under key, unless gen is
+// over; its headers are kept beyond its body.
+func (c *renderCache) put(gen uint64, src *source, key string, r *Rendered) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen || r.size() > c.maxBytes {
+	if gen != c.gen {
+		return
+	}
+	if src != nil && r.Err == nil && r.ETag != "" {
+		if src.proto == nil {
+			p := *r
+			p.Body, p.ETag, p.sum = nil, "", [16]byte{}
+			src.proto = &p
+		}
+		c.putHead([]byte(key), headVal{sum: r.sum, n: uint32(len(r.Body))})
+	}
+	if r.size() > c.maxBytes {
 		return
 	}
 	if el, ok := c.items[key]; ok {
@@ -142,6 +252,13 @@ func (c *renderCache) invalidate() {
 	c.targets, c.targetBytes = map[targetKey]*source{}, 0
 	c.ll.Init()
 	c.bytes = 0
+	c.heads, c.headRing, c.headNext = map[headKey]headVal{}, nil, 0
+}
+
+func (c *renderCache) headsLen() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.heads)
 }
 
 func (c *renderCache) len() int {

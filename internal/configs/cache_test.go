@@ -5,7 +5,7 @@ import "testing"
 func TestRenderCacheBounded(t *testing.T) {
 	c := newRenderCache(3, 1<<20)
 	for i := 0; i < 10; i++ {
-		c.put(0, string(rune('a'+i)), &Rendered{Body: []byte("x")})
+		c.put(0, nil, string(rune('a'+i)), &Rendered{Body: []byte("x")})
 	}
 	if c.len() != 3 {
 		t.Fatalf("len %d", c.len())
@@ -18,7 +18,7 @@ func TestRenderCacheBounded(t *testing.T) {
 	}
 	small := newRenderCache(100, 1000)
 	for i := 0; i < 10; i++ {
-		small.put(0, string(rune('a'+i)), &Rendered{Body: make([]byte, 300)})
+		small.put(0, nil, string(rune('a'+i)), &Rendered{Body: make([]byte, 300)})
 	}
 	if small.bytes > 1000 {
 		t.Fatalf("bytes %d over the bound", small.bytes)
@@ -26,7 +26,7 @@ func TestRenderCacheBounded(t *testing.T) {
 	// A render started before an invalidation is not stored.
 	_, gen, _ := small.get("zz")
 	small.invalidate()
-	small.put(gen, "zz", &Rendered{})
+	small.put(gen, nil, "zz", &Rendered{})
 	if _, _, ok := small.get("zz"); ok {
 		t.Fatal("stale render stored after invalidation")
 	}
@@ -60,5 +60,28 @@ func TestRenderCacheTargetsBounded(t *testing.T) {
 	c.putSource(gen, targetKey{ref: "old"}, &source{size: 1})
 	if src, _ := c.source(targetKey{ref: "old"}); src != nil {
 		t.Fatal("a source read before the invalidation was kept")
+	}
+}
+
+// The ETags kept beyond the bodies are bounded (oldest first out) and
+// dropped with the generation.
+func TestRenderCacheHeadsBounded(t *testing.T) {
+	c := newRenderCache(2, 1<<20)
+	src := &source{}
+	for i := 0; i < 10*c.maxHeads; i++ {
+		c.put(0, src, string(rune(i)), &Rendered{Body: []byte("x"), ETag: `"e"`})
+	}
+	if len(c.heads) != c.maxHeads || c.maxHeads != 2*headsPerEntry || src.proto == nil {
+		t.Fatalf("%d heads kept of at most %d", len(c.heads), c.maxHeads)
+	}
+	if _, ok := c.heads[c.headKey([]byte(string(rune(10*c.maxHeads-1))))]; !ok {
+		t.Fatal("newest head evicted")
+	}
+	if _, ok := c.heads[c.headKey([]byte(string(rune(0))))]; ok {
+		t.Fatal("oldest head kept")
+	}
+	c.invalidate()
+	if len(c.heads) != 0 {
+		t.Fatal("invalidation kept heads")
 	}
 }

@@ -28,7 +28,7 @@ func agentQuery(i int) url.Values {
 
 func mustServe(t *testing.T, svc *configs.Service, kind, ref string, q url.Values) *configs.Rendered {
 	t.Helper()
-	r, err := svc.Serve(bg, kind, ref, q, q.Get("agent_id"))
+	r, err := svc.Serve(bg, kind, ref, q, q.Get("agent_id"), false)
 	if err != nil {
 		t.Fatalf("serve %s %s?%s: %v", kind, ref, q.Encode(), err)
 	}
@@ -84,7 +84,7 @@ func TestRenderKeyedByReferencedParameters(t *testing.T) {
 		}
 		// A required parameter still fails per query.
 		for i := 0; i < 3; i++ {
-			if _, err := svc.Serve(bg, "config", per.ID, url.Values{"agent_id": {fmt.Sprint(i)}}, ""); !tc.IsCode(err, tc.EInvalid) {
+			if _, err := svc.Serve(bg, "config", per.ID, url.Values{"agent_id": {fmt.Sprint(i)}}, "", false); !tc.IsCode(err, tc.EInvalid) {
 				t.Fatalf("missing region: %v", err)
 			}
 		}

@@ -3,8 +3,8 @@ package configs
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -26,17 +26,17 @@ const (
 // RenderConfig renders /api/configs/{idOrAlias}/toml for query. Errors are
 // in the result's Err (not_found; invalid with "missing" or "undefined").
 func (s *Service) RenderConfig(ctx context.Context, ref string, query url.Values) (*Rendered, error) {
-	return s.rendered(ctx, targetConfig, ref, query)
+	return s.rendered(ctx, targetConfig, ref, query, false)
 }
 
 // RenderGroup renders /api/config-groups/{idOrAlias}/toml.
 func (s *Service) RenderGroup(ctx context.Context, ref string, query url.Values) (*Rendered, error) {
-	return s.rendered(ctx, targetGroup, ref, query)
+	return s.rendered(ctx, targetGroup, ref, query, false)
 }
 
 // RenderAlias renders /c/{alias}: the config or group the alias names.
 func (s *Service) RenderAlias(ctx context.Context, alias string, query url.Values) (*Rendered, error) {
-	return s.rendered(ctx, targetAlias, alias, query)
+	return s.rendered(ctx, targetAlias, alias, query, false)
 }
 
 // targetKind of a rollout's version of a config: ref is the config ID.
@@ -69,6 +69,10 @@ type source struct {
 	members []*store.ConfigRow // a group's members in order
 	consts  map[string]string
 	size    int
+	// proto holds the headers its renderings share (name, Last-Modified,
+	// kind, target, version): set by the render cache at the first
+	// rendering it stores, under its lock.
+	proto *Rendered
 }
 
 // key is the cache key of the rendering of query; appendKey appends it to
@@ -84,14 +88,15 @@ func (src *source) key(query url.Values) string {
 // rendered is the hot path: a cache hit touches neither the database nor
 // the template. Only infrastructure errors are returned as error; those are
 // not cached.
-func (s *Service) rendered(ctx context.Context, kind, ref string, query url.Values) (*Rendered, error) {
-	return s.renderTarget(ctx, targetKey{kind: kind, ref: ref}, nil, query)
+func (s *Service) rendered(ctx context.Context, kind, ref string, query url.Values, head bool) (*Rendered, error) {
+	return s.renderTarget(ctx, targetKey{kind: kind, ref: ref}, nil, query, head)
 }
 
 // renderTarget renders a target for query, from the cache if it can. row,
-// for a version, is the config's current row if the caller has it.
-func (s *Service) renderTarget(ctx context.Context, tk targetKey, row *store.ConfigRow, query url.Values) (*Rendered, error) {
-	src, r, gen := s.cache.lookup(tk, query)
+// for a version, is the config's current row if the caller has it. With
+// head the answer may carry headers only (Rendered.Headers).
+func (s *Service) renderTarget(ctx context.Context, tk targetKey, row *store.ConfigRow, query url.Values, head bool) (*Rendered, error) {
+	src, r, gen := s.cache.lookup(tk, query, head)
 	if r != nil {
 		s.stats.hits.Add(1)
 		return r, r.Err
@@ -117,7 +122,7 @@ func (s *Service) renderMiss(src *source, gen uint64, query url.Values) (*Render
 		}
 		r = &Rendered{Err: err}
 	}
-	s.cache.put(gen, src.key(query), r)
+	s.cache.put(gen, src, src.key(query), r)
 	return r, r.Err
 }
 
@@ -329,12 +334,19 @@ func renderError(name string, err error) error {
 }
 
 func newRendered(name, body string, lm int64) *Rendered {
-	sum := sha256.Sum256([]byte(body))
-	return &Rendered{Body: []byte(body), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, LastModified: lmTime(lm), Name: name}
+	full := sha256.Sum256([]byte(body))
+	var sum [16]byte
+	copy(sum[:], full[:16])
+	t := lmTime(lm)
+	return &Rendered{Body: []byte(body), ETag: etagOf(sum), sum: sum, LastModified: t, lmHTTP: t.Format(http.TimeFormat), Name: name}
 }
 
 // CacheLen reports the number of cached renderings (for tests and metrics).
 func (s *Service) CacheLen() int { return s.cache.len() }
+
+// CacheETags reports the number of renderings whose headers the cache
+// keeps (beyond the bodies, to answer HEAD).
+func (s *Service) CacheETags() int { return s.cache.headsLen() }
 
 // renderStats counts the TOML endpoints' work for the metrics.
 type renderStats struct {

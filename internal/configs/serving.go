@@ -43,6 +43,10 @@ func (s *Service) AgentParam() string { return s.agentParam }
 // place of r, the current rendering: the version a running rollout assigns
 // it, with that version's Last-Modified. Without a rollout it is r.
 func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query url.Values) (*Rendered, error) {
+	return s.forAgent(ctx, r, agent, query, false)
+}
+
+func (s *Service) forAgent(ctx context.Context, r *Rendered, agent string, query url.Values, head bool) (*Rendered, error) {
 	if r == nil || r.Kind != KindConfig {
 		return r, nil
 	}
@@ -60,28 +64,33 @@ func (s *Service) ForAgent(ctx context.Context, r *Rendered, agent string, query
 	if v == r.Version && lm == r.LastModified.Unix() {
 		return r, nil
 	}
-	return s.versioned(ctx, nil, r.TargetID, v, lm, query)
+	return s.versioned(ctx, nil, r.TargetID, v, lm, query, head)
 }
 
 // Serve answers a TOML URL for agent (its identity, "" for none): kind is
 // "config", "group" or "alias". During a rollout an agent routed to
 // another version than the current one is rendered only that version.
-func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values, agent string) (*Rendered, error) {
+//
+// With head (a HEAD, or a conditional GET that may be answered 304) the
+// answer may carry its headers only (Rendered.Headers: ETag, Last-Modified,
+// target and version, no body) when the cache kept them beyond the body;
+// a caller that needs the body then asks again without head.
+func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values, agent string, head bool) (*Rendered, error) {
 	k := targetKindOf(kind)
 	if k == "" {
 		return nil, fmt.Errorf("unknown target kind %q", kind)
 	}
 	rp := s.router.Load()
 	if rp == nil || *rp == nil || !(*rp).Any() || k == targetGroup {
-		r, err := s.rendered(ctx, k, ref, query)
+		r, err := s.rendered(ctx, k, ref, query, head)
 		if err != nil {
 			return r, err
 		}
-		return s.ForAgent(ctx, r, agent, query)
+		return s.forAgent(ctx, r, agent, query, head)
 	}
 	// A rollout runs: ask the router before rendering anything.
 	tk := targetKey{kind: k, ref: ref}
-	src, r, gen := s.cache.lookup(tk, query)
+	src, r, gen := s.cache.lookup(tk, query, head)
 	if src == nil {
 		var err error
 		if src, err = s.loadSource(ctx, tk, nil); err != nil {
@@ -93,7 +102,7 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 		if v, lm, ok := (*rp).Route(row.ID, agent); ok {
 			lm = max(lm, row.LastModified)
 			if v != row.Version || lm != row.LastModified {
-				return s.versioned(ctx, row, row.ID, v, lm, query)
+				return s.versioned(ctx, row, row.ID, v, lm, query, head)
 			}
 		}
 	}
@@ -118,8 +127,8 @@ func targetKindOf(kind string) string {
 
 // versioned renders version v of a config with Last-Modified lm, cached.
 // row is the config's current row (nil: read it).
-func (s *Service) versioned(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values) (*Rendered, error) {
-	return s.renderTarget(ctx, targetKey{kind: targetVersion, ref: id, v: v, lm: lm}, row, query)
+func (s *Service) versioned(ctx context.Context, row *store.ConfigRow, id string, v int, lm int64, query url.Values, head bool) (*Rendered, error) {
+	return s.renderTarget(ctx, targetKey{kind: targetVersion, ref: id, v: v, lm: lm}, row, query, head)
 }
 
 // versionTOML returns the TOML of a version: versions never change, so it

@@ -18,11 +18,12 @@ type configsComponent struct {
 func init() {
 	registerComponent(func(ctx context.Context, m *Main) (component, error) {
 		c := m.Config
-		svc := configs.New(m.Store(), configs.Options{Now: m.Now, Logger: m.Logger, AgentParam: c.AgentIDParam, Checks: configs.Checks{
-			MaxTOMLBytes: c.ConfigMaxSize, MaxRenderBytes: c.ConfigMaxRenderSize, MaxDepth: c.ConfigMaxDepth,
-			NonStrict: c.ConfigNonStrict, AgentEnv: c.ConfigAgentEnv, LintErrors: c.ConfigLintErrors,
-			Lint: m.lintOptions,
-		}})
+		svc := configs.New(m.Store(), configs.Options{Now: m.Now, Logger: m.Logger, AgentParam: c.AgentIDParam,
+			CacheEntries: c.RenderCacheEntries, CacheBytes: c.RenderCacheSize, Checks: configs.Checks{
+				MaxTOMLBytes: c.ConfigMaxSize, MaxRenderBytes: c.ConfigMaxRenderSize, MaxDepth: c.ConfigMaxDepth,
+				NonStrict: c.ConfigNonStrict, AgentEnv: c.ConfigAgentEnv, LintErrors: c.ConfigLintErrors,
+				Lint: m.lintOptions,
+			}})
 		m.configs = svc
 		return configsComponent{Service: svc, ConfigsFeature: api.NewConfigsFeature(svc)}, nil
 	})

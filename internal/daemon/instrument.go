@@ -55,6 +55,7 @@ func (m *Main) instrument() {
 			})
 		}
 		mx.Gauge("tcd_config_cache_entries", "Renderings held in the config cache.", func() float64 { return float64(m.configs.CacheLen()) })
+		mx.Gauge("tcd_config_cache_etags", "Renderings whose ETag the config cache keeps to answer HEAD without rendering.", func() float64 { return float64(m.configs.CacheETags()) })
 	}
 	if m.scheduler != nil {
 		m.scheduler.OnTick = func(res store.TickResult, took time.Duration) {
