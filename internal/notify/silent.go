@@ -20,7 +20,7 @@ import (
 // notification names are read only when a group sends (silentItems).
 //
 // A large outage keeps the same agents silent tick after tick, and reading
-// their labels is most of the cost (docs/performance.md, "Notifications"),
+// their labels was most of the cost (docs/performance.md, "Notifications"),
 // so the leader keeps the last evaluation's aggregates in memory
 // (silentCache) and the next statement reads labels only for the agents
 // that crossed a threshold since then. Whether the rest is unchanged is
@@ -39,8 +39,10 @@ import (
 const silentFullEvery = 10 * time.Minute
 
 // silentAllMasksMax is how many silent agents the scheduler's tick reads
-// every mask of (SilentSpec): about 10 ms of primary-key look-ups on
-// SQLite, 80 ms on PostgreSQL.
+// every mask of (SilentSpec). Masks come from the row the scan reads
+// (agents.label_set), so this bounds little more than the rows returned;
+// with a label ID holding a comma they are primary-key look-ups in
+// agent_labels, about 10 ms on SQLite and 80 ms on PostgreSQL.
 const silentAllMasksMax = 10000
 
 // maxSilentBits bounds the labels and config scopes a mask encodes; more

@@ -85,6 +85,12 @@ func (s *Store) migrateTo(ctx context.Context, version int) ([]int, error) {
 		}
 		for _, m := range todo {
 			for i, stmt := range m.stmts {
+				if d, rest, ok := strings.Cut(stmt, onlyOnSep); ok {
+					if d != s.dialect {
+						continue
+					}
+					stmt = rest
+				}
 				if err := tx.Exec(dialectTypes[s.dialect].Replace(stmt)).Error; err != nil {
 					return fmt.Errorf("migration %d (%s) statement %d: %w", m.version, m.name, i+1, err)
 				}
@@ -134,6 +140,12 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v).Error
 	return v, err
 }
+
+// onlyOn marks a migration statement that runs on one engine only (where
+// the engines' syntax differs beyond the placeholders, e.g. triggers).
+func onlyOn(dialect, stmt string) string { return dialect + onlyOnSep + stmt }
+
+const onlyOnSep = "\x00only\x00"
 
 // LatestSchemaVersion is the version Migrate brings a database to.
 func LatestSchemaVersion() int { m := ordered(); return m[len(m)-1].version }

@@ -39,8 +39,9 @@ type SilentRow struct {
 
 // SilentFleet aggregates the silent fleet at nowMs against prevMs (0: no
 // previous time, every silent agent's mask is read). One scan of the
-// agents table; the labels of the agents whose bucket grew are looked up by
-// primary key.
+// agents table; the labels of the agents whose bucket grew come from their
+// rows' label_set (migration 46), or — while a label ID holds a comma —
+// are looked up in agent_labels by primary key.
 //
 // version is fleet_changes as read just before the rows: the rows reflect
 // every change it counts (and maybe later ones).
@@ -85,7 +86,27 @@ func (s *Store) silentFleet(ctx context.Context, spec *SilentSpec, prevMs, nowMs
 		args = append(args, args...)
 	}
 	var mask []string
+	bySet := false
 	if len(spec.Labels) > 0 {
+		// agents.label_set (migration 46) answers from the row the scan
+		// reads anyway, unless a label ID holds its separator.
+		var commas int64
+		if err := db.Raw("SELECT COUNT(*) FROM labels WHERE " + instrSQL[s.dialect] + "(id, ',') > 0").Scan(&commas).Error; err != nil {
+			return nil, 0, err
+		}
+		bySet = commas == 0
+	}
+	if bySet {
+		var b strings.Builder
+		for i, id := range spec.Labels {
+			if i > 0 {
+				b.WriteString(" + ")
+			}
+			fmt.Fprintf(&b, "CASE WHEN %s(a.label_set, ?) > 0 THEN %d ELSE 0 END", instrSQL[s.dialect], int64(1)<<i)
+			args = append(args, ","+id+",")
+		}
+		mask = append(mask, b.String())
+	} else if len(spec.Labels) > 0 {
 		var b strings.Builder
 		b.WriteString("(SELECT COALESCE(SUM(CASE g.label_id")
 		for i, id := range spec.Labels {

@@ -87,5 +87,64 @@ func TestSchedulerTickSilent(t *testing.T) {
 		if masked != 18 { // i >= 2
 			t.Fatalf("AllMasks: %d agents, want 18", masked)
 		}
+
+		// Masks come from agents.label_set (migration 46), kept by
+		// triggers; while a label ID holds a comma they come from
+		// agent_labels. Both agree through assignments, removals, a
+		// deleted label's cascade and deleted agents.
+		masks := func(what string) string {
+			t.Helper()
+			res, err := s.SchedulerTickSilent(ctx, since, now, 0, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[[3]int64]int64{}
+			for _, r := range res.Silent {
+				got[[3]int64{r.BNow, r.BPrev, r.Mask}] += r.N
+			}
+			return fmt.Sprint(got)
+		}
+		both := func(what string) {
+			t.Helper()
+			bySet := masks(what)
+			if err := s.InsertLabel(ctx, &store.LabelRow{ID: "x,y", Name: "x,y"}); err != nil {
+				t.Fatal(err)
+			}
+			byJoin := masks(what)
+			if err := s.DeleteLabel(ctx, "x,y"); err != nil {
+				t.Fatal(err)
+			}
+			if bySet != byJoin {
+				t.Fatalf("%s: masks from label_set %s, from agent_labels %s", what, bySet, byJoin)
+			}
+		}
+		both("assigned")
+		if want := fmt.Sprint(map[[3]int64]int64{{1, 0, 0}: 3, {1, 0, 1}: 1, {1, 1, 1}: 3, {1, 1, 3}: 1,
+			{2, 1, 0}: 3, {2, 1, 2}: 1, {2, 2, 0}: 6}); masks("assigned") != want {
+			t.Fatalf("masks %s, want %s", masks("assigned"), want)
+		}
+		if err := s.InsertLabel(ctx, &store.LabelRow{ID: "site=c", Name: "site=c"}); err != nil {
+			t.Fatal(err)
+		}
+		spec.Labels = []string{"site=a", "site=b", "site=c"}
+		for _, step := range []func() error{
+			func() error { _, err := s.AssignAgentLabels(ctx, []string{"a02", "a09", "a15", "a19"}, []string{"site=c", "site=a"}); return err },
+			func() error { _, err := s.RemoveAgentLabels(ctx, []string{"a09", "a05"}, []string{"site=a"}); return err },
+			func() error { return s.DeleteLabel(ctx, "site=b") },
+			func() error { return s.Gorm(ctx).Exec("DELETE FROM agents WHERE id IN ('a15', 'a16')").Error },
+			func() error { _, err := s.AssignAgentLabels(ctx, []string{"a05", "a09"}, []string{"site=a"}); return err },
+		} {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+			both("changed")
+		}
+		var sets []string
+		if err := s.Gorm(ctx).Raw("SELECT label_set FROM agents WHERE id IN ('a02', 'a09', 'a10') ORDER BY id").Scan(&sets).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(sets) != 3 || len(sets[0]) != len(",site=a,site=c,") || len(sets[1]) != len(",site=a,site=c,") || sets[2] != "" {
+			t.Fatalf("label sets %q", sets)
+		}
 	})
 }
