@@ -128,11 +128,20 @@ func TestSchedulerTickSilent(t *testing.T) {
 		}
 		spec.Labels = []string{"site=a", "site=b", "site=c"}
 		for _, step := range []func() error{
-			func() error { _, err := s.AssignAgentLabels(ctx, []string{"a02", "a09", "a15", "a19"}, []string{"site=c", "site=a"}); return err },
-			func() error { _, err := s.RemoveAgentLabels(ctx, []string{"a09", "a05"}, []string{"site=a"}); return err },
+			func() error {
+				_, err := s.AssignAgentLabels(ctx, []string{"a02", "a09", "a15", "a19"}, []string{"site=c", "site=a"})
+				return err
+			},
+			func() error {
+				_, err := s.RemoveAgentLabels(ctx, []string{"a09", "a05"}, []string{"site=a"})
+				return err
+			},
 			func() error { return s.DeleteLabel(ctx, "site=b") },
 			func() error { return s.Gorm(ctx).Exec("DELETE FROM agents WHERE id IN ('a15', 'a16')").Error },
-			func() error { _, err := s.AssignAgentLabels(ctx, []string{"a05", "a09"}, []string{"site=a"}); return err },
+			func() error {
+				_, err := s.AssignAgentLabels(ctx, []string{"a05", "a09"}, []string{"site=a"})
+				return err
+			},
 		} {
 			if err := step(); err != nil {
 				t.Fatal(err)
