@@ -26,6 +26,7 @@ func init() {
 		// PostgreSQL: one update per statement over the agents it touched.
 		onlyOn(Postgres, `CREATE FUNCTION agent_labels_set() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
+			PERFORM 1 FROM agents WHERE id IN (SELECT agent_id FROM changed) ORDER BY id FOR NO KEY UPDATE;
 			UPDATE agents a SET label_set = COALESCE((SELECT ',' || string_agg(g.label_id, ',') || ',' FROM agent_labels g WHERE g.agent_id = a.id), '')
 			WHERE a.id IN (SELECT DISTINCT agent_id FROM changed);
 			RETURN NULL;
