@@ -338,6 +338,10 @@ func (s *Service) act(ctx context.Context, who, ref, action, reason string, fn f
 		return tc.Rollout{}, err
 	}
 	s.cfg.DropCache()
+	// Within an API request the change commits later, with its audit
+	// entry: drop again then, or a poll in between caches the config as
+	// it was (as configs.Service.write does).
+	store.AfterCommit(ctx, s.cfg.DropCache)
 	if err := s.Reload(ctx); err != nil {
 		return tc.Rollout{}, err
 	}
@@ -578,6 +582,7 @@ func (s *Service) transition(ctx context.Context, ro *store.RolloutRow, cols map
 		return ok, err
 	}
 	s.cfg.DropCache()
+	store.AfterCommit(ctx, s.cfg.DropCache)
 	if err := s.Reload(ctx); err != nil {
 		return true, err
 	}
