@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/opentc/tc/internal/config"
+	"github.com/opentc/tc/internal/testutil"
+	"github.com/opentc/tc/pkg/tc"
+)
+
+// Red-team rt3: during a rollout, with a per-agent template and a render
+// cache too small for the fleet's bodies, each agent's HEAD carries the
+// ETag, Last-Modified and Content-Length of its own GET (its version, its
+// agent_id) at every state: before, started, paused, resumed, aborted.
+func TestHeadDuringRolloutRT3(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, fastRollouts, func(c *config.Config) { c.RenderCacheEntries = 16 })
+		owner := d.Setup(t)
+		tmpl := func(rel string) string {
+			return "# release " + rel + "\n[global_tags]\n  id = \"&{agent_id}\"\n\n[[inputs.mem]]\n\n[[outputs.discard]]\n"
+		}
+		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: tmpl("one")}))
+		f := newFleet(t, d, owner, cfg.ID, 40)
+		do := func(method, agent string) (*http.Response, string) {
+			req, _ := http.NewRequest(method, f.url(agent), nil)
+			req.Header.Set("Authorization", "Bearer "+f.tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp, string(b)
+		}
+		check := func(step string, want func(agent string) string) {
+			t.Helper()
+			for pass := 0; pass < 2; pass++ {
+				gets := map[string]*http.Response{}
+				for _, a := range f.ids {
+					g, body := do("GET", a)
+					if g.StatusCode != 200 || versionOf(body) != want(a) {
+						t.Fatalf("%s: GET %s: %d release %q, want %q", step, a, g.StatusCode, versionOf(body), want(a))
+					}
+					gets[a] = g
+				}
+				for _, a := range f.ids {
+					h, hb := do("HEAD", a)
+					g := gets[a]
+					for _, k := range []string{"ETag", "Last-Modified", "Content-Length"} {
+						if h.StatusCode != 200 || hb != "" || h.Header.Get(k) != g.Header.Get(k) {
+							t.Fatalf("%s: HEAD %s: %d %s %q, GET %q", step, a, h.StatusCode, k, h.Header.Get(k), g.Header.Get(k))
+						}
+					}
+				}
+			}
+		}
+		check("before", func(string) string { return "one" })
+		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(tmpl("two"))}))
+		check("two", func(string) string { return "two" })
+		for _, a := range f.ids {
+			f.beat(a, "OK")
+		}
+		f.flush()
+		three := tmpl("three")
+		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &three, Stages: []tc.RolloutStage{{Count: 7}, {Percent: 100}}}))
+		members := stageMembers(r, 0)
+		if len(members) != 7 {
+			t.Fatalf("stage 1 members %v", members)
+		}
+		inStage := func(a string) string {
+			if members[a] {
+				return "three"
+			}
+			return "two"
+		}
+		check("started", inStage)
+		must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "pause", "x"))
+		check("paused", inStage)
+		must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "resume", "x"))
+		check("resumed", inStage)
+		must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "abort", ""))
+		check("aborted", func(string) string { return "two" })
+		_ = fmt.Sprint
+	})
+}
