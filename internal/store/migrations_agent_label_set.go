@@ -24,9 +24,13 @@ func init() {
 			WHERE id = OLD.agent_id;
 		END`),
 		// PostgreSQL: one update per statement over the agents it touched.
+		// Their rows are locked first, in the byte order of their IDs (the
+		// order heartbeat batches lock them in: no deadlock with those),
+		// and only then is agent_labels read, by a statement whose snapshot
+		// sees a concurrent change that held those locks (no lost label).
 		onlyOn(Postgres, `CREATE FUNCTION agent_labels_set() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			PERFORM 1 FROM agents WHERE id IN (SELECT agent_id FROM changed) ORDER BY id FOR NO KEY UPDATE;
+			PERFORM 1 FROM agents WHERE id IN (SELECT agent_id FROM changed) ORDER BY id COLLATE "C" FOR NO KEY UPDATE;
 			UPDATE agents a SET label_set = COALESCE((SELECT ',' || string_agg(g.label_id, ',') || ',' FROM agent_labels g WHERE g.agent_id = a.id), '')
 			WHERE a.id IN (SELECT DISTINCT agent_id FROM changed);
 			RETURN NULL;
