@@ -98,8 +98,11 @@ type headVal struct {
 }
 
 // headsPerEntry: the heads kept per body the LRU may keep (4,096 entries:
-// 262,144 heads, about 16 MiB).
-const headsPerEntry = 64
+// 262,144 heads, about 16 MiB), at most maxHeads (about 256 MiB).
+const (
+	headsPerEntry = 64
+	maxHeadsEver  = 1 << 22
+)
 
 // maxTargets bounds the remembered targets (and the cache's maxBytes their
 // templates); past either they are all dropped
@@ -114,7 +117,7 @@ type cacheEntry struct {
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
 	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}, targets: map[targetKey]*source{},
-		heads: map[headKey]headVal{}, maxHeads: maxEntries * headsPerEntry, seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed()}
+		heads: map[headKey]headVal{}, maxHeads: min(maxEntries*headsPerEntry, maxHeadsEver), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed()}
 }
 
 func (c *renderCache) headKey(key []byte) headKey {

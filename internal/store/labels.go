@@ -105,14 +105,18 @@ func (s *Store) UpdateLabel(ctx context.Context, id string, cols map[string]any)
 
 // DeleteLabel removes a label and every assignment of it.
 func (s *Store) DeleteLabel(ctx context.Context, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&LabelRow{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return tc.Errorf(tc.ENotFound, "label not found")
-	}
-	return nil
+	// Its links go with it (a cascade): which agents carry which labels
+	// changes, so it counts in fleet_changes like an unassign.
+	return s.fleetChange(ctx, func(db *gorm.DB) error {
+		res := db.Where("id = ?", id).Delete(&LabelRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return tc.Errorf(tc.ENotFound, "label not found")
+		}
+		return nil
+	})
 }
 
 // LabelsOf returns the labels of each config or group (kind LinkConfigs or

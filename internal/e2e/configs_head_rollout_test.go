@@ -11,11 +11,11 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Red-team rt3: during a rollout, with a per-agent template and a render
+// During a rollout, with a per-agent template and a render
 // cache too small for the fleet's bodies, each agent's HEAD carries the
 // ETag, Last-Modified and Content-Length of its own GET (its version, its
 // agent_id) at every state: before, started, paused, resumed, aborted.
-func TestHeadDuringRolloutRT3(t *testing.T) {
+func TestHeadDuringRollout(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCD(t, e.DSN, fastRollouts, func(c *config.Config) { c.RenderCacheEntries = 16 })
 		owner := d.Setup(t)

@@ -10,11 +10,11 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Red-team rt3: two transactions that change the same agent's labels at the
-// same time must both end up in agents.label_set. On PostgreSQL the
-// statement trigger recomputes label_set from agent_labels under the
-// second statement's snapshot, taken before the first transaction
-// committed: the first label is lost from label_set while its link stays.
+// Two transactions that change the same agent's labels at the
+// same time must both end up in agents.label_set: on PostgreSQL the
+// trigger locks the agents' rows before it reads agent_labels, so the
+// second sees the first's link (without that lock it recomputed label_set
+// under a snapshot taken before the first committed and lost its label).
 func TestLabelSetConcurrentAssigns(t *testing.T) {
 	ctx := context.Background()
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
@@ -56,6 +56,34 @@ func TestLabelSetConcurrentAssigns(t *testing.T) {
 		s.Gorm(ctx).Raw("SELECT COUNT(*) FROM agent_labels WHERE agent_id = 'a1'").Scan(&links)
 		if links != 2 || (set != ",l1,l2," && set != ",l2,l1,") {
 			t.Fatalf("links %d, label_set %q; want 2 links and both in label_set", links, set)
+		}
+	})
+}
+
+// Deleting a label removes its links: it counts as a fleet change, so the
+// notification rules' carried-over aggregates are not reused.
+func TestDeleteLabelCountsAsFleetChange(t *testing.T) {
+	ctx := context.Background()
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		s := openAt(t, e.DSN, store.LatestSchemaVersion())
+		if err := s.InsertLabel(ctx, &store.LabelRow{ID: "l1", Name: "l1"}); err != nil {
+			t.Fatal(err)
+		}
+		version := func() (v int64) {
+			if err := s.Gorm(ctx).Raw("SELECT version FROM fleet_changes WHERE id = 1").Scan(&v).Error; err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := version()
+		if err := s.DeleteLabel(ctx, "l1"); err != nil {
+			t.Fatal(err)
+		}
+		if after := version(); after <= before {
+			t.Fatalf("fleet_changes %d after deleting a label, %d before", after, before)
+		}
+		if err := s.DeleteLabel(ctx, "l1"); !tc.IsCode(err, tc.ENotFound) {
+			t.Fatalf("deleting it again: %v", err)
 		}
 	})
 }

@@ -11,13 +11,13 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Red-team rt3: a HEAD (or conditional GET) answered from the ETags the
+// A HEAD (or conditional GET) answered from the ETags the
 // render cache keeps beyond its bodies carries exactly the headers and
 // status of the GET, for config, group and alias URLs, the download form,
 // errors (400) and unauthenticated requests (401); after writes (config
 // update, alias retarget) no HEAD answers with the old ETag; a flood of
 // distinct query strings keeps at most 64 ETags per cache entry.
-func TestHeadMatchesGetRT3(t *testing.T) {
+func TestHeadMatchesGet(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCD(t, e.DSN, func(c *config.Config) { c.RenderCacheEntries = 16 })
 		c := d.Setup(t)

@@ -12,7 +12,7 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Red-team rt3: an abort made through the API runs in the request's
+// An abort made through the API runs in the request's
 // transaction (store.BeginRequest, committed with its audit entry), but
 // act() drops the render cache only before that commit. A poll between
 // the drop and the commit reads the config as it was and caches it in the

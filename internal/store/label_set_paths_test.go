@@ -37,7 +37,7 @@ func checkLabelSets(t *testing.T, s *store.Store, step string) {
 	}
 }
 
-// Red-team rt3: every store path that changes agent_labels keeps label_set.
+// Every store path that changes agent_labels keeps label_set.
 func TestLabelSetPaths(t *testing.T) {
 	ctx := context.Background()
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {

@@ -11,7 +11,7 @@ import (
 	"github.com/opentc/tc/pkg/tc"
 )
 
-// Red-team rt3: the label_set trigger locks agents rows; heartbeat batches
+// The label_set trigger locks agents rows; heartbeat batches
 // lock them in agent ID order. A bulk label assignment racing heartbeat
 // batches must not deadlock (PostgreSQL aborts one of them: a lost
 // heartbeat batch or a failed API call).
