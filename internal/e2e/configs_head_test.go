@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 
@@ -26,20 +25,7 @@ func TestHeadMatchesGet(t *testing.T) {
 		g := must[tc.ConfigGroup](t)(c.CreateGroup(bg, tc.GroupRequest{Name: "grp", Members: []string{cfg.ID, other.ID}}))
 		must[tc.Alias](t)(c.PutAlias(bg, "al-x", tc.AliasRequest{ConfigID: cfg.ID}))
 		do := func(method, path, query, token string, h ...string) (*http.Response, []byte) {
-			req, _ := http.NewRequest(method, d.URL+path+"?"+query, nil)
-			if token != "" {
-				req.Header.Set("Authorization", "Token "+token)
-			}
-			for i := 0; i+1 < len(h); i += 2 {
-				req.Header.Set(h[i], h[i+1])
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			return resp, body
+			return rawFetch(t, method, d.URL+path+"?"+query, token, h...)
 		}
 		tok := c.Token()
 		paths := []string{"/api/configs/" + cfg.ID + "/toml", "/api/config-groups/" + g.ID + "/toml", "/c/al-x"}

@@ -370,18 +370,7 @@ func TestHeadAnsweredFromKeptETags(t *testing.T) {
 		c := d.Setup(t)
 		cfg := must[tc.Config](t)(c.CreateConfig(bg, tc.CreateConfigRequest{Name: "per agent", TOML: "[agent]\n  hostname = \"&{agent_id}\"\n"}))
 		do := func(method, agent string, h ...string) (*http.Response, []byte) {
-			req, _ := http.NewRequest(method, d.URL+"/api/configs/"+cfg.ID+"/toml?agent_id="+agent, nil)
-			req.Header.Set("Authorization", "Token "+c.Token())
-			for i := 0; i+1 < len(h); i += 2 {
-				req.Header.Set(h[i], h[i+1])
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			return resp, body
+			return rawFetch(t, method, d.URL+"/api/configs/"+cfg.ID+"/toml?agent_id="+agent, c.Token(), h...)
 		}
 		const n = 200
 		gets := make([]*http.Response, n)
@@ -430,4 +419,27 @@ func TestHeadAnsweredFromKeptETags(t *testing.T) {
 			t.Fatalf("the one GET whose body was dropped rendered %v times", got)
 		}
 	})
+}
+
+// rawFetch sends method to url with the token (none if empty) and the
+// header name/value pairs h, and returns the response and its whole body.
+func rawFetch(t *testing.T, method, url, token string, h ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	for i := 0; i+1 < len(h); i += 2 {
+		req.Header.Set(h[i], h[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
 }
