@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,11 +13,20 @@ import (
 	"github.com/opentc/tc/internal/store"
 )
 
-// Recorder keeps what the serving path answered agents in memory,
-// coalesced per agent and target, and writes it in batches from a
-// background goroutine: a fetch costs a map assignment under one of many
-// locks. A crash loses what was not yet written (at most one flush
-// interval, one second by default).
+// Recorder keeps what the serving path answered agents and writes it to
+// served_versions in batches from a background goroutine.
+//
+// Per agent and target it keeps, without pointers (so the garbage
+// collector never scans it, however large the fleet), what the agent was
+// last answered (version, Last-Modified, ETag hash), its newest fetch and
+// poll times, and those times as last written. A request that only moves
+// a time by less than Granularity past what was written, which is what a
+// steady fleet's polls do, costs one map update under one of many locks
+// and nothing else: no allocation, no record, no write. Anything else (a
+// new agent, a new version or rendering, a first fetch, a time that moved
+// Granularity or more) queues the agent and target for the next flush,
+// which writes their state as it is then. A crash loses what was not yet
+// written (at most one flush interval, one second by default).
 type Recorder struct {
 	st       *store.Store
 	log      *slog.Logger
@@ -27,76 +37,53 @@ type Recorder struct {
 	shards   [recShards]recShard
 	pending  atomic.Int64
 
-	dropped, written, flushes, skipped atomic.Int64
-	flushMu                            sync.Mutex
-	// last is what was last written per agent and target (under flushMu):
-	// a record that only moves the last fetch or poll time by less than
-	// Granularity is not written again, so a steady fleet costs the
-	// database little more than its reloads.
-	// It holds no pointers (keys and ETags are hashed), so the garbage
-	// collector does not scan it however large the fleet.
-	last        map[uint64]lastWritten
+	dropped, written, flushes atomic.Int64
+	flushMu                   sync.Mutex
+	// Granularity is how far a fetch or poll time must move past what was
+	// written before it is written again (set before the first Served).
 	Granularity time.Duration
 	// OnFlush, if set before Run, is called after every successful flush.
 	OnFlush func()
 }
 
-type lastWritten struct {
-	version           int
-	lm                int64
-	etag              uint64
-	fetchedMs, polled int64
+// recState is what the recorder knows of one agent and target (about 60
+// bytes, no pointers). Times are unix milliseconds; w* are as last written
+// or handed to a write (0: never).
+type recState struct {
+	version             int32
+	queued              int32 // 1 + index in the shard's queue, 0: not queued
+	lm                  int64
+	etag                uint64
+	fetchedMs, polledMs int64
+	wFetchedMs          int64
+	wPolledMs           int64
 }
 
-func (r *Recorder) lastKey(v *store.ServedRecord) uint64 {
-	var h maphash.Hash
-	h.SetSeed(r.seed)
-	h.WriteString(v.AgentID)
-	h.WriteByte(0)
-	h.WriteString(v.TargetID)
-	return h.Sum64()
+// recQueued is an agent and target waiting for the next flush, with the
+// strings its record needs (the state holds only hashes).
+type recQueued struct {
+	key                       uint64
+	agent, target, kind, etag string
 }
 
-// maxLast bounds the memory of last writes (about 100 bytes each).
-const maxLast = 2_000_000
-
-func (r *Recorder) unchanged(v store.ServedRecord) bool {
-	w, ok := r.last[r.lastKey(&v)]
-	if !ok || w.version != v.Version || w.lm != v.LastModified || w.etag != maphash.String(r.seed, v.ETag) {
-		return false
-	}
-	g := r.Granularity.Milliseconds()
-	return v.FetchedMs-w.fetchedMs < g && v.PolledMs-w.polled < g && (v.FetchedMs == 0 || w.fetchedMs > 0)
-}
-
-func (r *Recorder) remember(batch []store.ServedRecord) {
-	if len(r.last)+len(batch) > maxLast {
-		r.last = make(map[uint64]lastWritten, len(batch))
-	}
-	for _, v := range batch {
-		k := r.lastKey(&v)
-		w := r.last[k]
-		etag := maphash.String(r.seed, v.ETag)
-		if w.version != v.Version || w.lm != v.LastModified || w.etag != etag {
-			w = lastWritten{version: v.Version, lm: v.LastModified, etag: etag}
-		}
-		w.fetchedMs, w.polled = max(w.fetchedMs, v.FetchedMs), max(w.polled, v.PolledMs)
-		r.last[k] = w
-	}
-}
+// maxStates bounds the states kept (about 80 bytes each with the map's
+// overhead): a shard over its share forgets the states not queued, whose
+// agents are then written once more at their next request.
+const maxStates = 2_000_000
 
 const recShards = 64
 
 type recShard struct {
-	mu sync.Mutex
-	m  map[recKey]store.ServedRecord
+	mu      sync.Mutex
+	m       map[uint64]recState
+	q       []recQueued
+	skipped int64 // requests that queued nothing, under mu
+	_       [16]byte
 }
-
-type recKey struct{ agent, target string }
 
 // NewRecorder returns a recorder that writes every interval and holds at
 // most maxPending records between writes (beyond, new ones are dropped
-// and counted).
+// and counted, and noted again at the agent's next request).
 func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interval time.Duration, maxPending int) *Recorder {
 	if interval <= 0 {
 		interval = time.Second
@@ -105,37 +92,80 @@ func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interv
 		maxPending = 1 << 20
 	}
 	r := &Recorder{st: st, log: log, now: now, interval: interval, max: maxPending, seed: maphash.MakeSeed(),
-		last: map[uint64]lastWritten{}, Granularity: 30 * time.Second}
+		Granularity: 30 * time.Second}
 	for i := range r.shards {
-		r.shards[i].m = map[recKey]store.ServedRecord{}
+		r.shards[i].m = map[uint64]recState{}
 	}
 	return r
+}
+
+func (r *Recorder) key(agent, target string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(agent)
+	h.WriteByte(0)
+	h.WriteString(target)
+	return h.Sum64()
 }
 
 // Served implements configs.Recorder.
 func (r *Recorder) Served(agent string, rd *configs.Rendered, fetched bool) {
 	ms := r.now().UnixMilli()
-	sh := &r.shards[maphash.String(r.seed, agent)%recShards]
-	k := recKey{agent, rd.TargetID}
+	r.note(agent, rd.TargetID, rd.Kind, rd.Version, rd.ETag, rd.LastModified.Unix(), ms, fetched)
+}
+
+// note records one answer to agent about target.
+func (r *Recorder) note(agent, target, kind string, version int, etag string, lm, ms int64, fetched bool) {
+	k := r.key(agent, target)
+	eh := maphash.String(r.seed, etag)
+	g := r.Granularity.Milliseconds()
+	sh := &r.shards[k%recShards]
 	sh.mu.Lock()
-	old, ok := sh.m[k]
-	if !ok {
-		if r.pending.Load() >= int64(r.max) {
-			sh.mu.Unlock()
-			r.dropped.Add(1)
-			return
+	st, ok := sh.m[k]
+	if ok && st.version == int32(version) && st.lm == lm && st.etag == eh {
+		st.polledMs = max(st.polledMs, ms)
+		if fetched {
+			st.fetchedMs = max(st.fetchedMs, ms)
 		}
-		r.pending.Add(1)
+	} else {
+		// New, or answered something else than before: what was
+		// written is of another rendering (the times start again).
+		st = recState{version: int32(version), lm: lm, etag: eh, polledMs: ms, queued: st.queued}
+		if fetched {
+			st.fetchedMs = ms
+		}
+		if st.queued > 0 {
+			sh.q[st.queued-1].etag = etag
+		}
 	}
-	rec := store.ServedRecord{AgentID: agent, TargetID: rd.TargetID, Kind: rd.Kind, Version: rd.Version, ETag: rd.ETag,
-		LastModified: rd.LastModified.Unix(), PolledMs: ms}
-	if fetched {
-		rec.FetchedMs = ms
-	} else if ok && old.Version == rec.Version && old.LastModified == rec.LastModified {
-		rec.FetchedMs = old.FetchedMs // a poll after a fetch in the same interval keeps the fetch
+	if st.queued == 0 {
+		due := st.wPolledMs == 0 || st.polledMs-st.wPolledMs >= g ||
+			st.fetchedMs > 0 && (st.wFetchedMs == 0 || st.fetchedMs-st.wFetchedMs >= g)
+		switch {
+		case !due:
+			sh.skipped++
+		case r.pending.Load() >= int64(r.max):
+			r.dropped.Add(1)
+		default:
+			r.pending.Add(1)
+			sh.q = append(sh.q, recQueued{key: k, agent: strings.Clone(agent), target: target, kind: kind, etag: etag})
+			st.queued = int32(len(sh.q))
+		}
 	}
-	sh.m[k] = rec
+	if !ok && len(sh.m) >= maxStates/recShards {
+		r.forget(sh)
+	}
+	sh.m[k] = st
 	sh.mu.Unlock()
+}
+
+// forget drops a full shard's states except the queued ones (sh.mu held).
+func (r *Recorder) forget(sh *recShard) {
+	m := make(map[uint64]recState, len(sh.q))
+	for _, q := range sh.q {
+		m[q.key] = sh.m[q.key]
+	}
+	sh.m = m
 }
 
 // Run flushes every interval until ctx ends, then once more.
@@ -159,46 +189,49 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 }
 
-// Flush writes everything recorded so far.
+// Flush writes everything queued so far.
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	var batch []store.ServedRecord
-	taken := 0
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
-		if len(sh.m) > 0 {
-			taken += len(sh.m)
-			for _, v := range sh.m {
-				if r.unchanged(v) {
-					r.skipped.Add(1)
-					continue
-				}
-				batch = append(batch, v)
-			}
-			sh.m = make(map[recKey]store.ServedRecord, len(sh.m))
+		for _, q := range sh.q {
+			st := sh.m[q.key]
+			rec := store.ServedRecord{AgentID: q.agent, TargetID: q.target, Kind: q.kind, Version: int(st.version), ETag: q.etag,
+				LastModified: st.lm, FetchedMs: st.fetchedMs, PolledMs: st.polledMs}
+			st.queued, st.wFetchedMs, st.wPolledMs = 0, st.fetchedMs, st.polledMs
+			sh.m[q.key] = st
+			batch = append(batch, rec)
 		}
+		clear(sh.q)
+		sh.q = sh.q[:0]
 		sh.mu.Unlock()
 	}
-	r.pending.Add(-int64(taken))
+	r.pending.Add(-int64(len(batch)))
 	if len(batch) == 0 {
 		return nil
 	}
 	if err := r.st.RecordServed(ctx, batch); err != nil {
-		// Put them back unless newer records replaced them meanwhile.
+		// Queue them again, as they are now (unless over the bound).
 		for _, v := range batch {
-			sh := &r.shards[maphash.String(r.seed, v.AgentID)%recShards]
+			k := r.key(v.AgentID, v.TargetID)
+			sh := &r.shards[k%recShards]
 			sh.mu.Lock()
-			if _, ok := sh.m[recKey{v.AgentID, v.TargetID}]; !ok && r.pending.Load() < int64(r.max) {
-				sh.m[recKey{v.AgentID, v.TargetID}] = v
-				r.pending.Add(1)
+			if st, ok := sh.m[k]; ok && st.queued == 0 {
+				st.wFetchedMs, st.wPolledMs = 0, 0
+				if r.pending.Load() < int64(r.max) {
+					r.pending.Add(1)
+					sh.q = append(sh.q, recQueued{key: k, agent: v.AgentID, target: v.TargetID, kind: v.Kind, etag: v.ETag})
+					st.queued = int32(len(sh.q))
+				}
+				sh.m[k] = st
 			}
 			sh.mu.Unlock()
 		}
 		return err
 	}
-	r.remember(batch)
 	r.written.Add(int64(len(batch)))
 	r.flushes.Add(1)
 	if r.OnFlush != nil {
@@ -214,4 +247,13 @@ func (r *Recorder) Stats() (written, dropped, flushes int64) {
 
 // Skipped returns how many records were not written because they only
 // moved a last fetch or poll time by less than Granularity.
-func (r *Recorder) Skipped() int64 { return r.skipped.Load() }
+func (r *Recorder) Skipped() int64 {
+	var n int64
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.Lock()
+		n += sh.skipped
+		sh.mu.Unlock()
+	}
+	return n
+}
