@@ -112,30 +112,45 @@ func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interv
 	return r
 }
 
-// Served implements configs.Recorder.
+// Served implements configs.Recorder. A group rendering is recorded as
+// the group (version 0) and, per member config, as that config at the
+// version the rendering holds (with the member version's Last-Modified and
+// the group's ETag): so who-runs-what shows the config versions an agent
+// on a group runs, a rollout's gate sees the agents that fetched its new
+// version through a group, and its stages count them among the config's
+// agents.
 func (r *Recorder) Served(agent string, rd *configs.Rendered, fetched bool) {
 	ms := r.now().UnixMilli()
 	sh := &r.shards[maphash.String(r.seed, agent)%recShards]
-	k := recKey{agent, rd.TargetID}
 	sh.mu.Lock()
+	r.note(sh, store.ServedRecord{AgentID: agent, TargetID: rd.TargetID, Kind: rd.Kind, Version: rd.Version, ETag: rd.ETag,
+		LastModified: rd.LastModified.Unix(), PolledMs: ms}, fetched)
+	if rd.Kind == configs.KindGroup {
+		for _, m := range rd.Members {
+			r.note(sh, store.ServedRecord{AgentID: agent, TargetID: m.ID, Kind: configs.KindConfig, Version: m.Version, ETag: rd.ETag,
+				LastModified: m.LastModified, PolledMs: ms}, fetched)
+		}
+	}
+	sh.mu.Unlock()
+}
+
+// note coalesces one record into its shard (sh.mu held).
+func (r *Recorder) note(sh *recShard, rec store.ServedRecord, fetched bool) {
+	k := recKey{rec.AgentID, rec.TargetID}
 	old, ok := sh.m[k]
 	if !ok {
 		if r.pending.Load() >= int64(r.max) {
-			sh.mu.Unlock()
 			r.dropped.Add(1)
 			return
 		}
 		r.pending.Add(1)
 	}
-	rec := store.ServedRecord{AgentID: agent, TargetID: rd.TargetID, Kind: rd.Kind, Version: rd.Version, ETag: rd.ETag,
-		LastModified: rd.LastModified.Unix(), PolledMs: ms}
 	if fetched {
-		rec.FetchedMs = ms
+		rec.FetchedMs = rec.PolledMs
 	} else if ok && old.Version == rec.Version && old.LastModified == rec.LastModified {
 		rec.FetchedMs = old.FetchedMs // a poll after a fetch in the same interval keeps the fetch
 	}
 	sh.m[k] = rec
-	sh.mu.Unlock()
 }
 
 // Run flushes every interval until ctx ends, then once more.

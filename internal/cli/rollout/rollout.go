@@ -114,6 +114,9 @@ always covers every agent (100% is added when missing). Default stages:
 			}
 			id, err := configID(cmd.Context(), c, args[0])
 			if err != nil {
+				if g, gerr := resource.Groups.Find(cmd.Context(), c, args[0]); gerr == nil {
+					return rollouts.GroupRolloutError(g)
+				}
 				return err
 			}
 			req := tc.StartRolloutRequest{Config: id, To: to, Stages: st, Wait: wait, Timeout: timeout, AutoRollback: autoRollback, Queue: queue}
