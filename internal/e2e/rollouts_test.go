@@ -32,7 +32,9 @@ type simFleet struct {
 	flushFn func()
 	tok     string
 	cfgID   string
-	ids     []string
+	// path is the TOML URL's path when not the config's (a group's).
+	path string
+	ids  []string
 	// lm is the Last-Modified each agent saw last.
 	lm map[string]string
 }
@@ -60,6 +62,9 @@ func fleetAt(t *testing.T, api, hb, tok, cfgID string, n int) *simFleet {
 
 func (f *simFleet) url(agent string) string {
 	u := f.api + "/api/configs/" + f.cfgID + "/toml"
+	if f.path != "" {
+		u = f.api + f.path
+	}
 	if agent != "" {
 		u += "?agent_id=" + url.QueryEscape(agent)
 	}
@@ -118,6 +123,31 @@ func (f *simFleet) flush() {
 	time.Sleep(200 * time.Millisecond)
 }
 
+// rolloutVia points the fleet at the config's URL (via "config"), or (via
+// "group") at the URL of a new config group holding another config and
+// then the config, so that the rollout reaches the fleet through the group.
+func rolloutVia(t *testing.T, owner *client.Client, f *simFleet, via string) {
+	t.Helper()
+	if via == "config" {
+		return
+	}
+	other := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "base-" + f.cfgID[:8], TOML: otherTOML}))
+	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "group-" + f.cfgID[:8], Members: []string{other.ID, f.cfgID}}))
+	f.path = "/api/config-groups/" + g.ID + "/toml"
+}
+
+// otherTOML is the group member that is not rolled out.
+const otherTOML = "# base member\n[[inputs.cpu]]\n"
+
+// checkGroupBody checks that a group rendering still holds the other
+// member's section (via "group").
+func checkGroupBody(t *testing.T, via, agent, body string) {
+	t.Helper()
+	if via == "group" && (!strings.Contains(body, "# base member") || !strings.Contains(body, "[[inputs.cpu]]")) {
+		t.Errorf("%s: the group rendering lost its other member:\n%s", agent, body)
+	}
+}
+
 func versionOf(body string) string {
 	for _, l := range strings.Split(body, "\n") {
 		if strings.HasPrefix(l, "# release ") {
@@ -151,11 +181,24 @@ func stageMembers(r tc.Rollout, upTo int) map[string]bool {
 // version to exactly the stage's agents (each agent fetches), moves
 // Last-Modified only for them, and completes when the gates pass.
 func TestRolloutServesStagesAndCompletes(t *testing.T) {
-	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutStagesAndComplete(t, e, "config") })
+}
+
+// The same through a config group holding the config and another one:
+// agents fetching the group URL are the config's agents, get the new
+// version's section by stage (the other member's stays), their group
+// fetches pass the gates, and who-runs-what shows the config's version.
+func TestGroupRolloutServesStagesAndCompletes(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutStagesAndComplete(t, e, "group") })
+}
+
+func rolloutStagesAndComplete(t *testing.T, e testutil.Engine, via string) {
+	{
 		d := testutil.StartTCD(t, e.DSN, fastRollouts)
 		owner := d.Setup(t)
 		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
 		f := newFleet(t, d, owner, cfg.ID, 6)
+		rolloutVia(t, owner, f, via)
 		for _, a := range f.ids {
 			if body, _ := f.fetch(a); versionOf(body) != "one" {
 				t.Fatalf("%s got %q before the rollout", a, versionOf(body))
@@ -188,9 +231,11 @@ func TestRolloutServesStagesAndCompletes(t *testing.T) {
 			if len(in) != wantSizes[stage] {
 				t.Fatalf("stage %d: %d agents have the new version, want %d (%v)", stage, len(in), wantSizes[stage], r.Stages)
 			}
+			d.Clock.Advance(time.Second) // the stage's fetches are the agents' latest
 			for _, a := range f.ids {
 				before := f.lm[a]
 				body, lm := f.fetch(a)
+				checkGroupBody(t, via, a, body)
 				switch {
 				case in[a] && versionOf(body) != "two":
 					t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
@@ -209,6 +254,16 @@ func TestRolloutServesStagesAndCompletes(t *testing.T) {
 				t.Errorf("stage %d: an agent without identity got %q", stage, versionOf(body))
 			}
 			f.flush()
+			// Who runs what: the stage's agents run the new version of
+			// the config (through the group too), the others the old.
+			sv := must[tc.ConfigServing](t)(owner.ConfigServing(bg, cfg.ID))
+			byV := map[int]int{}
+			for _, va := range sv.Versions {
+				byV[va.Version] = va.Agents
+			}
+			if byV[2] != len(in) || byV[1] != len(f.ids)-len(in) {
+				t.Errorf("stage %d: config serving %+v, want %d agents on 2 and %d on 1", stage, sv.Versions, len(in), len(f.ids)-len(in))
+			}
 			// The gate waits for K heartbeats after the fetch.
 			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
 			if g := must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); g.Stage != stage || g.State != tc.RolloutRunning {
@@ -249,7 +304,7 @@ func TestRolloutServesStagesAndCompletes(t *testing.T) {
 		if audit.Total < 1 {
 			t.Errorf("no audit entry for the completion")
 		}
-	})
+	}
 }
 
 // Acceptance 2: an agent of the stage that reports fail after fetching the
@@ -257,11 +312,21 @@ func TestRolloutServesStagesAndCompletes(t *testing.T) {
 // version again with a newer Last-Modified; abort serves the old version to
 // everybody.
 func TestRolloutFailureRollsBackAndAbort(t *testing.T) {
-	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutFailureAndAbort(t, e, "config") })
+}
+
+// The same through a config group holding the config and another one.
+func TestGroupRolloutFailureRollsBackAndAbort(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutFailureAndAbort(t, e, "group") })
+}
+
+func rolloutFailureAndAbort(t *testing.T, e testutil.Engine, via string) {
+	{
 		d := testutil.StartTCD(t, e.DSN, fastRollouts)
 		owner := d.Setup(t)
 		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: rolloutTOML("one")}))
 		f := newFleet(t, d, owner, cfg.ID, 4)
+		rolloutVia(t, owner, f, via)
 		for _, a := range f.ids {
 			f.fetch(a)
 			f.beat(a, "OK")
@@ -344,7 +409,7 @@ func TestRolloutFailureRollsBackAndAbort(t *testing.T) {
 		if n < 1 {
 			t.Errorf("no %s event published", tc.EventRolloutPaused)
 		}
-	})
+	}
 }
 
 func later(t *testing.T, a, b string) bool {
