@@ -34,7 +34,7 @@ type ServedRow struct {
 	TargetID     string
 	Kind         string
 	Version      int
-	ETag         string
+	ETag         string `gorm:"column:etag"`
 	LastModified int64
 	FirstMs      int64
 	FetchedMs    int64
