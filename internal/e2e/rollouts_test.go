@@ -132,7 +132,13 @@ func rolloutVia(t *testing.T, owner *client.Client, f *simFleet, via string) {
 		return
 	}
 	other := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "base-" + f.cfgID[:8], TOML: otherTOML}))
-	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "group-" + f.cfgID[:8], Members: []string{other.ID, f.cfgID}}))
+	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "group-" + f.cfgID[:8], Members: []string{f.cfgID, other.ID}}))
+	// Each change moves the group's Last-Modified a second past the last
+	// (the clock stands still): the group's is then ahead of the config's,
+	// and the rollout's Last-Modified values must still move past it.
+	for _, m := range [][]string{{other.ID}, {f.cfgID, other.ID}, {other.ID, f.cfgID}} {
+		must[tc.ConfigGroup](t)(owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &m}))
+	}
 	f.path = "/api/config-groups/" + g.ID + "/toml"
 }
 
