@@ -199,117 +199,115 @@ func TestGroupRolloutServesStagesAndCompletes(t *testing.T) {
 }
 
 func rolloutStagesAndComplete(t *testing.T, e testutil.Engine, via string) {
-	{
-		d := testutil.StartTCD(t, e.DSN, fastRollouts)
-		owner := d.Setup(t)
-		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
-		f := newFleet(t, d, owner, cfg.ID, 6)
-		rolloutVia(t, owner, f, via)
-		for _, a := range f.ids {
-			if body, _ := f.fetch(a); versionOf(body) != "one" {
-				t.Fatalf("%s got %q before the rollout", a, versionOf(body))
-			}
-			f.beat(a, "OK")
+	d := testutil.StartTCD(t, e.DSN, fastRollouts)
+	owner := d.Setup(t)
+	cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
+	f := newFleet(t, d, owner, cfg.ID, 6)
+	rolloutVia(t, owner, f, via)
+	for _, a := range f.ids {
+		if body, _ := f.fetch(a); versionOf(body) != "one" {
+			t.Fatalf("%s got %q before the rollout", a, versionOf(body))
 		}
-		f.flush()
-		two := rolloutTOML("two")
-		k := 2
-		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &two, Heartbeats: &k,
-			Stages: []tc.RolloutStage{{Count: 1}, {Percent: 50}, {Percent: 100}}}))
-		if r.State != tc.RolloutRunning || r.From != 1 || r.To != 2 || len(r.Stages) != 3 {
-			t.Fatalf("started rollout: %+v", r)
-		}
-		// A plain push is refused while the rollout runs.
-		three := rolloutTOML("three")
-		_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three})
-		wantCode(t, err, tc.EConflict, 409)
-		if !strings.Contains(err.Error(), "rollout abort") {
-			t.Errorf("refusal does not say what to do: %v", err)
-		}
-		wantSizes := []int{1, 3, 6}
-		for stage := 0; stage < 3; stage++ {
-			r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
-			if r.Stage != stage || r.State != tc.RolloutRunning {
-				t.Fatalf("want stage %d running, got stage %d %s (%s)", stage, r.Stage, r.State, r.Reason)
-			}
-			in := stageMembers(r, stage)
-			prev := stageMembers(r, stage-1)
-			if len(in) != wantSizes[stage] {
-				t.Fatalf("stage %d: %d agents have the new version, want %d (%v)", stage, len(in), wantSizes[stage], r.Stages)
-			}
-			d.Clock.Advance(time.Second) // the stage's fetches are the agents' latest
-			for _, a := range f.ids {
-				before := f.lm[a]
-				body, lm := f.fetch(a)
-				checkGroupBody(t, via, a, body)
-				switch {
-				case in[a] && versionOf(body) != "two":
-					t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
-				case !in[a] && versionOf(body) != "one":
-					t.Errorf("stage %d: %s is not in the stage but got %q", stage, a, versionOf(body))
-				case !in[a] && lm != before:
-					t.Errorf("stage %d: Last-Modified of %s (not in the stage) moved from %s to %s", stage, a, before, lm)
-				case in[a] && !prev[a] && lm == before:
-					t.Errorf("stage %d: Last-Modified of %s (joining the stage) did not move from %s", stage, a, before)
-				case in[a] && prev[a] && lm != before:
-					t.Errorf("stage %d: Last-Modified of %s (of an earlier stage) moved again", stage, a)
-				}
-			}
-			// Agents without identity get the new version only in the last stage.
-			if body, _ := f.fetch(""); (stage == 2) != (versionOf(body) == "two") {
-				t.Errorf("stage %d: an agent without identity got %q", stage, versionOf(body))
-			}
-			f.flush()
-			// Who runs what: the stage's agents run the new version of
-			// the config (through the group too), the others the old.
-			sv := must[tc.ConfigServing](t)(owner.ConfigServing(bg, cfg.ID))
-			byV := map[int]int{}
-			for _, va := range sv.Versions {
-				byV[va.Version] = va.Agents
-			}
-			if byV[2] != len(in) || byV[1] != len(f.ids)-len(in) {
-				t.Errorf("stage %d: config serving %+v, want %d agents on 2 and %d on 1", stage, sv.Versions, len(in), len(f.ids)-len(in))
-			}
-			// The gate waits for K heartbeats after the fetch.
-			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-			if g := must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); g.Stage != stage || g.State != tc.RolloutRunning {
-				t.Fatalf("stage %d passed before its agents sent heartbeats: %+v", stage, g)
-			}
-			for i := 0; i < k; i++ {
-				for a := range in {
-					f.beat(a, "OK")
-				}
-			}
-			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-		}
+		f.beat(a, "OK")
+	}
+	f.flush()
+	two := rolloutTOML("two")
+	k := 2
+	r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &two, Heartbeats: &k,
+		Stages: []tc.RolloutStage{{Count: 1}, {Percent: 50}, {Percent: 100}}}))
+	if r.State != tc.RolloutRunning || r.From != 1 || r.To != 2 || len(r.Stages) != 3 {
+		t.Fatalf("started rollout: %+v", r)
+	}
+	// A plain push is refused while the rollout runs.
+	three := rolloutTOML("three")
+	_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three})
+	wantCode(t, err, tc.EConflict, 409)
+	if !strings.Contains(err.Error(), "rollout abort") {
+		t.Errorf("refusal does not say what to do: %v", err)
+	}
+	wantSizes := []int{1, 3, 6}
+	for stage := 0; stage < 3; stage++ {
 		r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
-		if r.State != tc.RolloutCompleted || r.FinishedAt == nil {
-			t.Fatalf("rollout did not complete: %+v", r)
+		if r.Stage != stage || r.State != tc.RolloutRunning {
+			t.Fatalf("want stage %d running, got stage %d %s (%s)", stage, r.Stage, r.State, r.Reason)
 		}
-		c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID))
-		if c.Version != 2 {
-			t.Errorf("config version after the rollout = %d, want 2", c.Version)
+		in := stageMembers(r, stage)
+		prev := stageMembers(r, stage-1)
+		if len(in) != wantSizes[stage] {
+			t.Fatalf("stage %d: %d agents have the new version, want %d (%v)", stage, len(in), wantSizes[stage], r.Stages)
 		}
-		// Completion changes nothing for agents that already run it.
+		d.Clock.Advance(time.Second) // the stage's fetches are the agents' latest
 		for _, a := range f.ids {
 			before := f.lm[a]
-			if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
-				t.Errorf("%s after completion: %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
+			body, lm := f.fetch(a)
+			checkGroupBody(t, via, a, body)
+			switch {
+			case in[a] && versionOf(body) != "two":
+				t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
+			case !in[a] && versionOf(body) != "one":
+				t.Errorf("stage %d: %s is not in the stage but got %q", stage, a, versionOf(body))
+			case !in[a] && lm != before:
+				t.Errorf("stage %d: Last-Modified of %s (not in the stage) moved from %s to %s", stage, a, before, lm)
+			case in[a] && !prev[a] && lm == before:
+				t.Errorf("stage %d: Last-Modified of %s (joining the stage) did not move from %s", stage, a, before)
+			case in[a] && prev[a] && lm != before:
+				t.Errorf("stage %d: Last-Modified of %s (of an earlier stage) moved again", stage, a)
 			}
 		}
-		// Now a push is accepted again.
-		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three}))
-		actions := []string{}
-		for _, ev := range r.Events {
-			actions = append(actions, ev.Action)
+		// Agents without identity get the new version only in the last stage.
+		if body, _ := f.fetch(""); (stage == 2) != (versionOf(body) == "two") {
+			t.Errorf("stage %d: an agent without identity got %q", stage, versionOf(body))
 		}
-		if strings.Join(actions, ",") != "start,advance,advance,complete" {
-			t.Errorf("events: %v", actions)
+		f.flush()
+		// Who runs what: the stage's agents run the new version of
+		// the config (through the group too), the others the old.
+		sv := must[tc.ConfigServing](t)(owner.ConfigServing(bg, cfg.ID))
+		byV := map[int]int{}
+		for _, va := range sv.Versions {
+			byV[va.Version] = va.Agents
 		}
-		audit := must[tc.List[tc.AuditEntry]](t)(owner.ListAudit(bg, client.AuditFilter{Action: "rollout.complete"}))
-		if audit.Total < 1 {
-			t.Errorf("no audit entry for the completion")
+		if byV[2] != len(in) || byV[1] != len(f.ids)-len(in) {
+			t.Errorf("stage %d: config serving %+v, want %d agents on 2 and %d on 1", stage, sv.Versions, len(in), len(f.ids)-len(in))
 		}
+		// The gate waits for K heartbeats after the fetch.
+		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+		if g := must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); g.Stage != stage || g.State != tc.RolloutRunning {
+			t.Fatalf("stage %d passed before its agents sent heartbeats: %+v", stage, g)
+		}
+		for i := 0; i < k; i++ {
+			for a := range in {
+				f.beat(a, "OK")
+			}
+		}
+		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+	}
+	r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
+	if r.State != tc.RolloutCompleted || r.FinishedAt == nil {
+		t.Fatalf("rollout did not complete: %+v", r)
+	}
+	c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID))
+	if c.Version != 2 {
+		t.Errorf("config version after the rollout = %d, want 2", c.Version)
+	}
+	// Completion changes nothing for agents that already run it.
+	for _, a := range f.ids {
+		before := f.lm[a]
+		if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
+			t.Errorf("%s after completion: %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
+		}
+	}
+	// Now a push is accepted again.
+	must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three}))
+	actions := []string{}
+	for _, ev := range r.Events {
+		actions = append(actions, ev.Action)
+	}
+	if strings.Join(actions, ",") != "start,advance,advance,complete" {
+		t.Errorf("events: %v", actions)
+	}
+	audit := must[tc.List[tc.AuditEntry]](t)(owner.ListAudit(bg, client.AuditFilter{Action: "rollout.complete"}))
+	if audit.Total < 1 {
+		t.Errorf("no audit entry for the completion")
 	}
 }
 
@@ -327,94 +325,92 @@ func TestGroupRolloutFailureRollsBackAndAbort(t *testing.T) {
 }
 
 func rolloutFailureAndAbort(t *testing.T, e testutil.Engine, via string) {
-	{
-		d := testutil.StartTCD(t, e.DSN, fastRollouts)
-		owner := d.Setup(t)
-		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: rolloutTOML("one")}))
-		f := newFleet(t, d, owner, cfg.ID, 4)
-		rolloutVia(t, owner, f, via)
-		for _, a := range f.ids {
-			f.fetch(a)
-			f.beat(a, "OK")
+	d := testutil.StartTCD(t, e.DSN, fastRollouts)
+	owner := d.Setup(t)
+	cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: rolloutTOML("one")}))
+	f := newFleet(t, d, owner, cfg.ID, 4)
+	rolloutVia(t, owner, f, via)
+	for _, a := range f.ids {
+		f.fetch(a)
+		f.beat(a, "OK")
+	}
+	f.flush()
+	must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("two"))}))
+	for _, a := range f.ids {
+		f.fetch(a)
+	}
+	three := rolloutTOML("three")
+	one := 1
+	r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &three, Heartbeats: &one, AutoRollback: true,
+		Stages: []tc.RolloutStage{{Count: 1}, {Percent: 100}}}))
+	canary := r.Stages[0].Members[0]
+	body, lmM := f.fetch(canary)
+	if versionOf(body) != "three" {
+		t.Fatalf("canary got %q", versionOf(body))
+	}
+	f.flush()
+	f.beat(canary, "FAIL")
+	must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+	r = must[tc.Rollout](t)(owner.GetRollout(bg, cfg.ID))
+	if r.State != tc.RolloutPaused || !r.RolledBack || !strings.Contains(r.Reason, "fail") {
+		t.Fatalf("after a failing canary: %s rolledBack=%v reason %q", r.State, r.RolledBack, r.Reason)
+	}
+	body, lmBack := f.fetch(canary)
+	if versionOf(body) != "two" {
+		t.Fatalf("rolled-back canary got %q, want two", versionOf(body))
+	}
+	if !later(t, lmBack, lmM) {
+		t.Fatalf("rolled-back Last-Modified %s is not newer than %s", lmBack, lmM)
+	}
+	for _, a := range f.ids {
+		if a == canary {
+			continue
 		}
-		f.flush()
-		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("two"))}))
-		for _, a := range f.ids {
-			f.fetch(a)
+		before := f.lm[a]
+		if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
+			t.Errorf("%s (outside the stage) got %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
 		}
-		three := rolloutTOML("three")
-		one := 1
-		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &three, Heartbeats: &one, AutoRollback: true,
-			Stages: []tc.RolloutStage{{Count: 1}, {Percent: 100}}}))
-		canary := r.Stages[0].Members[0]
-		body, lmM := f.fetch(canary)
-		if versionOf(body) != "three" {
-			t.Fatalf("canary got %q", versionOf(body))
+	}
+	// A paused rollout still refuses a plain push.
+	_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("four"))})
+	wantCode(t, err, tc.EConflict, 409)
+	// Resume serves the new version again, newer still.
+	r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "resume", "fixed the host"))
+	if r.State != tc.RolloutRunning || r.RolledBack {
+		t.Fatalf("after resume: %+v", r)
+	}
+	body, lmAgain := f.fetch(canary)
+	if versionOf(body) != "three" || !later(t, lmAgain, lmBack) {
+		t.Fatalf("resumed canary got %q with Last-Modified %s (rollback was %s)", versionOf(body), lmAgain, lmBack)
+	}
+	// Abort: everybody gets the old version, with a Last-Modified newer than any served.
+	r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "abort", ""))
+	if r.State != tc.RolloutAborted {
+		t.Fatalf("after abort: %s", r.State)
+	}
+	for _, a := range append([]string{""}, f.ids...) {
+		body, lm := f.fetch(a)
+		if versionOf(body) != "two" || !later(t, lm, lmAgain) {
+			t.Errorf("after abort %q got %q with Last-Modified %s", a, versionOf(body), lm)
 		}
-		f.flush()
-		f.beat(canary, "FAIL")
-		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-		r = must[tc.Rollout](t)(owner.GetRollout(bg, cfg.ID))
-		if r.State != tc.RolloutPaused || !r.RolledBack || !strings.Contains(r.Reason, "fail") {
-			t.Fatalf("after a failing canary: %s rolledBack=%v reason %q", r.State, r.RolledBack, r.Reason)
-		}
-		body, lmBack := f.fetch(canary)
-		if versionOf(body) != "two" {
-			t.Fatalf("rolled-back canary got %q, want two", versionOf(body))
-		}
-		if !later(t, lmBack, lmM) {
-			t.Fatalf("rolled-back Last-Modified %s is not newer than %s", lmBack, lmM)
-		}
-		for _, a := range f.ids {
-			if a == canary {
-				continue
-			}
-			before := f.lm[a]
-			if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
-				t.Errorf("%s (outside the stage) got %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
-			}
-		}
-		// A paused rollout still refuses a plain push.
-		_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("four"))})
-		wantCode(t, err, tc.EConflict, 409)
-		// Resume serves the new version again, newer still.
-		r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "resume", "fixed the host"))
-		if r.State != tc.RolloutRunning || r.RolledBack {
-			t.Fatalf("after resume: %+v", r)
-		}
-		body, lmAgain := f.fetch(canary)
-		if versionOf(body) != "three" || !later(t, lmAgain, lmBack) {
-			t.Fatalf("resumed canary got %q with Last-Modified %s (rollback was %s)", versionOf(body), lmAgain, lmBack)
-		}
-		// Abort: everybody gets the old version, with a Last-Modified newer than any served.
-		r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "abort", ""))
-		if r.State != tc.RolloutAborted {
-			t.Fatalf("after abort: %s", r.State)
-		}
-		for _, a := range append([]string{""}, f.ids...) {
-			body, lm := f.fetch(a)
-			if versionOf(body) != "two" || !later(t, lm, lmAgain) {
-				t.Errorf("after abort %q got %q with Last-Modified %s", a, versionOf(body), lm)
-			}
-		}
-		if c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID)); c.Version != 2 {
-			t.Errorf("config version after abort = %d, want 2", c.Version)
-		}
-		actions := []string{}
-		for _, ev := range r.Events {
-			actions = append(actions, ev.Action)
-		}
-		if strings.Join(actions, ",") != "start,rollback,resume,abort" {
-			t.Errorf("events: %v", actions)
-		}
-		// The pause reached notifications (issue 21's "rollouts pause").
-		var n int64
-		if err := openStore(t, d).Gorm(bg).Raw("SELECT COUNT(*) FROM notify_events WHERE kind = ?", tc.EventRolloutPaused).Scan(&n).Error; err != nil {
-			t.Fatal(err)
-		}
-		if n < 1 {
-			t.Errorf("no %s event published", tc.EventRolloutPaused)
-		}
+	}
+	if c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID)); c.Version != 2 {
+		t.Errorf("config version after abort = %d, want 2", c.Version)
+	}
+	actions := []string{}
+	for _, ev := range r.Events {
+		actions = append(actions, ev.Action)
+	}
+	if strings.Join(actions, ",") != "start,rollback,resume,abort" {
+		t.Errorf("events: %v", actions)
+	}
+	// The pause reached notifications (issue 21's "rollouts pause").
+	var n int64
+	if err := openStore(t, d).Gorm(bg).Raw("SELECT COUNT(*) FROM notify_events WHERE kind = ?", tc.EventRolloutPaused).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 {
+		t.Errorf("no %s event published", tc.EventRolloutPaused)
 	}
 }
 
