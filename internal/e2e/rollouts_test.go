@@ -32,9 +32,10 @@ type simFleet struct {
 	flushFn func()
 	tok     string
 	cfgID   string
-	// path is the TOML URL's path when not the config's (a group's).
-	path string
-	ids  []string
+	// path is the TOML URL's path when not the config's (a group's), and
+	// alias that of an alias naming the same group.
+	path, alias string
+	ids         []string
 	// lm is the Last-Modified each agent saw last.
 	lm map[string]string
 }
@@ -140,6 +141,23 @@ func rolloutVia(t *testing.T, owner *client.Client, f *simFleet, via string) {
 		must[tc.ConfigGroup](t)(owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &m}))
 	}
 	f.path = "/api/config-groups/" + g.ID + "/toml"
+	a := "grp-" + f.cfgID[:8]
+	must[tc.Alias](t)(owner.PutAlias(bg, a, tc.AliasRequest{GroupID: g.ID}))
+	f.alias = "/c/" + a
+}
+
+// viaAlias fetches as agent through the alias naming the fleet's group
+// (none: does nothing) and checks it is answered as the group URL was.
+func (f *simFleet) viaAlias(agent, body, lm string) {
+	f.t.Helper()
+	if f.alias == "" {
+		return
+	}
+	af := *f
+	af.path, af.lm = f.alias, map[string]string{}
+	if ab, alm := af.fetch(agent); ab != body || alm != lm {
+		f.t.Errorf("%s through the alias: Last-Modified %s (group URL %s), release %q (group URL %q)", agent, alm, lm, versionOf(ab), versionOf(body))
+	}
 }
 
 // otherTOML is the group member that is not rolled out.
@@ -241,6 +259,7 @@ func rolloutStagesAndComplete(t *testing.T, e testutil.Engine, via string) {
 			before := f.lm[a]
 			body, lm := f.fetch(a)
 			checkGroupBody(t, via, a, body)
+			f.viaAlias(a, body, lm)
 			switch {
 			case in[a] && versionOf(body) != "two":
 				t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
