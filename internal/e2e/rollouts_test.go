@@ -666,3 +666,28 @@ func TestRolloutExplicitAndSelectorStages(t *testing.T) {
 		}
 	})
 }
+
+// A rollout of a config group is refused, through the API and tcctl,
+// with what to do instead: groups have no versions; roll out a member.
+func TestRolloutStartOnGroupExplains(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, fastRollouts)
+		resp, err := d.Client(t, "").Setup(bg, tc.SetupRequest{Username: "root", Email: "root@example.com", Password: "rootpass1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := d.Client(t, resp.Token)
+		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
+		g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "frontends", Members: []string{cfg.ID}}))
+		_, err = owner.StartRollout(bg, tc.StartRolloutRequest{Config: g.ID, To: 1})
+		wantCode(t, err, tc.EInvalid, 400)
+		if !strings.Contains(err.Error(), "groups have no versions") {
+			t.Errorf("API answer: %v", err)
+		}
+		env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": resp.Token}
+		r := tcctl(t, t.TempDir()+"/p.yaml", "", env, "rollout", "start", "frontends", "--to", "2")
+		if r.code == 0 || !strings.Contains(r.stderr, "groups have no versions") || !strings.Contains(r.stderr, "member configs") {
+			t.Errorf("tcctl rollout start on a group: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+}
