@@ -25,10 +25,23 @@ type Rendered struct {
 	Kind     string
 	TargetID string
 	Version  int
+	// Members are, for a group, the version of each member config the
+	// rendering holds, with that version's Last-Modified (during a
+	// rollout of a member, the one the agent was routed to). Shared by
+	// every rendering of the same source: read-only.
+	Members []MemberVersion
 
 	sum     [16]byte // the ETag's bytes
 	lmHTTP  string   // LastModified in http.TimeFormat
 	bodyLen int      // len(Body) of a rendering answered by its headers
+}
+
+// MemberVersion is a member config of a group rendering at the version
+// rendered (LastModified in unix seconds).
+type MemberVersion struct {
+	ID           string
+	Version      int
+	LastModified int64
 }
 
 func (r *Rendered) size() int { return len(r.Body) + len(r.Name) + 256 }

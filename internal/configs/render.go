@@ -42,6 +42,13 @@ func (s *Service) RenderAlias(ctx context.Context, alias string, query url.Value
 // targetKind of a rollout's version of a config: ref is the config ID.
 const targetVersion = "v"
 
+// targetGroupVersions is a group rendered with some members at the version
+// a rollout routes an agent to: ref is the group ID followed, per routed
+// member, by "\x00ID\x00version\x00lastModified" (see groupRoute). The
+// ref is part of the cache key, so agents served different member versions
+// never share a rendering or a kept ETag.
+const targetGroupVersions = "r"
+
 // targetKey names what a TOML URL renders: the kind and ref of the URL, or
 // for a rollout's version of a config (targetVersion) the config ID, the
 // version and the Last-Modified it is served with.
@@ -187,6 +194,8 @@ func (s *Service) resolveSource(ctx context.Context, tk targetKey, row *store.Co
 			return err
 		}
 		return s.loadMembers(ctx, src)
+	case targetGroupVersions:
+		return s.resolveGroupVersions(ctx, tk.ref, src)
 	}
 	a, err := s.st.AliasByName(ctx, tk.ref)
 	if err != nil {
@@ -303,6 +312,10 @@ func (s *Service) renderGroupRow(g *store.GroupRow, members []*store.ConfigRow, 
 	}
 	r := newRendered(g.Name, doc, g.LastModified)
 	r.Kind, r.TargetID = KindGroup, g.ID
+	r.Members = make([]MemberVersion, len(members))
+	for i, m := range members {
+		r.Members[i] = MemberVersion{ID: m.ID, Version: m.Version, LastModified: m.LastModified}
+	}
 	return r, nil
 }
 

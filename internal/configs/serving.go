@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opentc/tc/internal/store"
@@ -81,7 +82,7 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 		return nil, fmt.Errorf("unknown target kind %q", kind)
 	}
 	rp := s.router.Load()
-	if rp == nil || *rp == nil || !(*rp).Any() || k == targetGroup {
+	if rp == nil || *rp == nil || !(*rp).Any() {
 		r, err := s.rendered(ctx, k, ref, query, head)
 		if err != nil {
 			return r, err
@@ -106,6 +107,12 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 				return s.versioned(ctx, row, row.ID, v, lm, query, head)
 			}
 		}
+	} else if src.group != nil && src.err == nil {
+		// A group renders each member at the version the member's
+		// rollout routes this agent to.
+		if vk, ok := groupRoute(*rp, src, agent); ok {
+			return s.renderTarget(ctx, vk, nil, query, head)
+		}
 	}
 	cached, r, lgen := s.cache.lookup(tk, query, head)
 	if r != nil {
@@ -119,6 +126,97 @@ func (s *Service) Serve(ctx context.Context, kind, ref string, query url.Values,
 	}
 	// Otherwise src's own generation: if it ended, nothing is stored.
 	return s.renderMiss(src, gen, query)
+}
+
+// groupRoute returns the target of a group rendered for agent with the
+// members a rollout routes it to another version than the current one, or
+// ok false when no member is (the group's current rendering). It
+// allocates only for an agent that is routed.
+func groupRoute(rt Router, src *source, agent string) (targetKey, bool) {
+	var b []byte
+	for _, m := range src.members {
+		v, lm, ok := rt.Route(m.ID, agent)
+		if !ok {
+			continue
+		}
+		lm = max(lm, m.LastModified)
+		if v == m.Version && lm == m.LastModified {
+			continue
+		}
+		if b == nil {
+			b = append(b, src.group.ID...)
+		}
+		b = append(b, 0)
+		b = append(b, m.ID...)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, int64(v), 10)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, lm, 10)
+	}
+	if b == nil {
+		return targetKey{}, false
+	}
+	return targetKey{kind: targetGroupVersions, ref: string(b)}, true
+}
+
+// resolveGroupVersions reads a group whose routed members (see groupRoute)
+// are rendered at the version named, with that version's Last-Modified.
+// The group's Last-Modified is the newest of the routed members' when it
+// is newer than the group's own, else one second past the group's: either
+// way it differs from what the agent was served before (the current
+// rendering, or another routed one with other Last-Modified values), so
+// Telegraf reloads exactly when its rendering changes. The rollout engine
+// picks its Last-Modified values past those of the groups holding the
+// config, so the second case arises only when a group changes during a
+// rollout.
+func (s *Service) resolveGroupVersions(ctx context.Context, ref string, src *source) error {
+	parts := strings.Split(ref, "\x00")
+	g, err := s.st.GroupByID(ctx, parts[0])
+	if err != nil {
+		return err
+	}
+	gc := *g
+	src.group = &gc
+	if err := s.loadMembers(ctx, src); err != nil {
+		return err
+	}
+	type route struct {
+		v  int
+		lm int64
+	}
+	routed := map[string]route{}
+	for i := 1; i+2 < len(parts); i += 3 {
+		v, err1 := strconv.Atoi(parts[i+1])
+		lm, err2 := strconv.ParseInt(parts[i+2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("malformed group route %q", ref)
+		}
+		routed[parts[i]] = route{v, lm}
+	}
+	var top int64
+	applied := false
+	for i, m := range src.members {
+		r, ok := routed[m.ID]
+		if !ok {
+			continue
+		}
+		toml, err := s.versionTOML(ctx, m.ID, r.v)
+		if err != nil {
+			return err
+		}
+		vr := *m
+		vr.TOML, vr.Version, vr.LastModified = toml, r.v, r.lm
+		src.members[i] = &vr
+		top, applied = max(top, r.lm), true
+	}
+	if applied {
+		if top > gc.LastModified {
+			gc.LastModified = top
+		} else {
+			gc.LastModified++
+		}
+	}
+	return nil
 }
 
 func targetKindOf(kind string) string {

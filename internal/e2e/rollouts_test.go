@@ -32,7 +32,10 @@ type simFleet struct {
 	flushFn func()
 	tok     string
 	cfgID   string
-	ids     []string
+	// path is the TOML URL's path when not the config's (a group's), and
+	// alias that of an alias naming the same group.
+	path, alias string
+	ids         []string
 	// lm is the Last-Modified each agent saw last.
 	lm map[string]string
 }
@@ -60,6 +63,9 @@ func fleetAt(t *testing.T, api, hb, tok, cfgID string, n int) *simFleet {
 
 func (f *simFleet) url(agent string) string {
 	u := f.api + "/api/configs/" + f.cfgID + "/toml"
+	if f.path != "" {
+		u = f.api + f.path
+	}
 	if agent != "" {
 		u += "?agent_id=" + url.QueryEscape(agent)
 	}
@@ -118,6 +124,54 @@ func (f *simFleet) flush() {
 	time.Sleep(200 * time.Millisecond)
 }
 
+// rolloutVia points the fleet at the config's URL (via "config"), or (via
+// "group") at the URL of a new config group holding another config and
+// then the config, so that the rollout reaches the fleet through the group.
+func rolloutVia(t *testing.T, owner *client.Client, f *simFleet, via string) {
+	t.Helper()
+	if via == "config" {
+		return
+	}
+	other := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "base-" + f.cfgID[:8], TOML: otherTOML}))
+	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "group-" + f.cfgID[:8], Members: []string{f.cfgID, other.ID}}))
+	// Each change moves the group's Last-Modified a second past the last
+	// (the clock stands still): the group's is then ahead of the config's,
+	// and the rollout's Last-Modified values must still move past it.
+	for _, m := range [][]string{{other.ID}, {f.cfgID, other.ID}, {other.ID, f.cfgID}} {
+		must[tc.ConfigGroup](t)(owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &m}))
+	}
+	f.path = "/api/config-groups/" + g.ID + "/toml"
+	a := "grp-" + f.cfgID[:8]
+	must[tc.Alias](t)(owner.PutAlias(bg, a, tc.AliasRequest{GroupID: g.ID}))
+	f.alias = "/c/" + a
+}
+
+// viaAlias fetches as agent through the alias naming the fleet's group
+// (none: does nothing) and checks it is answered as the group URL was.
+func (f *simFleet) viaAlias(agent, body, lm string) {
+	f.t.Helper()
+	if f.alias == "" {
+		return
+	}
+	af := *f
+	af.path, af.lm = f.alias, map[string]string{}
+	if ab, alm := af.fetch(agent); ab != body || alm != lm {
+		f.t.Errorf("%s through the alias: Last-Modified %s (group URL %s), release %q (group URL %q)", agent, alm, lm, versionOf(ab), versionOf(body))
+	}
+}
+
+// otherTOML is the group member that is not rolled out.
+const otherTOML = "# base member\n[[inputs.cpu]]\n"
+
+// checkGroupBody checks that a group rendering still holds the other
+// member's section (via "group").
+func checkGroupBody(t *testing.T, via, agent, body string) {
+	t.Helper()
+	if via == "group" && (!strings.Contains(body, "# base member") || !strings.Contains(body, "[[inputs.cpu]]")) {
+		t.Errorf("%s: the group rendering lost its other member:\n%s", agent, body)
+	}
+}
+
 func versionOf(body string) string {
 	for _, l := range strings.Split(body, "\n") {
 		if strings.HasPrefix(l, "# release ") {
@@ -151,105 +205,129 @@ func stageMembers(r tc.Rollout, upTo int) map[string]bool {
 // version to exactly the stage's agents (each agent fetches), moves
 // Last-Modified only for them, and completes when the gates pass.
 func TestRolloutServesStagesAndCompletes(t *testing.T) {
-	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
-		d := testutil.StartTCD(t, e.DSN, fastRollouts)
-		owner := d.Setup(t)
-		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
-		f := newFleet(t, d, owner, cfg.ID, 6)
-		for _, a := range f.ids {
-			if body, _ := f.fetch(a); versionOf(body) != "one" {
-				t.Fatalf("%s got %q before the rollout", a, versionOf(body))
-			}
-			f.beat(a, "OK")
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutStagesAndComplete(t, e, "config") })
+}
+
+// The same through a config group holding the config and another one:
+// agents fetching the group URL are the config's agents, get the new
+// version's section by stage (the other member's stays), their group
+// fetches pass the gates, and who-runs-what shows the config's version.
+func TestGroupRolloutServesStagesAndCompletes(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutStagesAndComplete(t, e, "group") })
+}
+
+func rolloutStagesAndComplete(t *testing.T, e testutil.Engine, via string) {
+	d := testutil.StartTCD(t, e.DSN, fastRollouts)
+	owner := d.Setup(t)
+	cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
+	f := newFleet(t, d, owner, cfg.ID, 6)
+	rolloutVia(t, owner, f, via)
+	for _, a := range f.ids {
+		if body, _ := f.fetch(a); versionOf(body) != "one" {
+			t.Fatalf("%s got %q before the rollout", a, versionOf(body))
 		}
-		f.flush()
-		two := rolloutTOML("two")
-		k := 2
-		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &two, Heartbeats: &k,
-			Stages: []tc.RolloutStage{{Count: 1}, {Percent: 50}, {Percent: 100}}}))
-		if r.State != tc.RolloutRunning || r.From != 1 || r.To != 2 || len(r.Stages) != 3 {
-			t.Fatalf("started rollout: %+v", r)
-		}
-		// A plain push is refused while the rollout runs.
-		three := rolloutTOML("three")
-		_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three})
-		wantCode(t, err, tc.EConflict, 409)
-		if !strings.Contains(err.Error(), "rollout abort") {
-			t.Errorf("refusal does not say what to do: %v", err)
-		}
-		wantSizes := []int{1, 3, 6}
-		for stage := 0; stage < 3; stage++ {
-			r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
-			if r.Stage != stage || r.State != tc.RolloutRunning {
-				t.Fatalf("want stage %d running, got stage %d %s (%s)", stage, r.Stage, r.State, r.Reason)
-			}
-			in := stageMembers(r, stage)
-			prev := stageMembers(r, stage-1)
-			if len(in) != wantSizes[stage] {
-				t.Fatalf("stage %d: %d agents have the new version, want %d (%v)", stage, len(in), wantSizes[stage], r.Stages)
-			}
-			for _, a := range f.ids {
-				before := f.lm[a]
-				body, lm := f.fetch(a)
-				switch {
-				case in[a] && versionOf(body) != "two":
-					t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
-				case !in[a] && versionOf(body) != "one":
-					t.Errorf("stage %d: %s is not in the stage but got %q", stage, a, versionOf(body))
-				case !in[a] && lm != before:
-					t.Errorf("stage %d: Last-Modified of %s (not in the stage) moved from %s to %s", stage, a, before, lm)
-				case in[a] && !prev[a] && lm == before:
-					t.Errorf("stage %d: Last-Modified of %s (joining the stage) did not move from %s", stage, a, before)
-				case in[a] && prev[a] && lm != before:
-					t.Errorf("stage %d: Last-Modified of %s (of an earlier stage) moved again", stage, a)
-				}
-			}
-			// Agents without identity get the new version only in the last stage.
-			if body, _ := f.fetch(""); (stage == 2) != (versionOf(body) == "two") {
-				t.Errorf("stage %d: an agent without identity got %q", stage, versionOf(body))
-			}
-			f.flush()
-			// The gate waits for K heartbeats after the fetch.
-			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-			if g := must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); g.Stage != stage || g.State != tc.RolloutRunning {
-				t.Fatalf("stage %d passed before its agents sent heartbeats: %+v", stage, g)
-			}
-			for i := 0; i < k; i++ {
-				for a := range in {
-					f.beat(a, "OK")
-				}
-			}
-			must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-		}
+		f.beat(a, "OK")
+	}
+	f.flush()
+	two := rolloutTOML("two")
+	k := 2
+	r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &two, Heartbeats: &k,
+		Stages: []tc.RolloutStage{{Count: 1}, {Percent: 50}, {Percent: 100}}}))
+	if r.State != tc.RolloutRunning || r.From != 1 || r.To != 2 || len(r.Stages) != 3 {
+		t.Fatalf("started rollout: %+v", r)
+	}
+	// A plain push is refused while the rollout runs.
+	three := rolloutTOML("three")
+	_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three})
+	wantCode(t, err, tc.EConflict, 409)
+	if !strings.Contains(err.Error(), "rollout abort") {
+		t.Errorf("refusal does not say what to do: %v", err)
+	}
+	wantSizes := []int{1, 3, 6}
+	for stage := 0; stage < 3; stage++ {
 		r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
-		if r.State != tc.RolloutCompleted || r.FinishedAt == nil {
-			t.Fatalf("rollout did not complete: %+v", r)
+		if r.Stage != stage || r.State != tc.RolloutRunning {
+			t.Fatalf("want stage %d running, got stage %d %s (%s)", stage, r.Stage, r.State, r.Reason)
 		}
-		c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID))
-		if c.Version != 2 {
-			t.Errorf("config version after the rollout = %d, want 2", c.Version)
+		in := stageMembers(r, stage)
+		prev := stageMembers(r, stage-1)
+		if len(in) != wantSizes[stage] {
+			t.Fatalf("stage %d: %d agents have the new version, want %d (%v)", stage, len(in), wantSizes[stage], r.Stages)
 		}
-		// Completion changes nothing for agents that already run it.
+		d.Clock.Advance(time.Second) // the stage's fetches are the agents' latest
 		for _, a := range f.ids {
 			before := f.lm[a]
-			if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
-				t.Errorf("%s after completion: %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
+			body, lm := f.fetch(a)
+			checkGroupBody(t, via, a, body)
+			f.viaAlias(a, body, lm)
+			switch {
+			case in[a] && versionOf(body) != "two":
+				t.Errorf("stage %d: %s is in the stage but got %q", stage, a, versionOf(body))
+			case !in[a] && versionOf(body) != "one":
+				t.Errorf("stage %d: %s is not in the stage but got %q", stage, a, versionOf(body))
+			case !in[a] && lm != before:
+				t.Errorf("stage %d: Last-Modified of %s (not in the stage) moved from %s to %s", stage, a, before, lm)
+			case in[a] && !prev[a] && lm == before:
+				t.Errorf("stage %d: Last-Modified of %s (joining the stage) did not move from %s", stage, a, before)
+			case in[a] && prev[a] && lm != before:
+				t.Errorf("stage %d: Last-Modified of %s (of an earlier stage) moved again", stage, a)
 			}
 		}
-		// Now a push is accepted again.
-		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three}))
-		actions := []string{}
-		for _, ev := range r.Events {
-			actions = append(actions, ev.Action)
+		// Agents without identity get the new version only in the last stage.
+		if body, _ := f.fetch(""); (stage == 2) != (versionOf(body) == "two") {
+			t.Errorf("stage %d: an agent without identity got %q", stage, versionOf(body))
 		}
-		if strings.Join(actions, ",") != "start,advance,advance,complete" {
-			t.Errorf("events: %v", actions)
+		f.flush()
+		// Who runs what: the stage's agents run the new version of
+		// the config (through the group too), the others the old.
+		sv := must[tc.ConfigServing](t)(owner.ConfigServing(bg, cfg.ID))
+		byV := map[int]int{}
+		for _, va := range sv.Versions {
+			byV[va.Version] = va.Agents
 		}
-		audit := must[tc.List[tc.AuditEntry]](t)(owner.ListAudit(bg, client.AuditFilter{Action: "rollout.complete"}))
-		if audit.Total < 1 {
-			t.Errorf("no audit entry for the completion")
+		if byV[2] != len(in) || byV[1] != len(f.ids)-len(in) {
+			t.Errorf("stage %d: config serving %+v, want %d agents on 2 and %d on 1", stage, sv.Versions, len(in), len(f.ids)-len(in))
 		}
-	})
+		// The gate waits for K heartbeats after the fetch.
+		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+		if g := must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); g.Stage != stage || g.State != tc.RolloutRunning {
+			t.Fatalf("stage %d passed before its agents sent heartbeats: %+v", stage, g)
+		}
+		for i := 0; i < k; i++ {
+			for a := range in {
+				f.beat(a, "OK")
+			}
+		}
+		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+	}
+	r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID))
+	if r.State != tc.RolloutCompleted || r.FinishedAt == nil {
+		t.Fatalf("rollout did not complete: %+v", r)
+	}
+	c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID))
+	if c.Version != 2 {
+		t.Errorf("config version after the rollout = %d, want 2", c.Version)
+	}
+	// Completion changes nothing for agents that already run it.
+	for _, a := range f.ids {
+		before := f.lm[a]
+		if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
+			t.Errorf("%s after completion: %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
+		}
+	}
+	// Now a push is accepted again.
+	must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: &three}))
+	actions := []string{}
+	for _, ev := range r.Events {
+		actions = append(actions, ev.Action)
+	}
+	if strings.Join(actions, ",") != "start,advance,advance,complete" {
+		t.Errorf("events: %v", actions)
+	}
+	audit := must[tc.List[tc.AuditEntry]](t)(owner.ListAudit(bg, client.AuditFilter{Action: "rollout.complete"}))
+	if audit.Total < 1 {
+		t.Errorf("no audit entry for the completion")
+	}
 }
 
 // Acceptance 2: an agent of the stage that reports fail after fetching the
@@ -257,94 +335,102 @@ func TestRolloutServesStagesAndCompletes(t *testing.T) {
 // version again with a newer Last-Modified; abort serves the old version to
 // everybody.
 func TestRolloutFailureRollsBackAndAbort(t *testing.T) {
-	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
-		d := testutil.StartTCD(t, e.DSN, fastRollouts)
-		owner := d.Setup(t)
-		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: rolloutTOML("one")}))
-		f := newFleet(t, d, owner, cfg.ID, 4)
-		for _, a := range f.ids {
-			f.fetch(a)
-			f.beat(a, "OK")
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutFailureAndAbort(t, e, "config") })
+}
+
+// The same through a config group holding the config and another one.
+func TestGroupRolloutFailureRollsBackAndAbort(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) { rolloutFailureAndAbort(t, e, "group") })
+}
+
+func rolloutFailureAndAbort(t *testing.T, e testutil.Engine, via string) {
+	d := testutil.StartTCD(t, e.DSN, fastRollouts)
+	owner := d.Setup(t)
+	cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "db", TOML: rolloutTOML("one")}))
+	f := newFleet(t, d, owner, cfg.ID, 4)
+	rolloutVia(t, owner, f, via)
+	for _, a := range f.ids {
+		f.fetch(a)
+		f.beat(a, "OK")
+	}
+	f.flush()
+	must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("two"))}))
+	for _, a := range f.ids {
+		f.fetch(a)
+	}
+	three := rolloutTOML("three")
+	one := 1
+	r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &three, Heartbeats: &one, AutoRollback: true,
+		Stages: []tc.RolloutStage{{Count: 1}, {Percent: 100}}}))
+	canary := r.Stages[0].Members[0]
+	body, lmM := f.fetch(canary)
+	if versionOf(body) != "three" {
+		t.Fatalf("canary got %q", versionOf(body))
+	}
+	f.flush()
+	f.beat(canary, "FAIL")
+	must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
+	r = must[tc.Rollout](t)(owner.GetRollout(bg, cfg.ID))
+	if r.State != tc.RolloutPaused || !r.RolledBack || !strings.Contains(r.Reason, "fail") {
+		t.Fatalf("after a failing canary: %s rolledBack=%v reason %q", r.State, r.RolledBack, r.Reason)
+	}
+	body, lmBack := f.fetch(canary)
+	if versionOf(body) != "two" {
+		t.Fatalf("rolled-back canary got %q, want two", versionOf(body))
+	}
+	if !later(t, lmBack, lmM) {
+		t.Fatalf("rolled-back Last-Modified %s is not newer than %s", lmBack, lmM)
+	}
+	for _, a := range f.ids {
+		if a == canary {
+			continue
 		}
-		f.flush()
-		must[tc.Config](t)(owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("two"))}))
-		for _, a := range f.ids {
-			f.fetch(a)
+		before := f.lm[a]
+		if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
+			t.Errorf("%s (outside the stage) got %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
 		}
-		three := rolloutTOML("three")
-		one := 1
-		r := must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: cfg.ID, TOML: &three, Heartbeats: &one, AutoRollback: true,
-			Stages: []tc.RolloutStage{{Count: 1}, {Percent: 100}}}))
-		canary := r.Stages[0].Members[0]
-		body, lmM := f.fetch(canary)
-		if versionOf(body) != "three" {
-			t.Fatalf("canary got %q", versionOf(body))
+	}
+	// A paused rollout still refuses a plain push.
+	_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("four"))})
+	wantCode(t, err, tc.EConflict, 409)
+	// Resume serves the new version again, newer still.
+	r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "resume", "fixed the host"))
+	if r.State != tc.RolloutRunning || r.RolledBack {
+		t.Fatalf("after resume: %+v", r)
+	}
+	body, lmAgain := f.fetch(canary)
+	if versionOf(body) != "three" || !later(t, lmAgain, lmBack) {
+		t.Fatalf("resumed canary got %q with Last-Modified %s (rollback was %s)", versionOf(body), lmAgain, lmBack)
+	}
+	// Abort: everybody gets the old version, with a Last-Modified newer than any served.
+	r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "abort", ""))
+	if r.State != tc.RolloutAborted {
+		t.Fatalf("after abort: %s", r.State)
+	}
+	for _, a := range append([]string{""}, f.ids...) {
+		body, lm := f.fetch(a)
+		if versionOf(body) != "two" || !later(t, lm, lmAgain) {
+			t.Errorf("after abort %q got %q with Last-Modified %s", a, versionOf(body), lm)
 		}
-		f.flush()
-		f.beat(canary, "FAIL")
-		must[struct{}](t)(struct{}{}, d.Rollouts().Evaluate(bg))
-		r = must[tc.Rollout](t)(owner.GetRollout(bg, cfg.ID))
-		if r.State != tc.RolloutPaused || !r.RolledBack || !strings.Contains(r.Reason, "fail") {
-			t.Fatalf("after a failing canary: %s rolledBack=%v reason %q", r.State, r.RolledBack, r.Reason)
-		}
-		body, lmBack := f.fetch(canary)
-		if versionOf(body) != "two" {
-			t.Fatalf("rolled-back canary got %q, want two", versionOf(body))
-		}
-		if !later(t, lmBack, lmM) {
-			t.Fatalf("rolled-back Last-Modified %s is not newer than %s", lmBack, lmM)
-		}
-		for _, a := range f.ids {
-			if a == canary {
-				continue
-			}
-			before := f.lm[a]
-			if body, lm := f.fetch(a); versionOf(body) != "two" || lm != before {
-				t.Errorf("%s (outside the stage) got %q, Last-Modified %s (was %s)", a, versionOf(body), lm, before)
-			}
-		}
-		// A paused rollout still refuses a plain push.
-		_, err := owner.UpdateConfig(bg, cfg.ID, tc.UpdateConfigRequest{TOML: ptr(rolloutTOML("four"))})
-		wantCode(t, err, tc.EConflict, 409)
-		// Resume serves the new version again, newer still.
-		r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "resume", "fixed the host"))
-		if r.State != tc.RolloutRunning || r.RolledBack {
-			t.Fatalf("after resume: %+v", r)
-		}
-		body, lmAgain := f.fetch(canary)
-		if versionOf(body) != "three" || !later(t, lmAgain, lmBack) {
-			t.Fatalf("resumed canary got %q with Last-Modified %s (rollback was %s)", versionOf(body), lmAgain, lmBack)
-		}
-		// Abort: everybody gets the old version, with a Last-Modified newer than any served.
-		r = must[tc.Rollout](t)(owner.RolloutAction(bg, r.ID, "abort", ""))
-		if r.State != tc.RolloutAborted {
-			t.Fatalf("after abort: %s", r.State)
-		}
-		for _, a := range append([]string{""}, f.ids...) {
-			body, lm := f.fetch(a)
-			if versionOf(body) != "two" || !later(t, lm, lmAgain) {
-				t.Errorf("after abort %q got %q with Last-Modified %s", a, versionOf(body), lm)
-			}
-		}
-		if c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID)); c.Version != 2 {
-			t.Errorf("config version after abort = %d, want 2", c.Version)
-		}
-		actions := []string{}
-		for _, ev := range r.Events {
-			actions = append(actions, ev.Action)
-		}
-		if strings.Join(actions, ",") != "start,rollback,resume,abort" {
-			t.Errorf("events: %v", actions)
-		}
-		// The pause reached notifications (issue 21's "rollouts pause").
-		var n int64
-		if err := openStore(t, d).Gorm(bg).Raw("SELECT COUNT(*) FROM notify_events WHERE kind = ?", tc.EventRolloutPaused).Scan(&n).Error; err != nil {
-			t.Fatal(err)
-		}
-		if n < 1 {
-			t.Errorf("no %s event published", tc.EventRolloutPaused)
-		}
-	})
+	}
+	if c := must[tc.Config](t)(owner.GetConfig(bg, cfg.ID)); c.Version != 2 {
+		t.Errorf("config version after abort = %d, want 2", c.Version)
+	}
+	actions := []string{}
+	for _, ev := range r.Events {
+		actions = append(actions, ev.Action)
+	}
+	if strings.Join(actions, ",") != "start,rollback,resume,abort" {
+		t.Errorf("events: %v", actions)
+	}
+	// The pause reached notifications (issue 21's "rollouts pause").
+	var n int64
+	if err := openStore(t, d).Gorm(bg).Raw("SELECT COUNT(*) FROM notify_events WHERE kind = ?", tc.EventRolloutPaused).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 {
+		t.Errorf("no %s event published", tc.EventRolloutPaused)
+	}
 }
 
 func later(t *testing.T, a, b string) bool {
@@ -577,6 +663,31 @@ func TestRolloutExplicitAndSelectorStages(t *testing.T) {
 		}
 		if r = must[tc.Rollout](t)(owner.GetRollout(bg, r.ID)); r.State != tc.RolloutCompleted {
 			t.Fatalf("rollout did not complete: %+v", r)
+		}
+	})
+}
+
+// A rollout of a config group is refused, through the API and tcctl,
+// with what to do instead: groups have no versions; roll out a member.
+func TestRolloutStartOnGroupExplains(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
+		d := testutil.StartTCD(t, e.DSN, fastRollouts)
+		resp, err := d.Client(t, "").Setup(bg, tc.SetupRequest{Username: "root", Email: "root@example.com", Password: "rootpass1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := d.Client(t, resp.Token)
+		cfg := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "web", TOML: rolloutTOML("one")}))
+		g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "frontends", Members: []string{cfg.ID}}))
+		_, err = owner.StartRollout(bg, tc.StartRolloutRequest{Config: g.ID, To: 1})
+		wantCode(t, err, tc.EInvalid, 400)
+		if !strings.Contains(err.Error(), "groups have no versions") {
+			t.Errorf("API answer: %v", err)
+		}
+		env := map[string]string{"TCCTL_URL": d.URL, "TCCTL_TOKEN": resp.Token}
+		r := tcctl(t, t.TempDir()+"/p.yaml", "", env, "rollout", "start", "frontends", "--to", "2")
+		if r.code == 0 || !strings.Contains(r.stderr, "groups have no versions") || !strings.Contains(r.stderr, "member configs") {
+			t.Errorf("tcctl rollout start on a group: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
 }

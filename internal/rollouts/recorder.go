@@ -108,10 +108,21 @@ func (r *Recorder) key(agent, target string) uint64 {
 	return h.Sum64()
 }
 
-// Served implements configs.Recorder.
+// Served implements configs.Recorder. A group rendering is recorded as
+// the group (version 0) and, per member config, as that config at the
+// version the rendering holds (with the member version's Last-Modified and
+// the group's ETag): so who-runs-what shows the config versions an agent
+// on a group runs, a rollout's gate sees the agents that fetched its new
+// version through a group, and its stages count them among the config's
+// agents.
 func (r *Recorder) Served(agent string, rd *configs.Rendered, fetched bool) {
 	ms := r.now().UnixMilli()
 	r.note(agent, rd.TargetID, rd.Kind, rd.Version, rd.ETag, rd.LastModified.Unix(), ms, fetched)
+	if rd.Kind == configs.KindGroup {
+		for _, m := range rd.Members {
+			r.note(agent, m.ID, configs.KindConfig, m.Version, rd.ETag, m.LastModified, ms, fetched)
+		}
+	}
 }
 
 // note records one answer to agent about target.

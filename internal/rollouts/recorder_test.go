@@ -106,7 +106,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(rows) != 2 || rows[0].AgentID != "a1" || rows[0].Version != 4 || rows[0].FetchedMs != clock.Now().UnixMilli() ||
+			if len(rows) != 2 || rows[0].AgentID != "a1" || rows[0].Version != 4 || rows[0].ETag != `"e4"` || rows[0].FetchedMs != clock.Now().UnixMilli() ||
 				rows[1].AgentID != "a2" || rows[1].Version != 3 || rows[1].FetchedMs != 0 {
 				t.Fatalf("rows after the retry: %+v", rows)
 			}

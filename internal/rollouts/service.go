@@ -119,6 +119,11 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 		return tc.Rollout{}, tc.Errorf(tc.EInvalid, "config is required").With("field", "config")
 	}
 	row, err := s.cfg.ConfigRow(ctx, req.Config)
+	if tc.IsCode(err, tc.ENotFound) {
+		if g, gerr := s.cfg.GetGroup(ctx, req.Config); gerr == nil {
+			return tc.Rollout{}, GroupRolloutError(g)
+		}
+	}
 	if err != nil {
 		return tc.Rollout{}, err
 	}
@@ -203,8 +208,12 @@ func (s *Service) begin(ctx context.Context, tx *store.Store, ro *store.RolloutR
 	if err := tx.AddRolloutMembers(ctx, ro.ID, 0, members); err != nil {
 		return err
 	}
+	glm, err := s.groupsLM(ctx, tx, ro.ConfigID)
+	if err != nil {
+		return err
+	}
 	cols := map[string]any{"state": tc.RolloutRunning, "stage": 0, "stage_started_ms": now, "from_version": row.Version,
-		"lm_to": max(s.o.Now().Unix(), row.LastModified+1), "updated_ms": now}
+		"lm_to": max(s.o.Now().Unix(), row.LastModified+1, glm), "updated_ms": now}
 	if ok, err := tx.UpdateRollout(ctx, ro.ID, tc.RolloutQueued, 0, cols); err != nil || !ok {
 		if err == nil {
 			err = tc.Errorf(tc.EConflict, "rollout %s changed meanwhile", ro.ID)
@@ -216,6 +225,28 @@ func (s *Service) begin(ctx context.Context, tx *store.Store, ro *store.RolloutR
 		return err
 	}
 	return tx.PublishChange(ctx, store.TopicRollouts)
+}
+
+// GroupRolloutError is the answer to a rollout of a config group: groups
+// have no versions; a rollout of a member config reaches the agents that
+// fetch the group.
+func GroupRolloutError(g tc.ConfigGroup) error {
+	return tc.Errorf(tc.EInvalid, "%q is a config group, and groups have no versions: roll out one of its member configs instead (tcctl rollout start CONFIG --to VERSION); agents fetching the group are served that config's stages like its direct agents", g.Name).
+		With("field", "config").With("group", g.ID)
+}
+
+// groupsLM is a Last-Modified past those of the config groups holding a
+// config (0: none), for a rollout's new Last-Modified values: agents on a
+// group are served the newest of the group's and the member version's
+// (see configs.resolveGroupVersions), which must move whenever a stage
+// starts, rolls back, resumes or is aborted. Two seconds past: a group
+// changed during the rollout is served one second past its own.
+func (s *Service) groupsLM(ctx context.Context, st *store.Store, configID string) (int64, error) {
+	lm, err := st.MaxGroupLastModified(ctx, configID)
+	if err != nil || lm == 0 {
+		return 0, err
+	}
+	return lm + 2, nil
 }
 
 func duration(field, v string, def time.Duration) (time.Duration, error) {
@@ -275,8 +306,12 @@ func (s *Service) Resume(ctx context.Context, who, ref, reason string) (tc.Rollo
 		}
 		cols := map[string]any{"state": tc.RolloutRunning, "reason": "", "stage_started_ms": s.nowMs()}
 		if ro.RolledBack {
+			glm, err := s.groupsLM(ctx, tx, ro.ConfigID)
+			if err != nil {
+				return nil, err
+			}
 			cols["rolled_back"] = false
-			cols["lm_to"] = max(s.o.Now().Unix(), ro.LmBack+1)
+			cols["lm_to"] = max(s.o.Now().Unix(), ro.LmBack+1, glm)
 		}
 		return cols, nil
 	})
@@ -296,7 +331,11 @@ func (s *Service) Abort(ctx context.Context, who, ref, reason string) (tc.Rollou
 		if err != nil {
 			return nil, err
 		}
-		lm := max(s.o.Now().Unix(), row.LastModified+1, ro.LmTo+1, ro.LmBack+1)
+		glm, err := s.groupsLM(ctx, tx, ro.ConfigID)
+		if err != nil {
+			return nil, err
+		}
+		lm := max(s.o.Now().Unix(), row.LastModified+1, ro.LmTo+1, ro.LmBack+1, glm)
 		if err := tx.SetConfigServing(ctx, row.ID, row.Version, row.TOML, lm); err != nil {
 			return nil, err
 		}
@@ -480,7 +519,11 @@ func (s *Service) failStage(ctx context.Context, ro *store.RolloutRow, reason st
 	if ro.AutoRollback {
 		action = "rollback"
 		cols["rolled_back"] = true
-		cols["lm_back"] = max(s.o.Now().Unix(), ro.LmTo+1)
+		glm, err := s.groupsLM(ctx, s.st, ro.ConfigID)
+		if err != nil {
+			return err
+		}
+		cols["lm_back"] = max(s.o.Now().Unix(), ro.LmTo+1, glm)
 	}
 	ok, err := s.transition(ctx, ro, cols, action, reason, nil)
 	if err != nil || !ok {

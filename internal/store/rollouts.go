@@ -34,7 +34,7 @@ type ServedRow struct {
 	TargetID     string
 	Kind         string
 	Version      int
-	ETag         string
+	ETag         string `gorm:"column:etag"`
 	LastModified int64
 	FirstMs      int64
 	FetchedMs    int64
@@ -144,14 +144,38 @@ func (s *Store) idSetClause(col string, exclude bool) string {
 
 func idSetParam(ids []string) string { return versionSetParam(ids) }
 
-// AgentIDsForConfig returns the agents known to use a config: served it
-// under their identity, or naming it in their heartbeats.
+// AgentIDsForConfig returns the agents known to use a config, directly or
+// through a config group holding it: served the config or such a group
+// under their identity, or naming either in their heartbeats.
 func (s *Store) AgentIDsForConfig(ctx context.Context, configID string) ([]string, error) {
-	like := "%" + escapeLike(`"configId":"`+configID+`"`) + "%"
+	groups, err := s.GroupsContaining(ctx, []string{configID})
+	if err != nil {
+		return nil, err
+	}
+	targets := append([]string{configID}, groups...)
+	var q strings.Builder
+	q.WriteString(`SELECT agent_id FROM served_versions WHERE target_id IN ?
+		UNION SELECT id FROM agents WHERE configurations LIKE ? ESCAPE '\'`)
+	args := []any{targets, "%" + escapeLike(`"configId":"`+configID+`"`) + "%"}
+	for _, g := range groups {
+		q.WriteString(` OR configurations LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+escapeLike(`"groupId":"`+g+`"`)+"%")
+	}
 	var ids []string
-	err := s.db.WithContext(ctx).Raw(`SELECT agent_id FROM served_versions WHERE target_id = ?
-		UNION SELECT id FROM agents WHERE configurations LIKE ? ESCAPE '\'`, configID, like).Scan(&ids).Error
+	err = s.db.WithContext(ctx).Raw(q.String(), args...).Scan(&ids).Error
 	return ids, err
+}
+
+// MaxGroupLastModified returns the newest Last-Modified (unix seconds) of
+// the config groups holding a config (0: none).
+func (s *Store) MaxGroupLastModified(ctx context.Context, configID string) (int64, error) {
+	var n *int64
+	err := s.db.WithContext(ctx).Raw(`SELECT MAX(g.last_modified) FROM config_groups g
+		JOIN config_group_members m ON m.group_id = g.id WHERE m.config_id = ?`, configID).Scan(&n).Error
+	if n == nil {
+		return 0, err
+	}
+	return *n, err
 }
 
 // AgentIDsWithLabels returns every agent with its label names.

@@ -88,7 +88,8 @@ to that share, chosen by a stable hash of their ID), agents=a|b (explicit
 IDs). --selector adds a first stage of the agents whose labels match the
 selector (key=value, key!=value, key in (a,b), key, !key). The last stage
 always covers every agent (100% is added when missing). Default stages:
-1,10%,50%,100%.`,
+1,10%,50%,100%. A config group has no versions and is not rolled out: roll
+out one of its member configs, and agents fetching the group get its stages.`,
 		Example: `  tcctl rollout start web --to 7
   tcctl rollout start web --to 7 --stages 1,50%,100% --heartbeats 3 --max-failures 1 --wait 5m --auto-rollback
   tcctl rollout start web --to 7 --selector 'site=canary' --stages 100%`,
@@ -114,6 +115,9 @@ always covers every agent (100% is added when missing). Default stages:
 			}
 			id, err := configID(cmd.Context(), c, args[0])
 			if err != nil {
+				if g, gerr := resource.Groups.Find(cmd.Context(), c, args[0]); gerr == nil {
+					return rollouts.GroupRolloutError(g)
+				}
 				return err
 			}
 			req := tc.StartRolloutRequest{Config: id, To: to, Stages: st, Wait: wait, Timeout: timeout, AutoRollback: autoRollback, Queue: queue}
