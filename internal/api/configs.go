@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -307,10 +309,12 @@ func (f *ConfigsFeature) bulkLabels(kind string, assign bool) fiber.Handler {
 // serveTOML answers GET and HEAD of a TOML URL from the render cache.
 func (f *ConfigsFeature) serveTOML(kind, param string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+		qb, err := pollQuery(c.Request().URI().QueryString())
 		if err != nil {
 			return tc.Errorf(tc.EInvalid, "malformed query string: %v", err)
 		}
+		defer qb.release()
+		q := qb.q
 		agent := q.Get(f.svc.AgentParam())
 		// A HEAD, or a GET that may be answered 304, can be answered from
 		// the headers the cache keeps beyond the bodies.
@@ -334,6 +338,56 @@ func (f *ConfigsFeature) serveTOML(kind, param string) fiber.Handler {
 		// Who runs what: recorded in memory, written in batches later.
 		f.svc.NoteServed(agent, r, code == fiber.StatusOK && c.Method() == fiber.MethodGet)
 		return nil
+	}
+}
+
+// queryBuf is a parsed query of a TOML route; the pooled ones are reused
+// across requests, so an agent's poll is parsed without allocating a map
+// or slices.
+type queryBuf struct {
+	q      url.Values
+	vals   [8]string
+	pooled bool
+}
+
+var queryBufs = sync.Pool{New: func() any { return &queryBuf{q: make(url.Values, 8), pooled: true} }}
+
+// pollQuery parses a TOML route's raw query as url.ParseQuery does. A
+// query without escapes ('%', '+') or semicolons (what agents send) is
+// split in place: keys and values are substrings of one copy of raw, in a
+// pooled map that release returns (the map must not be used after it;
+// the strings may). Any other query goes through url.ParseQuery, with its
+// errors.
+func pollQuery(raw []byte) (*queryBuf, error) {
+	if bytes.ContainsAny(raw, "%+;") {
+		q, err := url.ParseQuery(string(raw))
+		return &queryBuf{q: q}, err
+	}
+	b := queryBufs.Get().(*queryBuf)
+	n := 0
+	for rest := string(raw); rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if vs, ok := b.q[k]; ok || n == len(b.vals) {
+			b.q[k] = append(vs, v)
+			continue
+		}
+		b.vals[n] = v
+		b.q[k] = b.vals[n : n+1 : n+1]
+		n++
+	}
+	return b, nil
+}
+
+func (b *queryBuf) release() {
+	if b.pooled {
+		clear(b.q)
+		clear(b.vals[:])
+		queryBufs.Put(b)
 	}
 }
 

@@ -2,7 +2,8 @@ package auth_test
 
 import (
 	"context"
-	"strings"
+	"crypto/rand"
+	"encoding/hex"
 	"testing"
 
 	"github.com/opentc/tc/internal/auth"
@@ -27,7 +28,11 @@ func BenchmarkAuthenticateCacheHit(b *testing.B) {
 	if err := svc.BootstrapOwner(ctx, auth.OwnerBootstrap{Username: "root", Email: "root@example.com", Password: "rootpass1"}); err != nil {
 		b.Fatal(err)
 	}
-	raw := auth.TokenPrefix + strings.Repeat("ab", 32)
+	var rnd [32]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		b.Fatal(err)
+	}
+	raw := auth.TokenPrefix + hex.EncodeToString(rnd[:])
 	if err := svc.BootstrapToken(ctx, raw); err != nil {
 		b.Fatal(err)
 	}

@@ -35,8 +35,22 @@ func NewSecret(prefix string) (raw, hash string) {
 // HashSecret returns the hex SHA-256 of a raw secret, the form stored and
 // looked up.
 func HashSecret(raw string) string {
-	sum := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(sum[:])
+	var b [2 * sha256.Size]byte
+	hashSecretTo(&b, raw)
+	return string(b[:])
+}
+
+// hashSecretTo writes HashSecret(raw) to dst without allocating for a raw
+// of a well-formed credential's length.
+func hashSecretTo(dst *[2 * sha256.Size]byte, raw string) {
+	var buf [128]byte
+	var sum [sha256.Size]byte
+	if len(raw) <= len(buf) {
+		sum = sha256.Sum256(append(buf[:0], raw...))
+	} else {
+		sum = sha256.Sum256([]byte(raw))
+	}
+	hex.Encode(dst[:], sum[:])
 }
 
 // WellFormed reports whether raw is prefix + 64 lowercase hex digits.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,13 +69,16 @@ func (r *Rendered) ContentLength() int {
 	return r.bodyLen
 }
 
-// renderCache is a bounded LRU of renderings keyed by target and canonical
-// query. Every write to configurations calls invalidate, which drops all
+// renderCache is a bounded cache of renderings keyed by target and
+// canonical query, evicted in second-chance order (oldest first, except
+// that an entry used since it was last considered is kept once more): a
+// hit needs only the read lock, so agents' polls do not queue behind each
+// other. Every write to configurations calls invalidate, which drops all
 // entries and starts a new generation; a rendering started in an older
 // generation is not stored, so a slow render can never resurrect data that
 // a concurrent change replaced.
 type renderCache struct {
-	mu         sync.Mutex
+	mu         sync.RWMutex
 	maxEntries int
 	maxBytes   int
 	bytes      int
@@ -124,8 +128,18 @@ const (
 const maxTargets = 4096
 
 type cacheEntry struct {
-	key string
-	r   *Rendered
+	key  string
+	r    *Rendered
+	used atomic.Bool // hit since eviction last passed it (second chance)
+}
+
+// touch marks e used (a hit, under the read lock): written only when it
+// was not already, so a hot entry's cache line is not written on every
+// hit.
+func (e *cacheEntry) touch() {
+	if !e.used.Load() {
+		e.used.Store(true)
+	}
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
@@ -164,11 +178,12 @@ func etagOf(sum [16]byte) string {
 }
 
 func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if el, ok := c.items[key]; ok {
-		c.ll.MoveToFront(el)
-		return el.Value.(*cacheEntry).r, c.gen, true
+		e := el.Value.(*cacheEntry)
+		e.touch()
+		return e.r, c.gen, true
 	}
 	return nil, c.gen, false
 }
@@ -179,8 +194,8 @@ func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
 // rendering whose body is no longer kept may be answered by its headers
 // alone (Rendered.Headers).
 func (c *renderCache) lookup(tk targetKey, query url.Values, head bool) (*source, *Rendered, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	src := c.targets[tk]
 	if src == nil {
 		return nil, nil, c.gen
@@ -188,8 +203,9 @@ func (c *renderCache) lookup(tk targetKey, query url.Values, head bool) (*source
 	var buf [256]byte
 	key := src.appendKey(buf[:0], query)
 	if el, ok := c.items[string(key)]; ok {
-		c.ll.MoveToFront(el)
-		return src, el.Value.(*cacheEntry).r, c.gen
+		e := el.Value.(*cacheEntry)
+		e.touch()
+		return src, e.r, c.gen
 	}
 	if head && src.proto != nil {
 		if v, ok := c.heads[c.headKey(key)]; ok {
@@ -203,8 +219,8 @@ func (c *renderCache) lookup(tk targetKey, query url.Values, head bool) (*source
 
 // source returns a target's source in this generation (nil if not known).
 func (c *renderCache) source(tk targetKey) (*source, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.targets[tk], c.gen
 }
 
@@ -254,6 +270,13 @@ func (c *renderCache) put(gen uint64, src *source, key string, r *Rendered) {
 	for c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes {
 		el := c.ll.Back()
 		e := el.Value.(*cacheEntry)
+		if e.used.Load() && el != c.ll.Front() {
+			// Used since last considered: a second chance. Each
+			// pass clears a mark, so the loop ends.
+			e.used.Store(false)
+			c.ll.MoveToFront(el)
+			continue
+		}
 		c.ll.Remove(el)
 		delete(c.items, e.key)
 		c.bytes -= e.r.size()
@@ -272,13 +295,13 @@ func (c *renderCache) invalidate() {
 }
 
 func (c *renderCache) headsLen() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return len(c.heads)
 }
 
 func (c *renderCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.ll.Len()
 }

@@ -85,3 +85,27 @@ func TestRenderCacheHeadsBounded(t *testing.T) {
 		t.Fatal("invalidation kept heads")
 	}
 }
+
+// A rendering hit since eviction last passed it is kept once more (second
+// chance), so a hot one survives a stream of new ones; one not hit again
+// goes.
+func TestRenderCacheSecondChance(t *testing.T) {
+	c := newRenderCache(4, 1<<20)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.put(0, nil, k, &Rendered{Body: []byte("x")})
+	}
+	for i := 0; i < 20; i++ {
+		if _, _, ok := c.get("a"); !ok {
+			t.Fatalf("hot entry evicted after %d new ones", i)
+		}
+		c.put(0, nil, "n"+string(rune('a'+i)), &Rendered{Body: []byte("x")})
+	}
+	if c.len() != 4 {
+		t.Fatalf("len %d, want 4", c.len())
+	}
+	for _, k := range []string{"b", "c", "d"} {
+		if _, _, ok := c.get(k); ok {
+			t.Errorf("%s, never hit again, was kept", k)
+		}
+	}
+}
