@@ -171,8 +171,32 @@ func (s *Store) BumpConfigs(ctx context.Context, ids []string, now int64) error 
 	return s.db.WithContext(ctx).Exec(strings.Replace(bumpSQL, "%s", "configs", 1), now, now, ids).Error
 }
 
-// BumpGroups moves the last_modified of the config groups forward.
+// BumpGroups moves the last_modified of the config groups forward (a
+// group changed). While a rollout runs or is paused, agents on a group
+// holding its config may be served the rollout's Last-Modified, or one
+// second past the group's (see configs.resolveGroupVersions): the group's
+// new Last-Modified goes past both, so every agent's moves forward (a
+// rollout's stays ahead of the clock by a few seconds at most).
 func (s *Store) BumpGroups(ctx context.Context, ids []string, now int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var lm *int64
+	err := s.db.WithContext(ctx).Raw(`SELECT MAX(CASE WHEN lm_back > lm_to THEN lm_back ELSE lm_to END) FROM rollouts WHERE state IN ?`,
+		[]string{tc.RolloutRunning, tc.RolloutPaused}).Scan(&lm).Error
+	if err != nil {
+		return err
+	}
+	if lm == nil {
+		return s.bumpGroups(ctx, ids, now)
+	}
+	now = max(now, *lm+1)
+	return s.db.WithContext(ctx).Exec("UPDATE config_groups SET last_modified = CASE WHEN last_modified + 2 > ? THEN last_modified + 2 ELSE ? END WHERE id IN ?", now, now, ids).Error
+}
+
+// bumpGroups moves the last_modified of the config groups to now, or one
+// second past theirs.
+func (s *Store) bumpGroups(ctx context.Context, ids []string, now int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
