@@ -81,6 +81,33 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, cols map[string]any
 	return nil
 }
 
+// endRolloutsOf aborts the queued, running and paused rollouts of a
+// deleted config: nothing is served of it any more, and a rollout left
+// active would stay so for ever (it cannot complete without its config).
+func (s *Store) endRolloutsOf(ctx context.Context, configID string) error {
+	var rows []struct {
+		ID    string
+		Stage int
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Raw("SELECT id, stage FROM rollouts WHERE config_id = ? AND state IN ?", configID,
+		[]string{tc.RolloutQueued, tc.RolloutRunning, tc.RolloutPaused}).Scan(&rows).Error; err != nil || len(rows) == 0 {
+		return err
+	}
+	now := s.now().UnixMilli()
+	const reason = "its config was deleted"
+	for _, r := range rows {
+		if err := db.Exec("UPDATE rollouts SET state = ?, reason = ?, finished_ms = ?, updated_ms = ? WHERE id = ?",
+			tc.RolloutAborted, reason, now, now, r.ID).Error; err != nil {
+			return err
+		}
+		if err := s.AddRolloutEvent(ctx, &RolloutEventRow{RolloutID: r.ID, AtMs: now, Action: "abort", State: tc.RolloutAborted, Stage: r.Stage, Actor: "tcd", Reason: reason}); err != nil {
+			return err
+		}
+	}
+	return s.PublishChange(ctx, TopicRollouts)
+}
+
 // DeleteConfig removes a config; its versions, labels links, aliases and
 // group memberships go with it (ON DELETE CASCADE).
 func (s *Store) DeleteConfig(ctx context.Context, id string) error {
@@ -91,7 +118,7 @@ func (s *Store) DeleteConfig(ctx context.Context, id string) error {
 	if res.RowsAffected == 0 {
 		return tc.Errorf(tc.ENotFound, "config not found")
 	}
-	return nil
+	return s.endRolloutsOf(ctx, id)
 }
 
 // ConfigFilter narrows ListConfigs.
