@@ -190,10 +190,23 @@ func (s *Store) ConfigsByIDs(ctx context.Context, ids []string) ([]ConfigRow, er
 // bumpSQL moves last_modified strictly forward: max(now, previous+1).
 const bumpSQL = "UPDATE %s SET last_modified = CASE WHEN last_modified + 1 > ? THEN last_modified + 1 ELSE ? END WHERE id IN ?"
 
-// BumpConfigs moves the last_modified of the configs forward.
+// BumpConfigs moves the last_modified of the configs forward (their
+// renderings changed: a constant, an apply). A config being rolled out is
+// served the newest of its own and the rollout's Last-Modified, which may
+// be ahead of the clock by a few seconds: the new one goes past it, so
+// every agent's moves forward.
 func (s *Store) BumpConfigs(ctx context.Context, ids []string, now int64) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	var lm *int64
+	err := s.db.WithContext(ctx).Raw(`SELECT MAX(CASE WHEN lm_back > lm_to THEN lm_back ELSE lm_to END) FROM rollouts WHERE state IN ? AND config_id IN ?`,
+		[]string{tc.RolloutRunning, tc.RolloutPaused}, ids).Scan(&lm).Error
+	if err != nil {
+		return err
+	}
+	if lm != nil {
+		now = max(now, *lm+1)
 	}
 	return s.db.WithContext(ctx).Exec(strings.Replace(bumpSQL, "%s", "configs", 1), now, now, ids).Error
 }
