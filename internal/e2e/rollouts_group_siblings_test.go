@@ -107,3 +107,24 @@ func TestQueuedRolloutEvaluationsClaimNoStart(t *testing.T) {
 		t.Errorf("%d rollout.start audit entries for a rollout that is still queued: %+v", audit.Total, audit.Items)
 	}
 }
+
+// Nor can a group edit bring two configs being rolled out together.
+func TestGroupEditRefusesTwoRollouts(t *testing.T) {
+	d := testutil.StartTCD(t, testutil.SQLiteDSN(t), fastRollouts)
+	owner := d.Setup(t)
+	a := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "a", TOML: rolloutTOML("a1")}))
+	b := must[tc.Config](t)(owner.CreateConfig(bg, tc.CreateConfigRequest{Name: "b", TOML: "# b1\n[[inputs.cpu]]\n"}))
+	g := must[tc.ConfigGroup](t)(owner.CreateGroup(bg, tc.GroupRequest{Name: "ga", Members: []string{a.ID}}))
+	must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: a.ID, TOML: ptr(rolloutTOML("a2"))}))
+	must[tc.Rollout](t)(owner.StartRollout(bg, tc.StartRolloutRequest{Config: b.ID, TOML: ptr("# b2\n[[inputs.cpu]]\n")}))
+	_, err := owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &[]string{a.ID, b.ID}})
+	wantCode(t, err, tc.EConflict, 409)
+	_, err = owner.CreateGroup(bg, tc.GroupRequest{Name: "both", Members: []string{a.ID, b.ID}})
+	wantCode(t, err, tc.EConflict, 409)
+	if err != nil && !strings.Contains(err.Error(), "one rollout per group") {
+		t.Errorf("refusal does not say why: %v", err)
+	}
+	// One of them aborted: the group may hold both.
+	must[tc.Rollout](t)(owner.RolloutAction(bg, b.ID, "abort", ""))
+	must[tc.ConfigGroup](t)(owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &[]string{a.ID, b.ID}}))
+}
