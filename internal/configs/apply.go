@@ -85,6 +85,7 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 		if err != nil {
 			return tc.ApplyResult{}, err
 		}
+		s.reloadRollouts(ctx) // deleted configs' rollouts were aborted
 		s.log.Info("apply", "id", applyID, "by", who, "resources", len(req.Resources), "changed", countChanged(p.changes),
 			"validate", validated.Sub(started).Round(time.Millisecond), "transaction", time.Since(validated).Round(time.Millisecond), "attempt", attempt+1)
 		return res, nil

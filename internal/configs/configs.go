@@ -391,7 +391,7 @@ func (s *Service) DeleteConfig(ctx context.Context, ref string, force bool) erro
 			return tc.Errorf(tc.EConflict, "config %q is used by %d reporting agent(s); delete with force=true to delete it anyway", row.Name, n).With("agents", n)
 		}
 	}
-	return s.write(ctx, func(tx *store.Store) error {
+	err = s.write(ctx, func(tx *store.Store) error {
 		if _, err := s.guardConfig(ctx, tx, row); err != nil {
 			return err
 		}
@@ -404,6 +404,10 @@ func (s *Service) DeleteConfig(ctx context.Context, ref string, force bool) erro
 		}
 		return tx.DeleteConfig(ctx, row.ID)
 	})
+	if err == nil {
+		s.reloadRollouts(ctx) // its rollouts were aborted
+	}
+	return err
 }
 
 // Versions lists the versions of a config, newest first. Errors: not_found.

@@ -47,6 +47,28 @@ func resolveMembers(ctx context.Context, st *store.Store, refs []string) ([]stri
 	return out, nil
 }
 
+// refuseTwoRollouts refuses a group whose members would include two
+// configs being rolled out: one rollout per group at a time (an agent on
+// the group joining the stage of one while it has the other's new version
+// would get a new rendering under an unchanged Last-Modified).
+func refuseTwoRollouts(ctx context.Context, tx *store.Store, group string, members []string) error {
+	var busy []*store.RolloutRow
+	for _, id := range members {
+		ro, err := tx.ActiveRollout(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ro != nil {
+			busy = append(busy, ro)
+		}
+	}
+	if len(busy) < 2 {
+		return nil
+	}
+	return tc.Errorf(tc.EConflict, "configs %q and %q of group %q are both being rolled out (rollouts %s and %s): one rollout per group at a time; add the config when one of them completes or is aborted",
+		busy[0].ConfigName, busy[1].ConfigName, group, busy[0].ID, busy[1].ID).With("field", "members")
+}
+
 // CreateGroup stores a config group. Errors: invalid, conflict (name).
 func (s *Service) CreateGroup(ctx context.Context, req tc.GroupRequest) (tc.ConfigGroup, error) {
 	name, err := tc.CheckName("name", req.Name)
@@ -66,6 +88,9 @@ func (s *Service) CreateGroup(ctx context.Context, req tc.GroupRequest) (tc.Conf
 		}
 		members, err := resolveMembers(ctx, tx, req.Members)
 		if err != nil {
+			return err
+		}
+		if err := refuseTwoRollouts(ctx, tx, name, members); err != nil {
 			return err
 		}
 		labels, err := resolveLabels(ctx, tx, req.Labels)
@@ -232,6 +257,9 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		if req.Members != nil {
 			members, err := resolveMembers(ctx, tx, *req.Members)
 			if err != nil {
+				return err
+			}
+			if err := refuseTwoRollouts(ctx, tx, g.Name, members); err != nil {
 				return err
 			}
 			old, err := tx.GroupMembers(ctx, []string{g.ID})

@@ -135,6 +135,17 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Store) error) err
 	return err
 }
 
+// reloadRollouts has the router reload the active rollouts once the
+// request's change committed, when a write may have ended some (deleting
+// a config aborts its rollouts).
+func (s *Service) reloadRollouts(ctx context.Context) {
+	if rp := s.router.Load(); rp != nil && *rp != nil && (*rp).Any() {
+		if r, ok := (*rp).(interface{ DropCache() }); ok {
+			store.AfterCommit(ctx, r.DropCache)
+		}
+	}
+}
+
 // bumpConfigs moves the last-modified of configs and of the groups that
 // hold them.
 func bumpConfigs(ctx context.Context, tx *store.Store, now int64, ids ...string) error {

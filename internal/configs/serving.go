@@ -266,12 +266,31 @@ func (s *Service) versionTOML(ctx context.Context, id string, v int) (string, er
 // NoteServed tells the recorder what an agent was answered (fetched: a GET
 // answered 200; otherwise HEAD or 304).
 func (s *Service) NoteServed(agent string, r *Rendered, fetched bool) {
-	if agent == "" || r == nil || r.Err != nil || r.TargetID == "" {
+	if agent == "" || r == nil || r.Err != nil || r.TargetID == "" || !recordableAgent(agent) {
 		return
 	}
 	if rp := s.recorder.Load(); rp != nil && *rp != nil {
 		(*rp).Served(agent, r, fetched)
 	}
+}
+
+// maxAgentIDLen is the longest ID a heartbeat may carry.
+const maxAgentIDLen = 256
+
+// recordableAgent reports whether an identity can be an agent's (at most
+// 256 bytes, not blank, no control characters, as heartbeats require): no agent can
+// run under another, so the recorder keeps none (a flood of 16 KB
+// identities would otherwise hold 16 KB per pending record).
+func recordableAgent(agent string) bool {
+	if len(agent) > maxAgentIDLen || strings.TrimSpace(agent) == "" {
+		return false
+	}
+	for i := 0; i < len(agent); i++ {
+		if c := agent[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // refuseDuringRollout refuses a new current version of a config while a

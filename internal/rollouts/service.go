@@ -16,6 +16,7 @@ package rollouts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -136,6 +137,9 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 		} else if ro != nil {
 			return tc.Rollout{}, tc.Errorf(tc.EConflict, "config %q is already being rolled out (rollout %s, %s): abort it first or queue this one (queue=true, tcctl --queue)", row.Name, ro.ID, ro.State).With("rollout", ro.ID)
 		}
+		if err := s.refuseSibling(ctx, s.st, row); err != nil {
+			return tc.Rollout{}, err
+		}
 	}
 	to := req.To
 	if req.TOML != nil {
@@ -160,8 +164,15 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 		if err != nil {
 			return err
 		}
-		if cur != nil || len(queued) > 0 {
+		sib, err := s.siblingRollout(ctx, tx, row.ID)
+		if err != nil {
+			return err
+		}
+		if cur != nil || len(queued) > 0 || sib != nil {
 			if !req.Queue {
+				if cur == nil && len(queued) == 0 {
+					return s.refuseSibling(ctx, tx, row)
+				}
 				return tc.Errorf(tc.EConflict, "config %q is already being rolled out: abort it first or queue this one", row.Name)
 			}
 			if err := tx.InsertRollout(ctx, ro); err != nil {
@@ -225,6 +236,63 @@ func (s *Service) begin(ctx context.Context, tx *store.Store, ro *store.RolloutR
 		return err
 	}
 	return tx.PublishChange(ctx, store.TopicRollouts)
+}
+
+// siblingBlock is a running or paused rollout of another config that
+// shares a config group with a config, and that group.
+type siblingBlock struct {
+	ro    *store.RolloutRow
+	group string
+}
+
+// siblingRollout returns the running or paused rollout of a config that
+// shares a config group with configID (nil: none). Two rollouts reaching
+// the same group cannot both be served: an agent's group Last-Modified is
+// the newest of its member versions', so an agent that joins the older
+// rollout's stage while it has the younger one's version would get
+// another rendering under the same Last-Modified and never reload.
+func (s *Service) siblingRollout(ctx context.Context, st *store.Store, configID string) (*siblingBlock, error) {
+	groups, err := st.GroupsContaining(ctx, []string{configID})
+	if err != nil || len(groups) == 0 {
+		return nil, err
+	}
+	members, err := st.GroupMembers(ctx, groups)
+	if err != nil {
+		return nil, err
+	}
+	active, err := st.Rollouts(ctx, "", []string{tc.RolloutRunning, tc.RolloutPaused}, 0)
+	if err != nil || len(active) == 0 {
+		return nil, err
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		for _, m := range members[g] {
+			if m == configID {
+				continue
+			}
+			for i := range active {
+				if active[i].ConfigID == m {
+					return &siblingBlock{ro: &active[i], group: g}, nil
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// refuseSibling refuses to start a rollout of row while a config sharing
+// a group with it is being rolled out (see siblingRollout).
+func (s *Service) refuseSibling(ctx context.Context, st *store.Store, row *store.ConfigRow) error {
+	b, err := s.siblingRollout(ctx, st, row.ID)
+	if err != nil || b == nil {
+		return err
+	}
+	gname := b.group
+	if g, err := st.GroupByID(ctx, b.group); err == nil {
+		gname = g.Name
+	}
+	return tc.Errorf(tc.EConflict, "config %q shares the config group %q with config %q, which is being rolled out (rollout %s, %s): one rollout per group at a time; wait until it completes, abort it, or queue this one (queue=true, tcctl --queue) to start when it ends",
+		row.Name, gname, b.ro.ConfigName, b.ro.ID, b.ro.State).With("rollout", b.ro.ID).With("group", b.group)
 }
 
 // GroupRolloutError is the answer to a rollout of a config group: groups
@@ -634,6 +702,10 @@ func (s *Service) transition(ctx context.Context, ro *store.RolloutRow, cols map
 	return true, nil
 }
 
+// errBusy keeps a queued rollout queued while its config, or a config
+// sharing a group with it, is being rolled out.
+var errBusy = errors.New("the config or a config sharing a group with it is being rolled out")
+
 // startQueued starts the oldest queued rollout of every config that has
 // none running or paused.
 func (s *Service) startQueued(ctx context.Context) {
@@ -650,11 +722,24 @@ func (s *Service) startQueued(ctx context.Context) {
 		}
 		seen[ro.ConfigID] = true
 		err := s.st.Tx(ctx, func(tx *store.Store) error {
+			// Still busy: it stays queued (not started, not audited).
 			if a, err := tx.ActiveRollout(ctx, ro.ConfigID); err != nil || a != nil {
+				if err == nil {
+					err = errBusy
+				}
+				return err
+			}
+			if b, err := s.siblingRollout(ctx, tx, ro.ConfigID); err != nil || b != nil {
+				if err == nil {
+					err = errBusy
+				}
 				return err
 			}
 			return s.begin(ctx, tx, ro, "tcd")
 		})
+		if err == errBusy {
+			continue // it starts when the rollout of its config or group ends
+		}
 		if err != nil {
 			s.log.Warn("starting a queued rollout failed", "rollout", ro.ID, "err", err)
 			if tc.IsCode(err, tc.EInvalid) {

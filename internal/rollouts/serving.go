@@ -71,11 +71,15 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 			for l < j && rows[l].TargetID == rows[k].TargetID {
 				l++
 			}
-			latest := k
+			// What the agent runs is what it fetched last: a HEAD (or a
+			// 304) answered with a newer version's headers does not mean
+			// it loaded that version. Any row says it still polls.
+			latest, seen := k, int64(0)
 			for m := k; m < l; m++ {
-				if seenMs(&rows[m]) > seenMs(&rows[latest]) {
+				if runsLater(&rows[m], &rows[latest]) {
 					latest = m
 				}
+				seen = max(seen, seenMs(&rows[m]))
 			}
 			t := targets[rows[k].TargetID]
 			expected, since := t.version, t.sinceMs
@@ -105,7 +109,7 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 				upToDate = lr.LastModified >= t.lm
 			}
 			switch {
-			case h == nil && now-seenMs(lr) > grace:
+			case h == nil && now-seen > grace:
 				state = tc.ConfigStateFetchedNotRunning
 			case h != nil && (h.Status == tc.StatusFail || h.Status == tc.StatusNotReporting):
 				state = tc.ConfigStateFetchedNotRunning
@@ -134,6 +138,23 @@ func rank(state string) int {
 }
 
 func seenMs(r *store.ServedRow) int64 { return max(r.FetchedMs, r.PolledMs) }
+
+// runsLater reports whether a served row is a later answer of what the
+// agent runs than b: a fetched row beats one only polled (a HEAD answered
+// with a version's headers is no sign the agent loaded it), the latest
+// fetch among fetched rows, the latest poll among the others.
+func runsLater(a, b *store.ServedRow) bool {
+	if (a.FetchedMs > 0) != (b.FetchedMs > 0) {
+		return a.FetchedMs > 0
+	}
+	if a.FetchedMs != b.FetchedMs {
+		return a.FetchedMs > b.FetchedMs
+	}
+	if a.PolledMs != b.PolledMs {
+		return a.PolledMs > b.PolledMs
+	}
+	return a.LastModified > b.LastModified
+}
 
 func msPtr(ms int64) *time.Time {
 	if ms <= 0 {
@@ -257,7 +278,7 @@ func (s *Service) ConfigServing(ctx context.Context, ref string) (tc.ConfigServi
 	latest := map[string]*store.ServedRow{}
 	for i := range rows {
 		r := &rows[i]
-		if l := latest[r.AgentID]; l == nil || seenMs(r) > seenMs(l) {
+		if l := latest[r.AgentID]; l == nil || runsLater(r, l) {
 			latest[r.AgentID] = r
 		}
 	}

@@ -81,6 +81,33 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, cols map[string]any
 	return nil
 }
 
+// endRolloutsOf aborts the queued, running and paused rollouts of a
+// deleted config: nothing is served of it any more, and a rollout left
+// active would stay so for ever (it cannot complete without its config).
+func (s *Store) endRolloutsOf(ctx context.Context, configID string) error {
+	var rows []struct {
+		ID    string
+		Stage int
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Raw("SELECT id, stage FROM rollouts WHERE config_id = ? AND state IN ?", configID,
+		[]string{tc.RolloutQueued, tc.RolloutRunning, tc.RolloutPaused}).Scan(&rows).Error; err != nil || len(rows) == 0 {
+		return err
+	}
+	now := s.now().UnixMilli()
+	const reason = "its config was deleted"
+	for _, r := range rows {
+		if err := db.Exec("UPDATE rollouts SET state = ?, reason = ?, finished_ms = ?, updated_ms = ? WHERE id = ?",
+			tc.RolloutAborted, reason, now, now, r.ID).Error; err != nil {
+			return err
+		}
+		if err := s.AddRolloutEvent(ctx, &RolloutEventRow{RolloutID: r.ID, AtMs: now, Action: "abort", State: tc.RolloutAborted, Stage: r.Stage, Actor: "tcd", Reason: reason}); err != nil {
+			return err
+		}
+	}
+	return s.PublishChange(ctx, TopicRollouts)
+}
+
 // DeleteConfig removes a config; its versions, labels links, aliases and
 // group memberships go with it (ON DELETE CASCADE).
 func (s *Store) DeleteConfig(ctx context.Context, id string) error {
@@ -91,7 +118,7 @@ func (s *Store) DeleteConfig(ctx context.Context, id string) error {
 	if res.RowsAffected == 0 {
 		return tc.Errorf(tc.ENotFound, "config not found")
 	}
-	return nil
+	return s.endRolloutsOf(ctx, id)
 }
 
 // ConfigFilter narrows ListConfigs.
@@ -163,16 +190,53 @@ func (s *Store) ConfigsByIDs(ctx context.Context, ids []string) ([]ConfigRow, er
 // bumpSQL moves last_modified strictly forward: max(now, previous+1).
 const bumpSQL = "UPDATE %s SET last_modified = CASE WHEN last_modified + 1 > ? THEN last_modified + 1 ELSE ? END WHERE id IN ?"
 
-// BumpConfigs moves the last_modified of the configs forward.
+// BumpConfigs moves the last_modified of the configs forward (their
+// renderings changed: a constant, an apply). A config being rolled out is
+// served the newest of its own and the rollout's Last-Modified, which may
+// be ahead of the clock by a few seconds: the new one goes past it, so
+// every agent's moves forward.
 func (s *Store) BumpConfigs(ctx context.Context, ids []string, now int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	var lm *int64
+	err := s.db.WithContext(ctx).Raw(`SELECT MAX(CASE WHEN lm_back > lm_to THEN lm_back ELSE lm_to END) FROM rollouts WHERE state IN ? AND config_id IN ?`,
+		[]string{tc.RolloutRunning, tc.RolloutPaused}, ids).Scan(&lm).Error
+	if err != nil {
+		return err
+	}
+	if lm != nil {
+		now = max(now, *lm+1)
+	}
 	return s.db.WithContext(ctx).Exec(strings.Replace(bumpSQL, "%s", "configs", 1), now, now, ids).Error
 }
 
-// BumpGroups moves the last_modified of the config groups forward.
+// BumpGroups moves the last_modified of the config groups forward (a
+// group changed). While a rollout runs or is paused, agents on a group
+// holding its config may be served the rollout's Last-Modified, or one
+// second past the group's (see configs.resolveGroupVersions): the group's
+// new Last-Modified goes past both, so every agent's moves forward (a
+// rollout's stays ahead of the clock by a few seconds at most).
 func (s *Store) BumpGroups(ctx context.Context, ids []string, now int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var lm *int64
+	err := s.db.WithContext(ctx).Raw(`SELECT MAX(CASE WHEN lm_back > lm_to THEN lm_back ELSE lm_to END) FROM rollouts WHERE state IN ?`,
+		[]string{tc.RolloutRunning, tc.RolloutPaused}).Scan(&lm).Error
+	if err != nil {
+		return err
+	}
+	if lm == nil {
+		return s.bumpGroups(ctx, ids, now)
+	}
+	now = max(now, *lm+1)
+	return s.db.WithContext(ctx).Exec("UPDATE config_groups SET last_modified = CASE WHEN last_modified + 2 > ? THEN last_modified + 2 ELSE ? END WHERE id IN ?", now, now, ids).Error
+}
+
+// bumpGroups moves the last_modified of the config groups to now, or one
+// second past theirs.
+func (s *Store) bumpGroups(ctx context.Context, ids []string, now int64) error {
 	if len(ids) == 0 {
 		return nil
 	}

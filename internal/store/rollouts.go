@@ -370,7 +370,10 @@ func (s *Store) SetConfigServing(ctx context.Context, id string, version int, to
 	if err != nil {
 		return err
 	}
-	return s.BumpGroups(ctx, groups, lm)
+	// Not past the rollouts' Last-Modified values (as BumpGroups): a
+	// completed rollout's agents on the groups already have lm, or one
+	// second past the group's.
+	return s.bumpGroups(ctx, groups, lm)
 }
 
 // GateCounts are the counts of one rollout stage's gate.
