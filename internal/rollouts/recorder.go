@@ -133,7 +133,13 @@ func (r *Recorder) note(agent, target, kind string, version int, etag string, lm
 	sh := &r.shards[k%recShards]
 	sh.mu.Lock()
 	st, ok := sh.m[k]
-	if ok && st.version == int32(version) && st.lm == lm && st.etag == eh {
+	same := ok && st.version == int32(version) && st.lm == lm && st.etag == eh
+	// A HEAD or 304 is a poll: it records that the agent still polls what
+	// it fetched, even when it was answered another rendering's headers
+	// (a rollout's stage, a new version): the agent runs what it fetched
+	// until it fetches again. Only an agent that never fetched follows
+	// what its polls were answered.
+	if same || ok && !fetched && st.fetchedMs > 0 {
 		st.polledMs = max(st.polledMs, ms)
 		if fetched {
 			st.fetchedMs = max(st.fetchedMs, ms)

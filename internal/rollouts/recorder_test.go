@@ -164,3 +164,57 @@ func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 		t.Errorf("a poll 31 s after the write was not written again (written %d): %+v", w, rows)
 	}
 }
+
+// A HEAD answered with another version's headers (a rollout's stage) is a
+// poll of what the agent fetched: it writes no row for the version it was
+// only offered, and moves the fetched row's poll time; the fetch that
+// follows records the new version.
+func TestRecorderPollOfOfferedVersion(t *testing.T) {
+	ctx := context.Background()
+	e := testutil.Engines(t)[0]
+	st, err := store.Open(ctx, e.DSN, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock()
+	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+	rec.Granularity = 30 * time.Second
+	v1 := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"e1"`, LastModified: time.Unix(1000, 0)}
+	v2 := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 2, ETag: `"e2"`, LastModified: time.Unix(2000, 0)}
+	rec.Served("a1", v1, true)
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		clock.Advance(time.Second)
+		rec.Served("a1", v2, false)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w, _, _ := rec.Stats(); w != 1 {
+		t.Fatalf("polls answered with version 2 were written: %d records, want 1", w)
+	}
+	clock.Advance(25 * time.Second)
+	rec.Served("a1", v2, false)
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.ServedOf(ctx, nil)
+	if len(rows) != 1 || rows[0].Version != 1 || rows[0].PolledMs != clock.Now().UnixMilli() {
+		t.Fatalf("after 35 s of polls: %+v, want only version 1's row with the last poll", rows)
+	}
+	clock.Advance(time.Second)
+	rec.Served("a1", v2, true)
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ = st.ServedOf(ctx, nil)
+	if len(rows) != 2 || rows[1].Version != 2 || rows[1].FetchedMs != clock.Now().UnixMilli() {
+		t.Fatalf("the fetch of version 2 was not recorded: %+v", rows)
+	}
+}
