@@ -84,7 +84,10 @@ type renderCache struct {
 	bytes      int
 	gen        uint64
 	ll         *list.List
-	items      map[string]*list.Element
+	// items is keyed like heads, by the 128-bit keyed hash of the cache
+	// key (the same trust as the ETags kept: a collision needs about 2^64
+	// renderings, and the seeds are random per process).
+	items map[headKey]*list.Element
 	// targets holds, per target, what its renderings are made of in this
 	// generation (see source); dropped with everything else.
 	targets     map[targetKey]*source
@@ -128,7 +131,7 @@ const (
 const maxTargets = 4096
 
 type cacheEntry struct {
-	key  string
+	key  headKey
 	r    *Rendered
 	used atomic.Bool // hit since eviction last passed it (second chance)
 }
@@ -143,7 +146,7 @@ func (e *cacheEntry) touch() {
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
-	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}, targets: map[targetKey]*source{},
+	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), items: map[headKey]*list.Element{}, targets: map[targetKey]*source{},
 		heads: map[headKey]headVal{}, maxHeads: min(maxEntries*headsPerEntry, maxHeadsEver), seedA: maphash.MakeSeed(), seedB: maphash.MakeSeed()}
 }
 
@@ -151,12 +154,15 @@ func (c *renderCache) headKey(key []byte) headKey {
 	return headKey{maphash.Bytes(c.seedA, key), maphash.Bytes(c.seedB, key)}
 }
 
+func (c *renderCache) headKeyString(key string) headKey {
+	return headKey{maphash.String(c.seedA, key), maphash.String(c.seedB, key)}
+}
+
 // putHead remembers the ETag of a rendering; c.mu is held.
-func (c *renderCache) putHead(key []byte, v headVal) {
+func (c *renderCache) putHead(hk headKey, v headVal) {
 	if c.maxHeads <= 0 {
 		return
 	}
-	hk := c.headKey(key)
 	if _, ok := c.heads[hk]; !ok {
 		if len(c.headRing) < c.maxHeads {
 			c.headRing = append(c.headRing, hk)
@@ -180,7 +186,7 @@ func etagOf(sum [16]byte) string {
 func (c *renderCache) get(key string) (*Rendered, uint64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if el, ok := c.items[key]; ok {
+	if el, ok := c.items[c.headKeyString(key)]; ok {
 		e := el.Value.(*cacheEntry)
 		e.touch()
 		return e.r, c.gen, true
@@ -201,14 +207,14 @@ func (c *renderCache) lookup(tk targetKey, query url.Values, head bool) (*source
 		return nil, nil, c.gen
 	}
 	var buf [256]byte
-	key := src.appendKey(buf[:0], query)
-	if el, ok := c.items[string(key)]; ok {
+	hk := c.headKey(src.appendKey(buf[:0], query))
+	if el, ok := c.items[hk]; ok {
 		e := el.Value.(*cacheEntry)
 		e.touch()
 		return src, e.r, c.gen
 	}
 	if head && src.proto != nil {
-		if v, ok := c.heads[c.headKey(key)]; ok {
+		if v, ok := c.heads[hk]; ok {
 			r := *src.proto
 			r.ETag, r.sum, r.bodyLen = etagOf(v.sum), v.sum, int(v.n)
 			return src, &r, c.gen
@@ -249,23 +255,24 @@ func (c *renderCache) put(gen uint64, src *source, key string, r *Rendered) {
 	if gen != c.gen {
 		return
 	}
+	hk := c.headKeyString(key)
 	if src != nil && r.Err == nil && r.ETag != "" {
 		if src.proto == nil {
 			p := *r
 			p.Body, p.ETag, p.sum = nil, "", [16]byte{}
 			src.proto = &p
 		}
-		c.putHead([]byte(key), headVal{sum: r.sum, n: uint32(len(r.Body))})
+		c.putHead(hk, headVal{sum: r.sum, n: uint32(len(r.Body))})
 	}
 	if r.size() > c.maxBytes {
 		return
 	}
-	if el, ok := c.items[key]; ok {
+	if el, ok := c.items[hk]; ok {
 		c.bytes -= el.Value.(*cacheEntry).r.size()
 		c.ll.Remove(el)
-		delete(c.items, key)
+		delete(c.items, hk)
 	}
-	c.items[key] = c.ll.PushFront(&cacheEntry{key: key, r: r})
+	c.items[hk] = c.ll.PushFront(&cacheEntry{key: hk, r: r})
 	c.bytes += r.size()
 	for c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes {
 		el := c.ll.Back()
@@ -287,7 +294,7 @@ func (c *renderCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	c.items = map[string]*list.Element{}
+	c.items = map[headKey]*list.Element{}
 	c.targets, c.targetBytes = map[targetKey]*source{}, 0
 	c.ll.Init()
 	c.bytes = 0
