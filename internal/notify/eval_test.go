@@ -189,7 +189,10 @@ func TestEvaluateAgentsAndTokens(t *testing.T) {
 		h.rule(tc.NotifyRuleRequest{Name: ptr("external"), Event: ptr(tc.EventAgentUnmanagedConfig), GroupWindow: ptr(int64(0))})
 		h.rule(tc.NotifyRuleRequest{Name: ptr("new"), Event: ptr(tc.EventAgentNew), GroupWindow: ptr(int64(20))})
 		h.rule(tc.NotifyRuleRequest{Name: ptr("tokens"), Event: ptr(tc.EventTokenExpiring), Days: ptr(7), GroupWindow: ptr(int64(0))})
-		h.now = h.now.Add(time.Second) // agents first seen after the rule exists
+		// Agents first seen after the rules exist: their creation time is
+		// the store's real clock, which a slow run (-race, a loaded
+		// machine) moves past the harness's start by more than a second.
+		h.now = time.Now().UTC().Truncate(time.Second).Add(2 * time.Second)
 		h.beat("p1", "p2", "p3", "d1", "ext1")
 		for agent, labels := range map[string][]string{"p1": {"env=prod"}, "p2": {"env=prod", "canary"}, "p3": {"env=prod"}, "d1": {"env=dev"}} {
 			if _, err := h.st.AssignAgentLabels(bg, []string{agent}, labels); err != nil {
