@@ -23,14 +23,7 @@ func TestStagePopulationCountsGroupAgents(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, e.DSN, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := migratedStore(t, e.DSN)
 			if err := st.EnsureDefaultRule(ctx); err != nil {
 				t.Fatal(err)
 			}

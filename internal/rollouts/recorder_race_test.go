@@ -10,7 +10,6 @@ import (
 
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/rollouts"
-	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 )
 
@@ -21,14 +20,7 @@ import (
 func TestRecorderConcurrentFlushesLoseNothing(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st, err := store.Open(ctx, e.DSN, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, e.DSN)
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Millisecond); return now }
@@ -114,14 +106,7 @@ func TestRecorderConcurrentFlushesLoseNothing(t *testing.T) {
 func TestRecorderFloodKeepsWellBehavedRecords(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st, err := store.Open(ctx, e.DSN, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, e.DSN)
 	clock := testutil.NewClock()
 	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 50)
 	r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 2, ETag: `"e2"`, LastModified: time.Unix(2000, 0)}

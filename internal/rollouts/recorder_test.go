@@ -9,7 +9,6 @@ import (
 
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/rollouts"
-	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 )
 
@@ -20,14 +19,7 @@ func TestRecorderCoalescesAndSkips(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, e.DSN, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := migratedStore(t, e.DSN)
 			clock := testutil.NewClock()
 			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
 			r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 3, ETag: `"e"`, LastModified: time.Unix(1000, 0)}
@@ -77,14 +69,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, e.DSN, store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := migratedStore(t, e.DSN)
 			clock := testutil.NewClock()
 			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
 			r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 3, ETag: `"e3"`, LastModified: time.Unix(1000, 0)}
@@ -123,14 +108,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st, err := store.Open(ctx, e.DSN, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, e.DSN)
 	clock := testutil.NewClock()
 	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
 	rec.Granularity = 30 * time.Second
@@ -172,14 +150,7 @@ func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 func TestRecorderPollOfOfferedVersion(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st, err := store.Open(ctx, e.DSN, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, e.DSN)
 	clock := testutil.NewClock()
 	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
 	rec.Granularity = 30 * time.Second
