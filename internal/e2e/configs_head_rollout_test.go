@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 
@@ -44,17 +43,8 @@ func headDuringRollout(t *testing.T, e testutil.Engine, via string, perAgent boo
 	f := newFleet(t, d, owner, cfg.ID, 40)
 	rolloutVia(t, owner, f, via)
 	do := func(method, agent string, h ...string) (*http.Response, string) {
-		req, _ := http.NewRequest(method, f.url(agent), nil)
-		req.Header.Set("Authorization", "Bearer "+f.tok)
-		for i := 0; i+1 < len(h); i += 2 {
-			req.Header.Set(h[i], h[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		t.Helper()
+		resp, b := rawFetch(t, method, f.url(agent), f.tok, h...)
 		return resp, string(b)
 	}
 	check := func(step string, want func(agent string) string) {

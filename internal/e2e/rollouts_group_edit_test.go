@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"testing"
 
@@ -28,17 +27,7 @@ func TestGroupEditedDuringRollout(t *testing.T) {
 		last := map[string]seen{}
 		do := func(method, agent string, h ...string) (*http.Response, string) {
 			t.Helper()
-			req, _ := http.NewRequest(method, f.url(agent), nil)
-			req.Header.Set("Authorization", "Bearer "+f.tok)
-			for i := 0; i+1 < len(h); i += 2 {
-				req.Header.Set(h[i], h[i+1])
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
+			resp, b := rawFetch(t, method, f.url(agent), f.tok, h...)
 			return resp, string(b)
 		}
 		// moves: every agent's Last-Modified may move (abort: agents that
