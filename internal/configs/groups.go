@@ -81,6 +81,13 @@ func (s *Service) CreateGroup(ctx context.Context, req tc.GroupRequest) (tc.Conf
 	id := store.NewID()
 	var warnings []tc.ConfigProblem
 	err = s.write(ctx, func(tx *store.Store) error {
+		if len(req.Members) > 1 {
+			// refuseTwoRollouts and the members' insert are one step
+			// for rollout starts.
+			if err := tx.LockRolloutGroups(ctx); err != nil {
+				return err
+			}
+		}
 		if taken, err := tx.GroupNameTaken(ctx, name, ""); err != nil {
 			return err
 		} else if taken {
@@ -232,6 +239,13 @@ func (s *Service) UpdateGroup(ctx context.Context, ref string, req tc.UpdateGrou
 		}
 	}
 	err := s.write(ctx, func(tx *store.Store) error {
+		if req.Members != nil && len(*req.Members) > 1 {
+			// Before the table locks of ah.still: see
+			// store.LockRolloutGroups.
+			if err := tx.LockRolloutGroups(ctx); err != nil {
+				return err
+			}
+		}
 		fresh, err := ah.still(ctx, tx)
 		if err != nil {
 			return err

@@ -131,6 +131,12 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 	if (req.TOML == nil) == (req.To == 0) {
 		return tc.Rollout{}, tc.Errorf(tc.EInvalid, "name the version to roll out (to) or give its TOML (toml), not both").With("field", "to")
 	}
+	// Within an API request, before its first write (the staged version):
+	// see store.LockRolloutGroups. The transaction below takes it again
+	// for callers outside a request.
+	if err := s.st.LockRolloutGroups(ctx); err != nil {
+		return tc.Rollout{}, err
+	}
 	if !req.Queue {
 		if ro, err := s.st.ActiveRollout(ctx, row.ID); err != nil {
 			return tc.Rollout{}, err
@@ -156,6 +162,11 @@ func (s *Service) Start(ctx context.Context, who string, req tc.StartRolloutRequ
 		State: tc.RolloutQueued, CreatedBy: who, CreatedMs: now, UpdatedMs: now}
 	started := false
 	err = s.st.Tx(ctx, func(tx *store.Store) error {
+		// The checks below and the insert are one step for every other
+		// start and group change (one rollout per group).
+		if err := tx.LockRolloutGroups(ctx); err != nil {
+			return err
+		}
 		cur, err := tx.ActiveRollout(ctx, row.ID)
 		if err != nil {
 			return err
@@ -418,6 +429,13 @@ func (s *Service) act(ctx context.Context, who, ref, action, reason string, fn f
 	ro, err := s.Resolve(ctx, ref)
 	if err != nil {
 		return tc.Rollout{}, err
+	}
+	if action == "abort" && s.leader() {
+		// An abort starts the queued rollouts it frees (below), in the
+		// same API request: the lock they take comes first.
+		if err := s.st.LockRolloutGroups(ctx); err != nil {
+			return tc.Rollout{}, err
+		}
 	}
 	var cols map[string]any
 	err = s.st.Tx(ctx, func(tx *store.Store) error {
@@ -722,6 +740,9 @@ func (s *Service) startQueued(ctx context.Context) {
 		}
 		seen[ro.ConfigID] = true
 		err := s.st.Tx(ctx, func(tx *store.Store) error {
+			if err := tx.LockRolloutGroups(ctx); err != nil {
+				return err
+			}
 			// Still busy: it stays queued (not started, not audited).
 			if a, err := tx.ActiveRollout(ctx, ro.ConfigID); err != nil || a != nil {
 				if err == nil {

@@ -29,3 +29,34 @@ func (s *Store) LockRow(ctx context.Context, table, col, key string) error {
 	var n []int
 	return s.db.WithContext(ctx).Raw("SELECT 1 FROM "+table+" WHERE "+col+" = ? FOR UPDATE", key).Scan(&n).Error
 }
+
+// rolloutGroupsLockKey is the lock of LockRolloutGroups.
+const rolloutGroupsLockKey = 7_451_220_041
+
+// LockRolloutGroups serializes the rule of one rollout per config group:
+// starting a rollout (its check and its insert, in one transaction) and
+// changing a group's members (its check that no two members are being
+// rolled out, and its write) each take it, so neither can miss the other's
+// uncommitted change. PostgreSQL runs READ COMMITTED: without it, two
+// simultaneous starts of configs sharing a group, or a start and a group
+// edit, each passed the check blind to the other's insert. On SQLite the
+// write transaction already excludes every other writer.
+//
+// It is one lock for every group, held until the transaction ends (an
+// advisory lock): which groups a start involves depends on memberships a
+// concurrent group change is rewriting, so per-group locks would have to
+// be taken before knowing which; and both are rare administrative writes.
+//
+// Take it before any other write of the transaction: its holders go on to
+// write the configuration tables (which apply and the checked config
+// writes lock whole) and the cluster change counters, so a transaction
+// holding one of those and then waiting for it would deadlock with them.
+// Called outside Store.Tx within an API request, it is taken in the
+// request's transaction (for a request that writes before its Tx);
+// outside both there is no transaction to hold it and it does nothing.
+func (s *Store) LockRolloutGroups(ctx context.Context) error {
+	if s.dialect != Postgres || (!s.inTx && requestTx(ctx) == nil) {
+		return nil
+	}
+	return s.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock("+AdvisoryKeySQL+")", rolloutGroupsLockKey).Error
+}
