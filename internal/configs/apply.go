@@ -61,12 +61,23 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 			return tc.ApplyResult{}, err
 		}
 		res := tc.ApplyResult{ID: applyID, DryRun: req.DryRun, Changes: p.changes, Warnings: p.warnings}
+		// Checked again in the transaction; here a dry run learns of it.
+		if err := refuseRolloutsTogether(ctx, s.st, p, d); err != nil {
+			return tc.ApplyResult{}, err
+		}
 		if req.DryRun || !p.changed() {
 			return res, nil
 		}
 		fp := cur.fingerprint()
 		validated := time.Now()
+		regroups := len(p.regrouped()) > 0
 		err = s.write(ctx, func(tx *store.Store) error {
+			if regroups {
+				// First, before the table locks: see store.LockRolloutGroups.
+				if err := tx.LockRolloutGroups(ctx); err != nil {
+					return err
+				}
+			}
 			if err := tx.LockConfigTables(ctx); err != nil {
 				return err
 			}
@@ -76,6 +87,9 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 			}
 			if now.fingerprint() != fp {
 				return errStale
+			}
+			if err := refuseRolloutsTogether(ctx, tx, p, d); err != nil {
+				return err
 			}
 			return s.execute(ctx, tx, p, who, applyID, req.Note)
 		})
@@ -91,6 +105,50 @@ func (s *Service) Apply(ctx context.Context, who, applyID string, req tc.ApplyRe
 		return res, nil
 	}
 	return tc.ApplyResult{}, tc.Errorf(tc.EConflict, "tcd's configuration kept changing while the apply was validated (%d attempts): nothing was applied; run the apply again", applyRetries)
+}
+
+// regrouped returns the groups of at least two members that the apply
+// creates or gives other members (in order).
+func (p *applyPlan) regrouped() []string {
+	var out []string
+	for _, id := range sortedKeysOf(p.next.groups) {
+		ms := p.next.members[id]
+		if len(ms) > 1 && (p.cur.groups[id] == nil || !equal(p.cur.members[id], ms)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// refuseRolloutsTogether refuses an apply that would have a config group
+// hold two configs being rolled out, as a group create or edit is refused
+// (see refuseTwoRollouts): conflict, placed at each such group's
+// resource, and nothing is applied. In the apply's transaction the caller
+// holds store.LockRolloutGroups, so no rollout starts meanwhile.
+func refuseRolloutsTogether(ctx context.Context, st *store.Store, p *applyPlan, d *desired) error {
+	var ps []tc.ApplyProblem
+	for _, id := range p.regrouped() {
+		busy, err := twoRollouts(ctx, st, p.next.members[id])
+		if err != nil {
+			return err
+		}
+		if busy == nil {
+			continue
+		}
+		name := p.next.groups[id].Name
+		r := d.get(tc.KindConfigGroup, name)
+		if r == nil {
+			r = &tc.Resource{Kind: tc.KindConfigGroup, Metadata: tc.ResourceMetadata{Name: name}}
+		}
+		a, b := busy[0], busy[1]
+		ps = append(ps, problem(r, 0, 0, "members %q (rollout %s, %s) and %q (rollout %s, %s) are both being rolled out: one rollout per group at a time; "+
+			"apply this group when one of them completes or is aborted (tcctl rollout status %s; tcctl rollout abort %s), or leave one of them out of it",
+			a.ConfigName, a.ID, a.State, b.ConfigName, b.ID, b.State, b.ConfigName, b.ConfigName))
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return refuseApply(tc.EConflict, ps)
 }
 
 // desired is the request's resources by kind and name.

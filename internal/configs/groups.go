@@ -52,21 +52,31 @@ func resolveMembers(ctx context.Context, st *store.Store, refs []string) ([]stri
 // the group joining the stage of one while it has the other's new version
 // would get a new rendering under an unchanged Last-Modified).
 func refuseTwoRollouts(ctx context.Context, tx *store.Store, group string, members []string) error {
-	var busy []*store.RolloutRow
-	for _, id := range members {
-		ro, err := tx.ActiveRollout(ctx, id)
-		if err != nil {
-			return err
-		}
-		if ro != nil {
-			busy = append(busy, ro)
-		}
-	}
-	if len(busy) < 2 {
-		return nil
+	busy, err := twoRollouts(ctx, tx, members)
+	if err != nil || busy == nil {
+		return err
 	}
 	return tc.Errorf(tc.EConflict, "configs %q and %q of group %q are both being rolled out (rollouts %s and %s): one rollout per group at a time; add the config when one of them completes or is aborted",
 		busy[0].ConfigName, busy[1].ConfigName, group, busy[0].ID, busy[1].ID).With("field", "members")
+}
+
+// twoRollouts returns the first two of members' running or paused
+// rollouts, in members' order (nil: fewer than two). Callers hold
+// store.LockRolloutGroups for the answer to stand until they commit.
+func twoRollouts(ctx context.Context, st *store.Store, members []string) ([]*store.RolloutRow, error) {
+	var busy []*store.RolloutRow
+	for _, id := range members {
+		ro, err := st.ActiveRollout(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ro != nil {
+			if busy = append(busy, ro); len(busy) == 2 {
+				return busy, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // CreateGroup stores a config group. Errors: invalid, conflict (name).

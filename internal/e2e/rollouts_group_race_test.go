@@ -88,16 +88,17 @@ func TestGroupSiblingStartsRace(t *testing.T) {
 	})
 }
 
-// A group create or edit racing with starts of the configs it brings
-// together: either the group holds at most one config being rolled out,
-// or the group change is refused (409).
+// A group create or edit (through the group API or an apply) racing with
+// starts of the configs it brings together: either the group holds at most
+// one config being rolled out, or the group change is refused (409).
 func TestGroupEditStartsRace(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, e testutil.Engine) {
 		d := testutil.StartTCD(t, e.DSN, fastRollouts)
 		owner := d.Setup(t)
 		for round := 0; round < groupRaceRounds; round++ {
-			for _, edit := range []bool{false, true} {
-				name := fmt.Sprintf("r%d-%v", round, edit)
+			for _, how := range []string{"create", "edit", "apply"} {
+				name := fmt.Sprintf("r%d-%s", round, how)
+				edit := how != "create"
 				x, y := twoVersions(t, owner, name+"-x"), twoVersions(t, owner, name+"-y")
 				var g tc.ConfigGroup
 				if edit {
@@ -122,10 +123,14 @@ func TestGroupEditStartsRace(t *testing.T) {
 					defer wg.Done()
 					<-start
 					both := []string{x.ID, y.ID}
-					if edit {
-						_, gerr = owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &both})
-					} else {
+					switch how {
+					case "create":
 						g, gerr = owner.CreateGroup(bg, tc.GroupRequest{Name: name, Members: both})
+					case "edit":
+						_, gerr = owner.UpdateGroup(bg, g.ID, tc.UpdateGroupRequest{Members: &both})
+					case "apply":
+						_, gerr = owner.Apply(bg, tc.ApplyRequest{Resources: []tc.Resource{{APIVersion: tc.ResourceAPIVersion, Kind: tc.KindConfigGroup,
+							Metadata: tc.ResourceMetadata{Name: name}, Spec: tc.ResourceSpec{Members: []string{x.Name, y.Name}}}}})
 					}
 				}()
 				close(start)
