@@ -529,7 +529,9 @@ func (s *Service) Run(ctx context.Context) {
 
 // Evaluate checks the gate of every running rollout once and moves those
 // whose gate passed or failed; then starts queued rollouts whose config is
-// free.
+// free. Each rollout is evaluated on its own: one that fails (logged with
+// its ID) holds up neither the others nor the queued starts; Evaluate
+// returns every failure, joined.
 func (s *Service) Evaluate(ctx context.Context) error {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
@@ -537,13 +539,19 @@ func (s *Service) Evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for i := range rows {
-		if err := s.evaluateOne(ctx, &rows[i]); err != nil {
-			return err
+		ro := &rows[i]
+		if err := s.evaluateOne(ctx, ro); err != nil {
+			if ctx.Err() != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			s.log.Warn("evaluating a rollout failed; it is evaluated again at the next interval", "rollout", ro.ID, "config", ro.ConfigName, "stage", ro.Stage+1, "err", err)
+			errs = append(errs, fmt.Errorf("rollout %s (config %s): %w", ro.ID, ro.ConfigName, err))
 		}
 	}
 	s.startQueued(ctx)
-	return nil
+	return errors.Join(errs...)
 }
 
 // GateResult is one evaluation of a stage's gate.
