@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/opentc/tc/internal/auth"
 	"github.com/opentc/tc/internal/bodylimit"
@@ -192,7 +191,7 @@ func (s *Server) registerRoutes() {
 	}
 	s.handle(Route{Method: "GET", Path: "/api/openapi.json", Public: true, Summary: "This OpenAPI 3 document", Handler: s.openapiDoc})
 	if s.deps.Metrics != nil {
-		h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
+		h := s.deps.Metrics.FiberHandler()
 		s.handle(Route{Method: "GET", Path: "/metrics", Public: !s.deps.MetricsAuth, Perm: tc.Perm(tc.ResAgents, tc.ActRead),
 			Summary: "Prometheus metrics (public unless --metrics-auth)", Handler: h})
 	}

@@ -1,19 +1,22 @@
 // Package metrics holds tcd's Prometheus metrics, registered on a registry
-// of its own and exposed at GET /metrics by the official client.
+// of its own and exposed at GET /metrics in Prometheus' exposition formats.
 package metrics
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
 // Metrics is every metric tcd exports.
@@ -122,9 +125,60 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Handler serves the exposition format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+// FiberHandler serves GET /metrics, written straight into fiber's response
+// rather than through the net/http adaptor (which runs the handler on a
+// goroutine of its own). It answers like promhttp with ContinueOnError:
+// the format is negotiated from Accept (text format 0.0.4 unless the
+// scraper asks for protobuf), the body is gzip-compressed when
+// Accept-Encoding offers gzip, and metrics whose collection failed are
+// left out while the rest are served; 500 only when nothing was gathered.
+func (m *Metrics) FiberHandler() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		mfs, err := m.Registry.Gather()
+		if err != nil && len(mfs) == 0 {
+			return fiber.NewError(fiber.StatusInternalServerError, "gathering metrics failed: "+err.Error())
+		}
+		h := http.Header{}
+		h.Set("Accept", c.Get(fiber.HeaderAccept))
+		format := expfmt.Negotiate(h)
+		c.Set(fiber.HeaderContentType, string(format))
+		var w io.Writer = c.Response().BodyWriter()
+		if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+			gz := gzip.NewWriter(w)
+			defer gz.Close()
+			w = gz
+		}
+		c.Vary(fiber.HeaderAcceptEncoding)
+		enc := expfmt.NewEncoder(w, format)
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil {
+				return err
+			}
+		}
+		if cl, ok := enc.(expfmt.Closer); ok {
+			return cl.Close()
+		}
+		return nil
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding value offers gzip with a
+// non-zero quality (RFC 9110 §12.5.3).
+func acceptsGzip(v string) bool {
+	for _, part := range strings.Split(v, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Middleware times every request of a fiber app by its route pattern.
