@@ -539,7 +539,10 @@ func (s *Service) SetVersionNote(ctx context.Context, ref string, n int, note st
 }
 
 // Prune deletes the versions numbered below before; the current version is
-// never deleted (so the only version is kept too). Errors: not_found, invalid.
+// never deleted (so the only version is kept too), nor are the versions a
+// queued, running or paused rollout of the config moves from or to (they
+// are listed in Kept: a rollout whose version went could neither complete
+// nor roll back). Errors: not_found, invalid.
 func (s *Service) Prune(ctx context.Context, ref string, before int) (tc.PruneResult, error) {
 	if before < 1 {
 		return tc.PruneResult{}, tc.Errorf(tc.EInvalid, "before must be a version number (1 or more)").With("field", "before")
@@ -548,6 +551,18 @@ func (s *Service) Prune(ctx context.Context, ref string, before int) (tc.PruneRe
 	if err != nil {
 		return tc.PruneResult{}, err
 	}
-	n, err := s.st.DeleteVersionsBefore(ctx, row.ID, before, row.Version)
-	return tc.PruneResult{Deleted: n}, err
+	var out tc.PruneResult
+	err = s.st.Tx(ctx, func(tx *store.Store) error {
+		// First: a rollout starting now waits, then sees what is left.
+		if err := tx.LockRolloutGroups(ctx); err != nil {
+			return err
+		}
+		n, kept, err := tx.DeleteVersionsBefore(ctx, row.ID, before, row.Version)
+		out = tc.PruneResult{Deleted: n, Kept: kept}
+		return err
+	})
+	if err != nil {
+		return tc.PruneResult{}, err
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -278,8 +279,40 @@ func (s *Store) SetVersionNote(ctx context.Context, configID string, n int, note
 }
 
 // DeleteVersionsBefore deletes the versions numbered below before, except
-// keep, and returns how many went.
-func (s *Store) DeleteVersionsBefore(ctx context.Context, configID string, before, keep int) (int, error) {
-	res := s.db.WithContext(ctx).Where("config_id = ? AND version < ? AND version <> ?", configID, before, keep).Delete(&ConfigVersionRow{})
-	return int(res.RowsAffected), res.Error
+// keep and the versions a queued, running or paused rollout of the config
+// moves from or to, and returns how many went and which of those below
+// before the rollouts kept (ascending). Callers hold LockRolloutGroups, so
+// a rollout starting meanwhile cannot name a version being deleted.
+func (s *Store) DeleteVersionsBefore(ctx context.Context, configID string, before, keep int) (int, []int, error) {
+	var used []RolloutRow
+	err := s.db.WithContext(ctx).Select("from_version", "to_version").
+		Where("config_id = ? AND state IN ?", configID, []string{tc.RolloutQueued, tc.RolloutRunning, tc.RolloutPaused}).Find(&used).Error
+	if err != nil {
+		return 0, nil, err
+	}
+	spare := map[int]bool{keep: true}
+	for _, r := range used {
+		spare[r.FromVersion], spare[r.ToVersion] = true, true
+	}
+	var kept []int
+	for v := range spare {
+		if v != keep && v < before {
+			kept = append(kept, v)
+		}
+	}
+	sort.Ints(kept)
+	notIn := make([]int, 0, len(spare))
+	for v := range spare {
+		notIn = append(notIn, v)
+	}
+	var have []int
+	if len(kept) > 0 {
+		// Report only the versions that exist.
+		if err := s.db.WithContext(ctx).Model(&ConfigVersionRow{}).Where("config_id = ? AND version IN ?", configID, kept).
+			Order("version").Pluck("version", &have).Error; err != nil {
+			return 0, nil, err
+		}
+	}
+	res := s.db.WithContext(ctx).Where("config_id = ? AND version < ? AND version NOT IN ?", configID, before, notIn).Delete(&ConfigVersionRow{})
+	return int(res.RowsAffected), have, res.Error
 }

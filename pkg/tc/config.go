@@ -122,9 +122,12 @@ type ConfigDiff struct {
 	Diff string `json:"diff"`
 }
 
-// PruneResult says how many versions a prune deleted.
+// PruneResult says how many versions a prune deleted, and which versions
+// below the limit it kept because a queued, running or paused rollout of
+// the config moves from or to them.
 type PruneResult struct {
-	Deleted int `json:"deleted"`
+	Deleted int   `json:"deleted"`
+	Kept    []int `json:"kept,omitempty"`
 }
 
 // Label is a tag on configs, config groups and agents.

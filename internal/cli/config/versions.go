@@ -152,8 +152,9 @@ func NewCmdPrune(f *cmdutil.Factory) *cobra.Command {
 	return resource.NewObjectCmd(f, resource.Configs, resource.ObjectSpec[tc.Config]{
 		Help: resource.Help{Use: "prune <config> --before N", Short: "Delete old versions of a configuration",
 			Long: `Delete the versions numbered below N. The current version is never
-deleted (so neither is the only one). Asks for confirmation on a terminal;
-elsewhere --yes is required.`,
+deleted (so neither is the only one), nor are the versions a queued,
+running or paused rollout moves from or to: they are listed as kept.
+Asks for confirmation on a terminal; elsewhere --yes is required.`,
 			Example: "  tcctl config prune web --before 10 --yes"},
 		Flags: func(cmd *cobra.Command) {
 			cmd.Flags().IntVar(&before, "before", 0, "delete versions numbered below this one")
@@ -174,7 +175,20 @@ elsewhere --yes is required.`,
 				return cmdutil.PrintStructured(f.IOStreams.Out, f.Output, res)
 			}
 			fmt.Fprintf(f.IOStreams.Out, "deleted %d version(s) of %s\n", res.Deleted, cmdutil.Safe(cfg.Name))
+			if len(res.Kept) > 0 {
+				fmt.Fprintf(f.IOStreams.Out, "kept version(s) %s: a rollout of %s moves from or to them (tcctl rollout status %s)\n",
+					joinInts(res.Kept), cmdutil.Safe(cfg.Name), cmdutil.Safe(cfg.Name))
+			}
 			return nil
 		},
 	})
+}
+
+// joinInts formats version numbers as "1, 2, 5".
+func joinInts(vs []int) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ", ")
 }
