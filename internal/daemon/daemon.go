@@ -94,6 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	ver, commit := version.Info()
 	m.metrics = metrics.New(ver, commit)
+	m.metrics.Now = m.Now
 	st, err := store.Open(ctx, c.Database, store.Options{Now: m.Now, MaxOpenConns: c.DBMaxConns})
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ import (
 // Metrics is every metric tcd exports.
 type Metrics struct {
 	Registry *prometheus.Registry
+	// Now is the clock of the counts' reuse (see countCache); time.Now
+	// unless set before the first scrape.
+	Now func() time.Time
 
 	HeartbeatsAccepted prometheus.Counter
 	HeartbeatsRejected *prometheus.CounterVec // reason
@@ -43,6 +46,7 @@ func New(version, commit string) *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: r,
+		Now:      time.Now,
 		HeartbeatsAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "tcd_heartbeats_accepted_total",
 			Help: "Heartbeats committed and answered 2xx."}),
 		HeartbeatsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tcd_heartbeats_rejected_total",
@@ -85,37 +89,86 @@ func (m *Metrics) Gauge(name, help string, f func() float64) {
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }
 
-// RegisterAgentsByStatus adds tcd_agents{status=…}, counted at scrape time.
+// RegisterAgentsByStatus adds tcd_agents{status=…}, counted at scrape
+// time (a count is shared and reused: see countCache).
 func (m *Metrics) RegisterAgentsByStatus(statuses []string, count func(ctx context.Context) (map[string]int, error)) {
-	m.Registry.MustRegister(&statusCollector{
-		desc:     prometheus.NewDesc("tcd_agents", "Agents by status.", []string{"status"}, nil),
-		statuses: statuses, count: count,
-	})
+	m.RegisterCounts("tcd_agents", "Agents by status.", "status", statuses, count)
 }
 
 // RegisterAgentsExposed adds tcd_agents_exposed{severity=…}, counted at
 // scrape time: agents to which an unacknowledged security advisory
 // applies, each under the highest severity among them.
 func (m *Metrics) RegisterAgentsExposed(severities []string, count func(ctx context.Context) (map[string]int, error)) {
-	m.Registry.MustRegister(&statusCollector{
-		desc: prometheus.NewDesc("tcd_agents_exposed", "Agents to which an unacknowledged security advisory applies, by the highest severity among them.",
-			[]string{"severity"}, nil),
-		statuses: severities, count: count,
-	})
+	m.RegisterCounts("tcd_agents_exposed", "Agents to which an unacknowledged security advisory applies, by the highest severity among them.",
+		"severity", severities, count)
+}
+
+// RegisterCounts adds a gauge name{label=…} over fixed label values,
+// counted at scrape time (e.g. tc_rollouts{state=…}); the count is shared
+// and reused (countCache), which its help is made to say.
+func (m *Metrics) RegisterCounts(name, help, label string, values []string, count func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&statusCollector{desc: prometheus.NewDesc(name, help+" "+countHelp, []string{label}, nil), statuses: values,
+		counts: countCache{now: func() time.Time { return m.Now() }, count: count}})
+}
+
+// countHelp ends the help of every gauge of RegisterCounts.
+const countHelp = "Counted in the database when scraped; concurrent scrapes share one count, which is reused for 1 s or ten times as long as it took, whichever is longer (at most a minute)."
+
+// Reuse bounds of countCache.
+const (
+	countReuseMin    = time.Second
+	countReuseFactor = 10
+	countReuseMax    = time.Minute
+)
+
+// countCache runs a database count for GET /metrics, which is public
+// unless --metrics-auth: without it every scrape ran its own count (a
+// scan of the agents at 100,000 or 1,000,000 agents), so a flood of
+// unauthenticated scrapes held every pooled connection and starved
+// heartbeats and the API. Concurrent scrapes now wait for the one count
+// in progress and share it, and a result (a failure too) is reused for
+// countReuseMin or countReuseFactor times as long as the count took,
+// whichever is longer (at most countReuseMax; a failure at most
+// countReuseMin): counting then occupies at most one connection, and
+// at most about a tenth of its time, however many scrapes arrive.
+type countCache struct {
+	now   func() time.Time
+	count func(ctx context.Context) (map[string]int, error)
+
+	mu    sync.Mutex // held while counting: the others wait and share
+	until time.Time
+	n     map[string]int
+	err   error
+}
+
+func (c *countCache) get() (map[string]int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := c.now()
+	if start.Before(c.until) {
+		return c.n, c.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.n, c.err = c.count(ctx)
+	reuse := min(max(countReuseMin, countReuseFactor*c.now().Sub(start)), countReuseMax)
+	if c.err != nil {
+		reuse = countReuseMin
+	}
+	c.until = c.now().Add(reuse)
+	return c.n, c.err
 }
 
 type statusCollector struct {
 	desc     *prometheus.Desc
 	statuses []string
-	count    func(ctx context.Context) (map[string]int, error)
+	counts   countCache
 }
 
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	counts, err := c.count(ctx)
+	counts, err := c.counts.get()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
@@ -210,6 +263,11 @@ func (m *Metrics) Middleware(listener string) fiber.Handler {
 		k := key{r, c.Method(), status}
 		o, ok := observers.Load(k)
 		if !ok {
+			// Without fiber's Immutable (the heartbeat listener) the
+			// method is a view of fasthttp's request buffer, which the
+			// connection's next request overwrites: the key and the label
+			// keep a copy.
+			k.method = strings.Clone(k.method)
 			route := "unmatched"
 			if r != nil {
 				route = r.Path
@@ -219,10 +277,4 @@ func (m *Metrics) Middleware(listener string) fiber.Handler {
 		o.(prometheus.Observer).Observe(time.Since(start).Seconds())
 		return nil
 	}
-}
-
-// RegisterCounts adds a gauge name{label=…} over fixed label values,
-// counted at scrape time (e.g. tc_rollouts{state=…}).
-func (m *Metrics) RegisterCounts(name, help, label string, values []string, count func(ctx context.Context) (map[string]int, error)) {
-	m.Registry.MustRegister(&statusCollector{desc: prometheus.NewDesc(name, help, []string{label}, nil), statuses: values, count: count})
 }
