@@ -557,7 +557,17 @@ func (s *Service) Prune(ctx context.Context, ref string, before int) (tc.PruneRe
 		if err := tx.LockRolloutGroups(ctx); err != nil {
 			return err
 		}
-		n, kept, err := tx.DeleteVersionsBefore(ctx, row.ID, before, row.Version)
+		// Which version is current is read here, under the config's row
+		// lock: a config write committing since resolveConfig (or while
+		// this waited for the lock) made a newer one current.
+		if err := tx.LockRow(ctx, "configs", "id", row.ID); err != nil {
+			return err
+		}
+		cur, err := tx.ConfigByID(ctx, row.ID)
+		if err != nil {
+			return err
+		}
+		n, kept, err := tx.DeleteVersionsBefore(ctx, row.ID, before, cur.Version)
 		out = tc.PruneResult{Deleted: n, Kept: kept}
 		return err
 	})
