@@ -80,7 +80,28 @@ func (s *Service) Active(configID string) string {
 
 // Reload reads the active rollouts into memory (after a local change, or
 // when another node announces one on the cache bus).
+//
+// Within an API request whose transaction is open, it reloads once that
+// transaction has committed (and not at all if it is rolled back): read
+// through the transaction, the snapshot held the request's uncommitted
+// change, and config fetches routed by it meanwhile were answered 404 for
+// a version staged by a starting rollout and not yet committed (or served
+// a rollout that never came to be). Serving follows committed rollouts.
 func (s *Service) Reload(ctx context.Context) error {
+	if store.RequestOpen(ctx) {
+		store.AfterCommit(ctx, func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(store.Detached(ctx)), 10*time.Second)
+			defer cancel()
+			if err := s.reload(rctx); err != nil {
+				s.log.Warn("reloading rollouts after a change failed; the next evaluation retries", "err", err)
+			}
+		})
+		return nil
+	}
+	return s.reload(ctx)
+}
+
+func (s *Service) reload(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	rows, err := s.st.Rollouts(ctx, "", []string{tc.RolloutRunning, tc.RolloutPaused}, 0)

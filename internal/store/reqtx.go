@@ -56,6 +56,18 @@ func requestTx(ctx context.Context) *RequestTx {
 	return rt
 }
 
+// RequestOpen reports whether ctx carries a request transaction that has
+// begun and not ended: what is read with ctx may be uncommitted.
+func RequestOpen(ctx context.Context) bool {
+	rt := requestTx(ctx)
+	if rt == nil {
+		return false
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return !rt.done && rt.tx != nil
+}
+
 // ErrRequestFinished is returned for a statement made with the context of
 // a request whose transaction already ended.
 var ErrRequestFinished = errors.New("store: the request's transaction has ended")
