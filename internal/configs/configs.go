@@ -552,7 +552,8 @@ func (s *Service) Prune(ctx context.Context, ref string, before int) (tc.PruneRe
 		return tc.PruneResult{}, err
 	}
 	var out tc.PruneResult
-	err = s.st.Tx(ctx, func(tx *store.Store) error {
+	// A write (other nodes are told): the versions kept in memory go too.
+	err = s.write(ctx, func(tx *store.Store) error {
 		// First: a rollout starting now waits, then sees what is left.
 		if err := tx.LockRolloutGroups(ctx); err != nil {
 			return err

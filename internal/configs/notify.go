@@ -13,5 +13,6 @@ func notify(ctx context.Context, tx *store.Store) error {
 	return tx.PublishChange(ctx, store.TopicConfigs)
 }
 
-// DropCache forgets every rendering (another node changed configurations).
-func (s *Service) DropCache() { s.cache.invalidate() }
+// DropCache forgets every rendering and kept version (another node changed
+// configurations).
+func (s *Service) DropCache() { s.dropCaches() }

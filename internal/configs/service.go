@@ -127,12 +127,24 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Store) error) err
 		}
 		return notify(ctx, tx)
 	})
-	s.cache.invalidate()
+	s.dropCaches()
 	// Within an API request the change commits with its audit entry, after
 	// this returns: drop again then, or a fetch in between could cache the
 	// renderings of before.
-	store.AfterCommit(ctx, s.cache.invalidate)
+	store.AfterCommit(ctx, s.dropCaches)
 	return err
+}
+
+// dropCaches forgets every rendering and every version's TOML kept for
+// rollouts. Versions do not change, but their numbers can come back: a
+// prune may delete a staged version above the current one (an aborted
+// rollout's), and the next version takes its number — a kept TOML would
+// then be served for the new version.
+func (s *Service) dropCaches() {
+	s.cache.invalidate()
+	s.versionsMu.Lock()
+	clear(s.versions)
+	s.versionsMu.Unlock()
 }
 
 // reloadRollouts has the router reload the active rollouts once the
