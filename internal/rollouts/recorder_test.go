@@ -318,3 +318,53 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 		t.Errorf("after version 2: %+v", rows)
 	}
 }
+
+// An agent that fetches a config directly and through a group holding it
+// within one flush interval has a record of the same row per way: the
+// flush writes one row (PostgreSQL refuses to update a row twice in one
+// statement), with the newest times and the ETag of the latest fetch.
+func TestRecorderWritesBothWaysInOneFlush(t *testing.T) {
+	for _, e := range testutil.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := migratedStore(t, e.DSN)
+			clock := testutil.NewClock()
+			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+			direct := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"c1"`, LastModified: time.Unix(1000, 0)}
+			grp := &configs.Rendered{Kind: "group", TargetID: "grp", ETag: `"g1"`, LastModified: time.Unix(1500, 0),
+				Members: []configs.MemberVersion{{ID: "cfg", Version: 1, LastModified: 1000}}}
+			grp2 := *grp
+			grp2.TargetID, grp2.ETag = "grp2", `"h1"`
+			start := clock.Now().UnixMilli()
+			rec.Served("a1", direct, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", grp, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", &grp2, false) // a HEAD: a poll
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := st.ServedOf(ctx, []string{"a1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 3 || rows[0].TargetID != "cfg" || rows[0].Version != 1 || rows[0].ETag != `"g1"` || rows[0].LastModified != 1000 ||
+				rows[0].FetchedMs != start+1000 || rows[0].PolledMs != start+2000 {
+				t.Fatalf("rows: %+v", rows)
+			}
+			first := rows[0].FirstMs
+			// And again the other way round, a minute later.
+			clock.Advance(time.Minute)
+			rec.Served("a1", grp, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", direct, true)
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, _ = st.ServedOf(ctx, []string{"a1"})
+			if len(rows) != 3 || rows[0].ETag != `"c1"` || rows[0].FetchedMs != clock.Now().UnixMilli() || rows[0].FirstMs != first {
+				t.Fatalf("rows: %+v", rows)
+			}
+		})
+	}
+}
