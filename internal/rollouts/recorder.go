@@ -16,10 +16,11 @@ import (
 // Recorder keeps what the serving path answered agents and writes it to
 // served_versions in batches from a background goroutine.
 //
-// Per agent and target it keeps, without pointers (so the garbage
-// collector never scans it, however large the fleet), what the agent was
-// last answered (version, Last-Modified, ETag hash), its newest fetch and
-// poll times, and those times as last written. A request that only moves
+// Per agent and target (a member config per group it is fetched through,
+// see Served) it keeps, without pointers (so the garbage collector never
+// scans it, however large the fleet), what the agent was last answered
+// (version, Last-Modified, ETag hash), its newest fetch and poll times,
+// and those times as last written. A request that only moves
 // a time by less than Granularity past what was written, which is what a
 // steady fleet's polls do, costs one map update under one of many locks
 // and nothing else: no allocation, no record, no write. Anything else (a
@@ -99,12 +100,18 @@ func NewRecorder(st *store.Store, log *slog.Logger, now func() time.Time, interv
 	return r
 }
 
-func (r *Recorder) key(agent, target string) uint64 {
+// key is the state of agent and target fetched directly (via ""), or of
+// member config target fetched through group via.
+func (r *Recorder) key(agent, target, via string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
 	h.WriteString(agent)
 	h.WriteByte(0)
 	h.WriteString(target)
+	if via != "" {
+		h.WriteByte(1)
+		h.WriteString(via)
+	}
 	return h.Sum64()
 }
 
@@ -115,19 +122,28 @@ func (r *Recorder) key(agent, target string) uint64 {
 // on a group runs, a rollout's gate sees the agents that fetched its new
 // version through a group, and its stages count them among the config's
 // agents.
+//
+// A member config keeps a state per group it is fetched through, apart
+// from its state as a config fetched directly: an agent that fetches the
+// same version both ways (or through two groups) is answered another ETag
+// each way, and one shared state would take every such request for a new
+// rendering and queue a write. Kept apart, each way is a steady poll of
+// its own; both write the one row of that version (agent, config,
+// version).
 func (r *Recorder) Served(agent string, rd *configs.Rendered, fetched bool) {
 	ms := r.now().UnixMilli()
-	r.note(agent, rd.TargetID, rd.Kind, rd.Version, rd.ETag, rd.LastModified.Unix(), ms, fetched)
+	r.note(agent, rd.TargetID, "", rd.Kind, rd.Version, rd.ETag, rd.LastModified.Unix(), ms, fetched)
 	if rd.Kind == configs.KindGroup {
 		for _, m := range rd.Members {
-			r.note(agent, m.ID, configs.KindConfig, m.Version, rd.ETag, m.LastModified, ms, fetched)
+			r.note(agent, m.ID, rd.TargetID, configs.KindConfig, m.Version, rd.ETag, m.LastModified, ms, fetched)
 		}
 	}
 }
 
-// note records one answer to agent about target.
-func (r *Recorder) note(agent, target, kind string, version int, etag string, lm, ms int64, fetched bool) {
-	k := r.key(agent, target)
+// note records one answer to agent about target, fetched through group
+// via ("": directly).
+func (r *Recorder) note(agent, target, via, kind string, version int, etag string, lm, ms int64, fetched bool) {
+	k := r.key(agent, target, via)
 	eh := maphash.String(r.seed, etag)
 	g := r.Granularity.Milliseconds()
 	sh := &r.shards[k%recShards]
@@ -211,6 +227,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	var batch []store.ServedRecord
+	var keys []uint64 // the state of each record
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
@@ -221,6 +238,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			st.queued, st.wFetchedMs, st.wPolledMs = 0, st.fetchedMs, st.polledMs
 			sh.m[q.key] = st
 			batch = append(batch, rec)
+			keys = append(keys, q.key)
 		}
 		clear(sh.q)
 		sh.q = sh.q[:0]
@@ -232,8 +250,8 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 	if err := r.st.RecordServed(ctx, batch); err != nil {
 		// Queue them again, as they are now (unless over the bound).
-		for _, v := range batch {
-			k := r.key(v.AgentID, v.TargetID)
+		for i, v := range batch {
+			k := keys[i]
 			sh := &r.shards[k%recShards]
 			sh.mu.Lock()
 			if st, ok := sh.m[k]; ok && st.queued == 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opentc/tc/internal/configs"
 	"github.com/opentc/tc/internal/rollouts"
+	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 )
 
@@ -187,5 +188,183 @@ func TestRecorderPollOfOfferedVersion(t *testing.T) {
 	rows, _ = st.ServedOf(ctx, nil)
 	if len(rows) != 2 || rows[1].Version != 2 || rows[1].FetchedMs != clock.Now().UnixMilli() {
 		t.Fatalf("the fetch of version 2 was not recorded: %+v", rows)
+	}
+}
+
+// An agent that fetches the same config version directly and through
+// config groups holding it (two here) is answered another ETag each way.
+// Alternating requests are steady polls all the same: after the first
+// writes they write nothing and allocate nothing, and a time that moves by
+// the granularity is written again to the one row of that version.
+func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
+	ctx := context.Background()
+	e := testutil.Engines(t)[0]
+	st := migratedStore(t, e.DSN)
+	clock := testutil.NewClock()
+	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+	rec.Granularity = 30 * time.Second
+	direct := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"c1"`, LastModified: time.Unix(1000, 0)}
+	g1 := &configs.Rendered{Kind: "group", TargetID: "grp", ETag: `"g1"`, LastModified: time.Unix(1500, 0),
+		Members: []configs.MemberVersion{{ID: "cfg", Version: 1, LastModified: 1000}, {ID: "base", Version: 4, LastModified: 1200}}}
+	g2 := &configs.Rendered{Kind: "group", TargetID: "grp2", ETag: `"h1"`, LastModified: time.Unix(1600, 0),
+		Members: []configs.MemberVersion{{ID: "cfg", Version: 1, LastModified: 1000}}}
+	ways := []*configs.Rendered{direct, g1, g2}
+	// The first round writes each way once: cfg (directly and through
+	// each group: six records in all), grp, base and grp2.
+	for _, r := range ways {
+		rec.Served("a1", r, true)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := rec.Stats()
+	if first < 4 || first > 6 {
+		t.Fatalf("first round wrote %d records, want at most 6, one per way", first)
+	}
+	// 600 requests over 18 s, GETs and HEADs, flushed every 3 requests
+	// (as the flush interval would): nothing more is written.
+	for i := 0; i < 600; i++ {
+		clock.Advance(30 * time.Millisecond)
+		rec.Served("a1", ways[i%3], i%5 != 0)
+		if i%3 == 2 {
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if w, _, _ := rec.Stats(); w != first {
+		t.Fatalf("alternating direct and group fetches of the same version wrote %d records after the first %d", w-first, first)
+	}
+	i := 0
+	if a := testing.AllocsPerRun(3000, func() { rec.Served("a1", ways[i%3], true); i++ }); a != 0 {
+		t.Errorf("an alternating fetch allocates %.1f times", a)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w, _, _ := rec.Stats(); w != first {
+		t.Fatalf("alternating fetches wrote %d records", w-first)
+	}
+	rows, err := st.ServedOf(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"base": 4, "cfg": 1, "grp": 0, "grp2": 0}
+	if len(rows) != len(want) {
+		t.Fatalf("rows: %+v", rows)
+	}
+	for _, r := range rows {
+		if v, ok := want[r.TargetID]; !ok || r.Version != v || r.FetchedMs == 0 {
+			t.Errorf("row %+v", r)
+		}
+		if r.TargetID == "cfg" && r.ETag != `"c1"` && r.ETag != `"g1"` && r.ETag != `"h1"` {
+			t.Errorf("cfg row with an ETag it was never answered: %+v", r)
+		}
+	}
+	// 31 s after the writes, each way is written again, once.
+	clock.Advance(31*time.Second - 18*time.Second)
+	for _, r := range ways {
+		rec.Served("a1", r, true)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w, _, _ := rec.Stats(); w != 2*first {
+		t.Errorf("31 s later: %d records written again, want %d", w-first, first)
+	}
+	rows, _ = st.ServedOf(ctx, nil)
+	for _, r := range rows {
+		if r.FetchedMs != clock.Now().UnixMilli() {
+			t.Errorf("31 s later, the last fetch was not written: %+v", r)
+		}
+	}
+	// A new version of cfg reaches the agent both ways: one row of
+	// version 2, and steady again.
+	d2, m1, m2 := *direct, *g1, *g2
+	d2.Version, d2.ETag, d2.LastModified = 2, `"c2"`, time.Unix(3000, 0)
+	m1.ETag, m1.LastModified = `"g2"`, time.Unix(3000, 0)
+	m1.Members = []configs.MemberVersion{{ID: "cfg", Version: 2, LastModified: 3000}, {ID: "base", Version: 4, LastModified: 1200}}
+	m2.ETag, m2.LastModified = `"h2"`, time.Unix(3000, 0)
+	m2.Members = []configs.MemberVersion{{ID: "cfg", Version: 2, LastModified: 3000}}
+	ways = []*configs.Rendered{&d2, &m1, &m2}
+	clock.Advance(time.Second)
+	for _, r := range ways {
+		rec.Served("a1", r, true)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, _, _ := rec.Stats()
+	for i := 0; i < 300; i++ {
+		clock.Advance(30 * time.Millisecond)
+		rec.Served("a1", ways[i%3], i%4 != 0)
+		if i%3 == 2 {
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if w, _, _ := rec.Stats(); w != second {
+		t.Errorf("alternating fetches of version 2 wrote %d records", w-second)
+	}
+	rows, _ = st.ServedOf(ctx, []string{"a1"})
+	var v2 *store.ServedRow
+	for i := range rows {
+		if rows[i].TargetID == "cfg" && rows[i].Version == 2 {
+			v2 = &rows[i]
+		}
+	}
+	if len(rows) != 5 || v2 == nil || v2.LastModified != 3000 || v2.FirstMs != clock.Now().UnixMilli()-9000 {
+		t.Errorf("after version 2: %+v", rows)
+	}
+}
+
+// An agent that fetches a config directly and through a group holding it
+// within one flush interval has a record of the same row per way: the
+// flush writes one row (PostgreSQL refuses to update a row twice in one
+// statement), with the newest times and the ETag of the latest fetch.
+func TestRecorderWritesBothWaysInOneFlush(t *testing.T) {
+	for _, e := range testutil.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := migratedStore(t, e.DSN)
+			clock := testutil.NewClock()
+			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+			direct := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"c1"`, LastModified: time.Unix(1000, 0)}
+			grp := &configs.Rendered{Kind: "group", TargetID: "grp", ETag: `"g1"`, LastModified: time.Unix(1500, 0),
+				Members: []configs.MemberVersion{{ID: "cfg", Version: 1, LastModified: 1000}}}
+			grp2 := *grp
+			grp2.TargetID, grp2.ETag = "grp2", `"h1"`
+			start := clock.Now().UnixMilli()
+			rec.Served("a1", direct, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", grp, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", &grp2, false) // a HEAD: a poll
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := st.ServedOf(ctx, []string{"a1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 3 || rows[0].TargetID != "cfg" || rows[0].Version != 1 || rows[0].ETag != `"g1"` || rows[0].LastModified != 1000 ||
+				rows[0].FetchedMs != start+1000 || rows[0].PolledMs != start+2000 {
+				t.Fatalf("rows: %+v", rows)
+			}
+			first := rows[0].FirstMs
+			// And again the other way round, a minute later.
+			clock.Advance(time.Minute)
+			rec.Served("a1", grp, true)
+			clock.Advance(time.Second)
+			rec.Served("a1", direct, true)
+			if err := rec.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, _ = st.ServedOf(ctx, []string{"a1"})
+			if len(rows) != 3 || rows[0].ETag != `"c1"` || rows[0].FetchedMs != clock.Now().UnixMilli() || rows[0].FirstMs != first {
+				t.Fatalf("rows: %+v", rows)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ type targetInfo struct {
 	lm      int64 // current Last-Modified (groups)
 	sinceMs int64 // since when the current version is served
 	missing bool
+	members []string // member config IDs (groups)
 }
 
 // Serving returns who-runs-what of the given agents (nil: every agent
@@ -66,6 +68,12 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 		agent := rows[i].AgentID
 		as := &tc.AgentServing{AgentID: agent, State: tc.ConfigStateCurrent, Served: []tc.ServedVersion{}}
 		h := hm[agent]
+		var groups []*store.ServedRow // the agent's group rows
+		for k := i; k < j; k++ {
+			if rows[k].Kind == store.LinkGroups {
+				groups = append(groups, &rows[k])
+			}
+		}
 		for k := i; k < j; {
 			l := k
 			for l < j && rows[l].TargetID == rows[k].TargetID {
@@ -100,7 +108,8 @@ func (s *Service) Serving(ctx context.Context, agentIDs []string) (map[string]*t
 				sv := tc.ServedVersion{Kind: r.Kind, TargetID: r.TargetID, TargetName: t.name, Version: r.Version, ETag: r.ETag,
 					LastModified: time.Unix(r.LastModified, 0).UTC(), FirstFetched: msPtr(r.FirstMs), LastFetched: msPtr(r.FetchedMs),
 					LastPolled: msPtr(r.PolledMs), Expected: expected, Latest: m == latest}
-				sv.Reloaded = h != nil && r.FetchedMs > 0 && h.LastSeenMs > r.FetchedMs && h.Heartbeats > r.HbBase && names(h.Configurations, r.TargetID)
+				sv.Reloaded = h != nil && r.FetchedMs > 0 && h.LastSeenMs > r.FetchedMs && h.Heartbeats > r.HbBase &&
+					(names(h.Configurations, r.TargetID) || r.Kind == store.LinkConfigs && namesGroupOf(h.Configurations, r, groups, targets))
 				as.Served = append(as.Served, sv)
 			}
 			state := tc.ConfigStateCurrent
@@ -169,6 +178,22 @@ func names(configurations, target string) bool {
 	return strings.Contains(configurations, `"configId":"`+target+`"`) || strings.Contains(configurations, `"groupId":"`+target+`"`)
 }
 
+// namesGroupOf reports whether an agent's reported configurations name a
+// config group through which it was served config row r: one of its
+// groups (its group rows) that holds the config, or whose rendering r came
+// in (same ETag: the config may have left the group since, but the agent
+// runs that rendering until it fetches the group again). Telegraf's
+// heartbeat names the URL it loaded, so an agent on a group names the
+// group, never its member configs.
+func namesGroupOf(configurations string, r *store.ServedRow, groups []*store.ServedRow, targets map[string]targetInfo) bool {
+	for _, g := range groups {
+		if (g.ETag == r.ETag || slices.Contains(targets[g.TargetID].members, r.TargetID)) && names(configurations, g.TargetID) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) stageStartMs(ctx context.Context, rolloutID string) int64 {
 	ro, err := s.st.RolloutByID(ctx, rolloutID)
 	if err != nil {
@@ -193,6 +218,11 @@ func (s *Service) targets(ctx context.Context, rows []store.ServedRow) (map[stri
 				return nil, err
 			}
 			ti.name, ti.lm, ti.sinceMs = g.Name, g.LastModified, g.LastModified*1000
+			members, err := s.st.GroupMembers(ctx, []string{g.ID})
+			if err != nil {
+				return nil, err
+			}
+			ti.members = members[g.ID]
 		} else {
 			c, err := s.st.ConfigByID(ctx, r.TargetID)
 			if tc.IsCode(err, tc.ENotFound) {

@@ -53,8 +53,10 @@ func (s *Store) RecordServed(ctx context.Context, recs []ServedRecord) error {
 	if s.dialect == Postgres {
 		greatest = "GREATEST"
 	}
+	var buf []ServedRecord
 	for i := 0; i < len(recs); i += servedBatch {
-		part := recs[i:min(i+servedBatch, len(recs))]
+		part := mergeServed(recs[i:min(i+servedBatch, len(recs))], buf)
+		buf = part
 		var sb strings.Builder
 		args := make([]any, 0, len(part)*11)
 		sb.WriteString(`INSERT INTO served_versions (agent_id, target_id, kind, version, etag, last_modified, first_ms, fetched_ms, polled_ms, hb_base) VALUES `)
@@ -81,6 +83,37 @@ func (s *Store) RecordServed(ctx context.Context, recs []ServedRecord) error {
 		}
 	}
 	return nil
+}
+
+// mergeServed returns part with the records of one row merged into one,
+// in buf: PostgreSQL refuses to update a row twice in one INSERT … ON
+// CONFLICT, and an agent that fetches a config both directly and through
+// a group holding it (or through two groups) has a record per way. The
+// records of one flush are snapshots of the same moment, in no order: the
+// merged one has the newest times, and the rest of the latest fetch (the
+// latest poll when none fetched).
+func mergeServed(part, buf []ServedRecord) []ServedRecord {
+	type row struct {
+		agent, target string
+		version       int
+	}
+	idx := make(map[row]int, len(part))
+	out := buf[:0]
+	for _, r := range part {
+		k := row{r.AgentID, r.TargetID, r.Version}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		m := &out[i]
+		if r.FetchedMs > m.FetchedMs || r.FetchedMs == m.FetchedMs && r.PolledMs > m.PolledMs {
+			m.Kind, m.ETag, m.LastModified = r.Kind, r.ETag, r.LastModified
+		}
+		m.FetchedMs, m.PolledMs = max(m.FetchedMs, r.FetchedMs), max(m.PolledMs, r.PolledMs)
+	}
+	return out
 }
 
 // ServedOf returns the served rows of the given agents (nil: all agents).

@@ -46,7 +46,8 @@ type ServedVersion struct {
 	LastFetched  *time.Time `json:"lastFetchedAt"`
 	// LastPolled is the last HEAD or 304 answered for this version.
 	LastPolled *time.Time `json:"lastPolledAt"`
-	// Reloaded: a heartbeat naming the config came after the fetch.
+	// Reloaded: a heartbeat naming the config came after the fetch (for a
+	// config fetched through a config group, one naming that group).
 	Reloaded bool `json:"reloaded"`
 	// Expected is the version tcd would serve the agent now (rollouts
 	// included); Latest marks the newest version served for the target.
