@@ -227,7 +227,9 @@ type notes struct {
 
 func (n *notes) unknownField(name string) {
 	if len(n.unknown) < maxUnknownPerBody {
-		n.unknown = append(n.unknown, name)
+		// A copy: gjson's names are views of the whole body, which the
+		// metric labels and the log-once set (kept for good) would pin.
+		n.unknown = append(n.unknown, strings.Clone(name))
 	}
 }
 
