@@ -72,9 +72,7 @@ func TestStagePopulationCountsGroupAgents(t *testing.T) {
 			rec := rollouts.NewRecorder(st, slog.Default(), time.Now, time.Hour, 0)
 			rec.Served("fetcher", &configs.Rendered{Kind: configs.KindGroup, TargetID: "grp", ETag: `"g"`, LastModified: time.Unix(300, 0),
 				Members: []configs.MemberVersion{{ID: "other", Version: 1, LastModified: 100}, {ID: "cfg", Version: 2, LastModified: 300}}}, true)
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, err := st.ServedOf(ctx, []string{"fetcher"})
 			if err != nil {
 				t.Fatal(err)

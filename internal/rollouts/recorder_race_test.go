@@ -76,9 +76,7 @@ func TestRecorderConcurrentFlushesLoseNothing(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	<-flushed
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	rows, err := st.ServedOf(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -126,9 +124,7 @@ func TestRecorderFloodKeepsWellBehavedRecords(t *testing.T) {
 		rec.Served(fmt.Sprintf("flood-%d", i), r, true)
 	}
 	for i := 0; i < 3; i++ {
-		if err := rec.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
+		mustFlush(t, rec)
 		rec.Served("good", r, false)
 		clock.Advance(time.Second)
 	}

@@ -3,12 +3,10 @@ package rollouts_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/opentc/tc/internal/configs"
-	"github.com/opentc/tc/internal/rollouts"
 	"github.com/opentc/tc/internal/store"
 	"github.com/opentc/tc/internal/testutil"
 )
@@ -20,9 +18,7 @@ func TestRecorderCoalescesAndSkips(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st := migratedStore(t, e.DSN)
-			clock := testutil.NewClock()
-			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+			st, clock, rec := recorderOn(t, e.DSN)
 			r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 3, ETag: `"e"`, LastModified: time.Unix(1000, 0)}
 			for i := 0; i < 100; i++ {
 				rec.Served("a1", r, i%2 == 0)
@@ -31,9 +27,7 @@ func TestRecorderCoalescesAndSkips(t *testing.T) {
 			if rows, _ := st.ServedOf(ctx, nil); len(rows) != 0 {
 				t.Fatalf("written before a flush: %d", len(rows))
 			}
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, _ := st.ServedOf(ctx, nil)
 			if len(rows) != 2 || rows[0].AgentID != "a1" || rows[0].FetchedMs == 0 || rows[1].FetchedMs != 0 || rows[1].PolledMs == 0 {
 				t.Fatalf("rows: %+v", rows)
@@ -43,9 +37,7 @@ func TestRecorderCoalescesAndSkips(t *testing.T) {
 			}
 			clock.Advance(time.Second)
 			rec.Served("a1", r, true)
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			if rec.Skipped() != 1 {
 				t.Errorf("a fetch 1 s later was written again (skipped %d)", rec.Skipped())
 			}
@@ -53,9 +45,7 @@ func TestRecorderCoalescesAndSkips(t *testing.T) {
 			r2 := *r
 			r2.LastModified = time.Unix(2000, 0)
 			rec.Served("a1", &r2, true)
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, _ = st.ServedOf(ctx, []string{"a1"})
 			if len(rows) != 1 || rows[0].LastModified != 2000 || rows[0].FirstMs != clock.Now().UnixMilli() {
 				t.Errorf("a reload was not recorded: %+v", rows)
@@ -70,9 +60,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st := migratedStore(t, e.DSN)
-			clock := testutil.NewClock()
-			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+			st, clock, rec := recorderOn(t, e.DSN)
 			r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 3, ETag: `"e3"`, LastModified: time.Unix(1000, 0)}
 			rec.Served("a1", r, true)
 			rec.Served("a2", r, false)
@@ -85,9 +73,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 			r4 := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 4, ETag: `"e4"`, LastModified: time.Unix(2000, 0)}
 			clock.Advance(time.Second)
 			rec.Served("a1", r4, true)
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, err := st.ServedOf(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -109,9 +95,7 @@ func TestRecorderRetriesFailedWrites(t *testing.T) {
 func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st := migratedStore(t, e.DSN)
-	clock := testutil.NewClock()
-	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+	st, clock, rec := recorderOn(t, e.DSN)
 	rec.Granularity = 30 * time.Second
 	r := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"e1"`, LastModified: time.Unix(1000, 0)}
 	ids := make([]string, 1000)
@@ -119,25 +103,19 @@ func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 		ids[i] = fmt.Sprintf("agent-%04d", i)
 		rec.Served(ids[i], r, true)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	clock.Advance(10 * time.Second)
 	i := 0
 	if a := testing.AllocsPerRun(5000, func() { rec.Served(ids[i%len(ids)], r, false); i++ }); a != 0 {
 		t.Errorf("a steady poll allocates %.1f times", a)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	if w, _, _ := rec.Stats(); w != 1000 {
 		t.Errorf("steady polls were written: %d records in all, want 1000", w)
 	}
 	clock.Advance(21 * time.Second)
 	rec.Served(ids[7], r, false)
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	rows, _ := st.ServedOf(ctx, []string{ids[7]})
 	if w, _, _ := rec.Stats(); w != 1001 || len(rows) != 1 || rows[0].PolledMs != clock.Now().UnixMilli() {
 		t.Errorf("a poll 31 s after the write was not written again (written %d): %+v", w, rows)
@@ -151,40 +129,30 @@ func TestRecorderSteadyPollsCostNoWrites(t *testing.T) {
 func TestRecorderPollOfOfferedVersion(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st := migratedStore(t, e.DSN)
-	clock := testutil.NewClock()
-	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+	st, clock, rec := recorderOn(t, e.DSN)
 	rec.Granularity = 30 * time.Second
 	v1 := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"e1"`, LastModified: time.Unix(1000, 0)}
 	v2 := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 2, ETag: `"e2"`, LastModified: time.Unix(2000, 0)}
 	rec.Served("a1", v1, true)
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	for i := 0; i < 10; i++ {
 		clock.Advance(time.Second)
 		rec.Served("a1", v2, false)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	if w, _, _ := rec.Stats(); w != 1 {
 		t.Fatalf("polls answered with version 2 were written: %d records, want 1", w)
 	}
 	clock.Advance(25 * time.Second)
 	rec.Served("a1", v2, false)
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	rows, _ := st.ServedOf(ctx, nil)
 	if len(rows) != 1 || rows[0].Version != 1 || rows[0].PolledMs != clock.Now().UnixMilli() {
 		t.Fatalf("after 35 s of polls: %+v, want only version 1's row with the last poll", rows)
 	}
 	clock.Advance(time.Second)
 	rec.Served("a1", v2, true)
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	rows, _ = st.ServedOf(ctx, nil)
 	if len(rows) != 2 || rows[1].Version != 2 || rows[1].FetchedMs != clock.Now().UnixMilli() {
 		t.Fatalf("the fetch of version 2 was not recorded: %+v", rows)
@@ -199,9 +167,7 @@ func TestRecorderPollOfOfferedVersion(t *testing.T) {
 func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 	ctx := context.Background()
 	e := testutil.Engines(t)[0]
-	st := migratedStore(t, e.DSN)
-	clock := testutil.NewClock()
-	rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+	st, clock, rec := recorderOn(t, e.DSN)
 	rec.Granularity = 30 * time.Second
 	direct := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"c1"`, LastModified: time.Unix(1000, 0)}
 	g1 := &configs.Rendered{Kind: "group", TargetID: "grp", ETag: `"g1"`, LastModified: time.Unix(1500, 0),
@@ -214,9 +180,7 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 	for _, r := range ways {
 		rec.Served("a1", r, true)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	first, _, _ := rec.Stats()
 	if first < 4 || first > 6 {
 		t.Fatalf("first round wrote %d records, want at most 6, one per way", first)
@@ -227,9 +191,7 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 		clock.Advance(30 * time.Millisecond)
 		rec.Served("a1", ways[i%3], i%5 != 0)
 		if i%3 == 2 {
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 		}
 	}
 	if w, _, _ := rec.Stats(); w != first {
@@ -239,9 +201,7 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 	if a := testing.AllocsPerRun(3000, func() { rec.Served("a1", ways[i%3], true); i++ }); a != 0 {
 		t.Errorf("an alternating fetch allocates %.1f times", a)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	if w, _, _ := rec.Stats(); w != first {
 		t.Fatalf("alternating fetches wrote %d records", w-first)
 	}
@@ -266,9 +226,7 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 	for _, r := range ways {
 		rec.Served("a1", r, true)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	if w, _, _ := rec.Stats(); w != 2*first {
 		t.Errorf("31 s later: %d records written again, want %d", w-first, first)
 	}
@@ -291,17 +249,13 @@ func TestRecorderDirectAndGroupFetchesCostNoWrites(t *testing.T) {
 	for _, r := range ways {
 		rec.Served("a1", r, true)
 	}
-	if err := rec.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mustFlush(t, rec)
 	second, _, _ := rec.Stats()
 	for i := 0; i < 300; i++ {
 		clock.Advance(30 * time.Millisecond)
 		rec.Served("a1", ways[i%3], i%4 != 0)
 		if i%3 == 2 {
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 		}
 	}
 	if w, _, _ := rec.Stats(); w != second {
@@ -327,9 +281,7 @@ func TestRecorderWritesBothWaysInOneFlush(t *testing.T) {
 	for _, e := range testutil.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st := migratedStore(t, e.DSN)
-			clock := testutil.NewClock()
-			rec := rollouts.NewRecorder(st, slog.Default(), clock.Now, time.Hour, 0)
+			st, clock, rec := recorderOn(t, e.DSN)
 			direct := &configs.Rendered{Kind: "config", TargetID: "cfg", Version: 1, ETag: `"c1"`, LastModified: time.Unix(1000, 0)}
 			grp := &configs.Rendered{Kind: "group", TargetID: "grp", ETag: `"g1"`, LastModified: time.Unix(1500, 0),
 				Members: []configs.MemberVersion{{ID: "cfg", Version: 1, LastModified: 1000}}}
@@ -341,9 +293,7 @@ func TestRecorderWritesBothWaysInOneFlush(t *testing.T) {
 			rec.Served("a1", grp, true)
 			clock.Advance(time.Second)
 			rec.Served("a1", &grp2, false) // a HEAD: a poll
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, err := st.ServedOf(ctx, []string{"a1"})
 			if err != nil {
 				t.Fatal(err)
@@ -358,9 +308,7 @@ func TestRecorderWritesBothWaysInOneFlush(t *testing.T) {
 			rec.Served("a1", grp, true)
 			clock.Advance(time.Second)
 			rec.Served("a1", direct, true)
-			if err := rec.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
+			mustFlush(t, rec)
 			rows, _ = st.ServedOf(ctx, []string{"a1"})
 			if len(rows) != 3 || rows[0].ETag != `"c1"` || rows[0].FetchedMs != clock.Now().UnixMilli() || rows[0].FirstMs != first {
 				t.Fatalf("rows: %+v", rows)
